@@ -1,0 +1,122 @@
+"""The emitter: IR graph -> ``onnx.ModelProto`` (IR version 10, the target's opset).
+
+One initializer per distinct constant; each node's lowering picked by cost
+(``select.choose``); the graph's output value is written directly as ``output``
+(the final tensor is free). Tensor names come from value names or op names plus the
+node's region, and are numbered in graph order, so the same graph always gives a
+byte-identical file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import onnx
+from onnx import helper
+
+from trmgolf.compiler.select import ExtraCost, choose
+from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
+from trmgolf.ir.graph import Graph, Value
+from trmgolf.ir.verify import verify
+from trmgolf.kernels.context import EmitContext, Initializers, onnx_dtype
+
+IR_VERSION = 10
+RESERVED = {"input", "output"}
+
+
+@dataclass
+class Choice:
+    """Which lowering a node got and what it added beyond the node's own output."""
+
+    node: str
+    op: str
+    lowering: str
+    extra_cost: int
+
+
+@dataclass
+class Emitted:
+    model: onnx.ModelProto
+    choices: list[Choice] = field(default_factory=list)
+
+    def to_bytes(self) -> bytes:
+        return serialize(self.model)
+
+
+def serialize(model: onnx.ModelProto) -> bytes:
+    return model.SerializeToString(deterministic=True)
+
+
+def _clean(name: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_./-]", "_", name).strip("/") or "t"
+    return "t_" + name if name in RESERVED or name.startswith("safe_name") else name
+
+
+def _value_hint(v: Value) -> str:
+    assert v.producer is not None
+    base = v.name or v.producer.op
+    region = v.producer.region
+    return _clean(f"{region}/{base}" if region else base)
+
+
+def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] | None = None,
+         extra: ExtraCost | None = None) -> Emitted:
+    """Lower ``graph`` to ONNX for ``target``; ``forced`` maps op -> lowering name."""
+    verify(graph)
+    opset = get_target(target).opset
+    inits = Initializers(used_names=set(RESERVED))
+    names: set[str] = set(RESERVED)
+    onnx_name: dict[Value, str] = {graph.input: "input"}
+    used = {v for n in graph.nodes for v in n.inputs}
+    assert graph.output is not None
+    nodes: list[onnx.NodeProto] = []
+    choices: list[Choice] = []
+
+    for node in graph.nodes:
+        if node.op == "constant":
+            out = node.output
+            if out in used or out is graph.output:
+                onnx_name[out] = inits.add(node.attrs["value"], _clean(out.name or "const"))
+            continue
+        ins = [onnx_name[v] for v in node.inputs]
+        outs = []
+        for v in node.outputs:
+            if v is graph.output:
+                onnx_name[v] = "output"
+            else:
+                onnx_name[v] = _unique(names, _value_hint(v))
+            outs.append(onnx_name[v])
+        alt, cost = choose(node, opset, inits, ins, outs, forced, extra)
+        ctx = EmitContext(opset, inits, names, prefix=f"{outs[0]}/", region=node.region)
+        alt.emit(ctx, node, ins, outs)
+        nodes.extend(ctx.nodes)
+        choices.append(Choice(outs[0], node.op, alt.name, cost))
+
+    if onnx_name[graph.output] != "output":
+        # The output is the input itself or a constant: copy it into `output`.
+        nodes.append(helper.make_node("Identity", [onnx_name[graph.output]], ["output"],
+                                      name="output"))
+    grid = list(graph.input.type.shape)
+    dtype = onnx_dtype(graph.input.type.dtype)
+    g = helper.make_graph(
+        nodes, "trmgolf",
+        [helper.make_tensor_value_info("input", dtype, grid)],
+        [helper.make_tensor_value_info("output", onnx_dtype(graph.output.type.dtype),
+                                       list(graph.output.type.shape))],
+        initializer=inits.tensors,
+    )
+    model = helper.make_model(g, ir_version=IR_VERSION,
+                              opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="trmgolf")
+    return Emitted(model, choices)
+
+
+def _unique(names: set[str], hint: str) -> str:
+    name, n = hint, 1
+    while name in names:
+        n += 1
+        name = f"{hint}_{n}"
+    names.add(name)
+    return name

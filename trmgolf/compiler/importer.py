@@ -1,0 +1,335 @@
+"""Import an ONNX model into the IR, so any NeuroGolf network can be inspected,
+optimised and re-emitted.
+
+Constant operands that the IR keeps as attributes (shapes, axes, pads, slice
+bounds, split sizes) are read from initializers or ``Constant`` nodes. A node the
+IR has no op for, or whose operands are not constant where the IR needs them,
+becomes an ``onnx_node`` carried through unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import nullcontext as _nothing
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from trmgolf.errors import UserError
+from trmgolf.ir.builder import Builder
+from trmgolf.ir.graph import Graph, Node, Value
+from trmgolf.ir.registry import IRTypeError, get_op
+from trmgolf.ir.types import NUMPY_DTYPES, TensorType
+
+SIMPLE = {
+    "Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Pow": "pow", "Equal": "equal",
+    "Less": "less", "Greater": "greater", "And": "and", "Or": "or", "Xor": "xor",
+    "Not": "not", "Identity": "identity", "Neg": "neg", "Abs": "abs", "Relu": "relu",
+    "Sigmoid": "sigmoid", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
+    "Reciprocal": "reciprocal", "Tanh": "tanh", "Where": "where", "Einsum": "einsum",
+}
+REDUCE = {"ReduceSum": "reduce_sum", "ReduceMean": "reduce_mean", "ReduceMax": "reduce_max",
+          "ReduceMin": "reduce_min"}
+
+
+class _Unsupported(Exception):
+    """This node does not map onto an IR op; carry it as ``onnx_node``."""
+
+
+def load_model(path: str | Path) -> onnx.ModelProto:
+    """Read an ONNX file, or raise UserError with one line."""
+    try:
+        return onnx.load(str(path))
+    except FileNotFoundError:
+        raise UserError(f"file not found: {path}") from None
+    except Exception as e:  # noqa: BLE001 - protobuf raises several types for corrupt files
+        raise UserError(f"{path}: not a readable ONNX model ({type(e).__name__})") from None
+
+
+def _tensor_type(vi: onnx.ValueInfoProto) -> TensorType | None:
+    t = vi.type.tensor_type
+    if not vi.type.HasField("tensor_type") or not t.HasField("shape"):
+        return None
+    dims = [d.dim_value if d.HasField("dim_value") else 0 for d in t.shape.dim]
+    try:
+        dtype = np.dtype(helper.tensor_dtype_to_np_dtype(t.elem_type))
+    except (KeyError, TypeError):
+        return None
+    name = next((k for k, v in NUMPY_DTYPES.items() if v == dtype), None)
+    if name is None or any(d <= 0 for d in dims):
+        return None
+    return TensorType(name, tuple(dims))
+
+
+class _Importer:
+    def __init__(self, model: onnx.ModelProto) -> None:
+        try:
+            self.model = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+        except Exception as e:  # noqa: BLE001 - onnx raises InferenceError and others
+            raise UserError(f"cannot import: shape inference failed ({str(e).splitlines()[0]})") from None
+        g = self.model.graph
+        self.opset = next((o.version for o in self.model.opset_import if o.domain in ("", "ai.onnx")), 1)
+        self.types: dict[str, TensorType] = {}
+        for vi in [*g.input, *g.output, *g.value_info]:
+            t = _tensor_type(vi)
+            if t is not None:
+                self.types[vi.name] = t
+        if len(g.input) != 1 or len(g.output) != 1:
+            raise UserError("cannot import: a NeuroGolf model has one input and one output")
+        in_type = self.types.get(g.input[0].name)
+        if in_type is None:
+            raise UserError("cannot import: the graph input has no static tensor type")
+        self.b = Builder(in_type)
+        self.b.input.name = g.input[0].name
+        self.values: dict[str, Value] = {g.input[0].name: self.b.input}
+        self.consts: dict[str, np.ndarray] = {}
+
+    def run(self) -> Graph:
+        g = self.model.graph
+        for init in g.initializer:
+            array = numpy_helper.to_array(init)
+            self._constant(init.name, array)
+        for node in g.node:
+            self._node(node)
+        out = g.output[0].name
+        if out not in self.values:
+            raise UserError(f"cannot import: output {out!r} is not produced by any node")
+        graph = self.b.graph
+        graph.output = self.values[out]
+        # Constants read into attributes (shapes, axes, pads ...) have no reader left.
+        read = {v for n in graph.nodes for v in n.inputs} | {graph.output}
+        graph.nodes = [n for n in graph.nodes if n.op != "constant" or n.output in read]
+        return graph
+
+    def _constant(self, name: str, array: np.ndarray) -> None:
+        try:
+            TensorType.of(array)
+        except TypeError:
+            raise UserError(f"cannot import: constant {name!r} has dtype {array.dtype}") from None
+        v = self.b.const(array, dtype=TensorType.of(array).dtype)
+        v.name = name
+        self.values[name] = v
+        self.consts[name] = array
+
+    def _const_input(self, node: onnx.NodeProto, i: int) -> np.ndarray:
+        if i >= len(node.input) or not node.input[i]:
+            raise _Unsupported
+        try:
+            return self.consts[node.input[i]]
+        except KeyError:
+            raise _Unsupported from None
+
+    def _node(self, node: onnx.NodeProto) -> None:
+        if node.op_type == "Constant" and node.domain in ("", "ai.onnx"):
+            attr = node.attribute[0]
+            array = (numpy_helper.to_array(attr.t) if attr.name == "value"
+                     else np.asarray(helper.get_attribute_value(attr)))
+            if attr.name == "value_float" or attr.name == "value_floats":
+                array = array.astype(np.float32)
+            self._constant(node.output[0], array)
+            return
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        doc = node.doc_string
+        with self.b.region(doc[len("region="):]) if doc.startswith("region=") else _nothing():
+            made = self._made(node, attrs)
+        for name, v in zip(node.output, made.outputs, strict=True):
+            v.name = name
+            self.values[name] = v
+
+    def _made(self, node: onnx.NodeProto, attrs: dict[str, Any]) -> Node:
+        try:
+            if node.domain not in ("", "ai.onnx"):
+                raise _Unsupported
+            op, inputs, ir_attrs = self._translate(node, attrs)
+            types = get_op(op).infer_types([self.values[n].type for n in inputs], ir_attrs)
+            want = [self.types.get(n) for n in node.output]
+            if any(w is not None and w != t for w, t in zip(want, types, strict=False)):
+                raise _Unsupported
+            return self.b.node(op, [self.values[n] for n in inputs], **ir_attrs)
+        except (_Unsupported, IRTypeError):
+            return self._foreign(node)
+
+    def _foreign(self, node: onnx.NodeProto) -> Node:
+        out_types = []
+        for name in node.output:
+            t = self.types.get(name)
+            if t is None:
+                raise UserError(f"cannot import: tensor {name!r} ({node.op_type}) has no static "
+                                "shape and dtype")
+            out_types.append((t.dtype, t.shape))
+        proto = onnx.NodeProto()
+        proto.CopyFrom(node)
+        del proto.input[:]
+        del proto.output[:]
+        proto.name = ""
+        proto.doc_string = ""
+        inputs = [self.values[n] for n in node.input if n]
+        return self.b.node("onnx_node", inputs, op_type=node.op_type,
+                           node=proto.SerializeToString(deterministic=True),
+                           opset=self.opset, out_types=tuple(out_types))
+
+    def _translate(self, node: onnx.NodeProto, attrs: dict[str, Any]
+                   ) -> tuple[str, list[str], dict[str, Any]]:
+        t = node.op_type
+        ins = [n for n in node.input]
+        out_type = self.types.get(node.output[0])
+        handler = _HANDLERS.get(t)
+        if t in SIMPLE:
+            extra = {"equation": attrs["equation"].decode() if isinstance(attrs.get("equation"), bytes)
+                     else attrs.get("equation")} if t == "Einsum" else {}
+            return SIMPLE[t], ins, extra
+        if handler is None or out_type is None:
+            raise _Unsupported
+        return handler(self, node, attrs, out_type)
+
+
+def _cast(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    return "cast", [node.input[0]], {"to": out.dtype}
+
+
+def _minmax(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    if len(node.input) != 2:
+        raise _Unsupported
+    return node.op_type.lower(), list(node.input), {}
+
+
+def _matmul(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    return "matmul", list(node.input), {}
+
+
+def _gemm(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    plain = attrs.get("alpha", 1.0) == 1.0 and attrs.get("beta", 1.0) == 1.0
+    if len(node.input) != 2 or not plain or attrs.get("transA", 0) or attrs.get("transB", 0):
+        raise _Unsupported
+    return "matmul", list(node.input), {}
+
+
+def _conv(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    w = imp.values[node.input[1]].type
+    if w.rank != 4 or attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+        raise _Unsupported
+    ins = [n for n in node.input if n]
+    if len(ins) == 3 and imp.values[ins[2]].type.shape != (w.shape[0],):
+        raise _Unsupported
+    return "conv2d", ins, {"pads": tuple(attrs.get("pads", (0, 0, 0, 0))),
+                           "strides": tuple(attrs.get("strides", (1, 1))),
+                           "dilations": tuple(attrs.get("dilations", (1, 1))),
+                           "group": attrs.get("group", 1)}
+
+
+def _softmax(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    if imp.opset < 13:
+        raise _Unsupported
+    return "softmax", [node.input[0]], {"axis": attrs.get("axis", -1)}
+
+
+def _reduce(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    if "axes" in attrs:
+        axes = tuple(attrs["axes"])
+    elif len(node.input) > 1 and node.input[1]:
+        axes = tuple(int(a) for a in imp._const_input(node, 1))
+    else:
+        axes = tuple(range(imp.values[node.input[0]].type.rank))
+    if attrs.get("noop_with_empty_axes", 0) or not axes:
+        raise _Unsupported
+    return REDUCE[node.op_type], [node.input[0]], {"axes": axes,
+                                                    "keepdims": attrs.get("keepdims", 1)}
+
+
+def _argmax(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    if attrs.get("select_last_index", 0):
+        raise _Unsupported
+    return "argmax", [node.input[0]], {"axis": attrs.get("axis", 0),
+                                       "keepdims": attrs.get("keepdims", 1)}
+
+
+def _reshape(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    return "reshape", [node.input[0]], {"shape": out.shape}
+
+
+def _transpose(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    rank = imp.values[node.input[0]].type.rank
+    return "transpose", [node.input[0]], {"perm": tuple(attrs.get("perm", range(rank)[::-1]))}
+
+
+def _slice(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    starts = [int(v) for v in imp._const_input(node, 1)]
+    ends = [int(v) for v in imp._const_input(node, 2)]
+    rank = imp.values[node.input[0]].type.rank
+    axes = ([int(v) for v in imp._const_input(node, 3)] if len(node.input) > 3 and node.input[3]
+            else list(range(len(starts))))
+    steps = ([int(v) for v in imp._const_input(node, 4)] if len(node.input) > 4 and node.input[4]
+             else [1] * len(starts))
+    if any(s <= 0 for s in steps):
+        raise _Unsupported
+    shape = imp.values[node.input[0]].type.shape
+    axes = [a % rank for a in axes]
+    clamp = [(max(-shape[a], min(s, shape[a])), max(-shape[a], min(e, shape[a])))
+             for a, s, e in zip(axes, starts, ends, strict=True)]
+    attrs_out: dict[str, Any] = {"starts": tuple(c[0] for c in clamp),
+                                 "ends": tuple(c[1] for c in clamp), "axes": tuple(axes)}
+    if any(s != 1 for s in steps):
+        attrs_out["steps"] = tuple(steps)
+    return "slice", [node.input[0]], attrs_out
+
+
+def _pad(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    mode = attrs.get("mode", b"constant")
+    if mode not in (b"constant", "constant") or imp.opset < 11:
+        raise _Unsupported
+    pads = tuple(int(p) for p in imp._const_input(node, 1))
+    if any(p < 0 for p in pads):
+        raise _Unsupported
+    value = 0.0
+    if len(node.input) > 2 and node.input[2]:
+        value = float(np.asarray(imp._const_input(node, 2)).reshape(-1)[0])
+    if len(node.input) > 3 and node.input[3]:
+        raise _Unsupported
+    ir_attrs: dict[str, Any] = {"pads": pads}
+    if value != 0:
+        ir_attrs["value"] = value
+    return "pad", [node.input[0]], ir_attrs
+
+
+def _concat(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    return "concat", list(node.input), {"axis": attrs["axis"]}
+
+
+def _split(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    axis = attrs.get("axis", 0)
+    sizes = []
+    for name in node.output:
+        t = imp.types.get(name)
+        if t is None:
+            raise _Unsupported
+        sizes.append(t.shape[axis])
+    return "split", [node.input[0]], {"axis": axis, "sizes": tuple(sizes)}
+
+
+def _gather(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    return "gather", list(node.input), {"axis": attrs.get("axis", 0)}
+
+
+def _expand(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    return "expand", [node.input[0]], {"shape": tuple(int(v) for v in imp._const_input(node, 1))}
+
+
+_HANDLERS: dict[str, Callable[..., tuple[str, list[str], dict[str, Any]]]] = {
+    "Cast": _cast, "Min": _minmax, "Max": _minmax, "MatMul": _matmul, "Gemm": _gemm,
+    "Conv": _conv, "Softmax": _softmax, "ArgMax": _argmax, "Reshape": _reshape,
+    "Flatten": _reshape, "Squeeze": _reshape, "Unsqueeze": _reshape, "Transpose": _transpose,
+    "Slice": _slice, "Pad": _pad, "Concat": _concat, "Split": _split, "Gather": _gather,
+    "Expand": _expand, **dict.fromkeys(REDUCE, _reduce),
+}
+
+
+def import_model(model: onnx.ModelProto) -> Graph:
+    """The IR of an ONNX model (raises UserError when it cannot be represented)."""
+    return _Importer(model).run()
+
+
+def import_file(path: str | Path) -> Graph:
+    return import_model(load_model(path))

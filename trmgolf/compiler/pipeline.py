@@ -1,0 +1,68 @@
+"""The optimisation pipeline: a plain list of passes, run in order until nothing changes.
+
+Any stage can be printed (``stages`` / ``trmgolf ir --after PASS``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from trmgolf.compiler.passes.cse import cse
+from trmgolf.compiler.passes.dce import dce
+from trmgolf.compiler.passes.dedupe_constants import dedupe_constants
+from trmgolf.compiler.passes.fold_constants import fold_constants
+from trmgolf.compiler.passes.simplify import simplify
+from trmgolf.errors import UserError
+from trmgolf.ir.graph import Graph
+from trmgolf.ir.printer import print_graph
+from trmgolf.ir.verify import verify
+
+Pass = Callable[[Graph], Graph]
+
+PIPELINE: list[tuple[str, Pass]] = [
+    ("fold_constants", fold_constants),
+    ("simplify", simplify),
+    ("dedupe_constants", dedupe_constants),
+    ("cse", cse),
+    ("dce", dce),
+]
+MAX_ROUNDS = 8
+
+
+def pass_names(pipeline: list[tuple[str, Pass]] = PIPELINE) -> list[str]:
+    return [name for name, _ in pipeline]
+
+
+def stages(graph: Graph, pipeline: list[tuple[str, Pass]] = PIPELINE) -> Iterator[tuple[str, Graph]]:
+    """Yield ``(pass name, graph after it)`` for each pass of each round, until a fixpoint.
+
+    The input graph is not modified; every pass's result is verified.
+    """
+    graph = graph.clone()
+    before = print_graph(graph)
+    for _ in range(MAX_ROUNDS):
+        for name, run in pipeline:
+            graph = run(graph)
+            verify(graph, grid_output=False)
+            yield name, graph
+        after = print_graph(graph)
+        if after == before:
+            return
+        before = after
+
+
+def optimize(graph: Graph, pipeline: list[tuple[str, Pass]] = PIPELINE) -> Graph:
+    result = graph
+    for _, result in stages(graph, pipeline):
+        pass
+    return result
+
+
+def run_until(graph: Graph, after: str, pipeline: list[tuple[str, Pass]] = PIPELINE) -> Graph:
+    """The graph right after the first run of pass ``after`` (for IR dumps)."""
+    if after not in pass_names(pipeline):
+        raise UserError(f"unknown pass {after!r} (passes: {', '.join(pass_names(pipeline))})")
+    for name, g in stages(graph, pipeline):
+        if name == after:
+            return g
+    raise AssertionError("unreachable")

@@ -1,0 +1,56 @@
+"""Kernel selection: emit every applicable lowering of a node into a scratch context
+and keep the one that costs least; the "MAC-aware op selection" of trmgolf.
+
+A lowering's cost is what it adds beyond the node's own output, which every
+alternative produces alike: the bytes of its temporaries and the elements of the
+initializers it adds (official model); plus its MACs under the legacy model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from trmgolf.errors import UserError
+from trmgolf.ir.graph import Node
+from trmgolf.kernels import alternatives
+from trmgolf.kernels.base import Lowering
+from trmgolf.kernels.context import EmitContext, Initializers
+
+#: Extra cost of a scratch emission beyond memory and params (the legacy model's MACs).
+ExtraCost = Callable[[EmitContext, Node], int]
+
+
+def scratch_cost(ctx: EmitContext, extra: ExtraCost | None, node: Node) -> int:
+    memory = sum(t.nbytes for _, t in ctx.temporaries)
+    return memory + ctx.new_params + (extra(ctx, node) if extra else 0)
+
+
+def choose(node: Node, opset: int, initializers: Initializers, in_names: list[str],
+           out_names: list[str], forced: Mapping[str, str] | None = None,
+           extra: ExtraCost | None = None) -> tuple[Lowering, int]:
+    """The cheapest lowering of ``node`` for ``opset`` (ties go to the earliest registered)."""
+    alts = [a for a in alternatives(node.op) if a.available(node, opset)]
+    want = (forced or {}).get(node.op)
+    if want is not None:
+        picked = [a for a in alts if a.name == want]
+        if not picked:
+            names = ", ".join(a.name for a in alternatives(node.op)) or "none"
+            raise UserError(f"kernel {node.op}={want} is not available at opset {opset} "
+                            f"(lowerings of {node.op}: {names})")
+        alts = picked
+    if not alts:
+        raise UserError(f"no lowering of op {node.op!r} is available at opset {opset}")
+    best: tuple[Lowering, int] | None = None
+    for alt in alts:
+        scratch = EmitContext(opset, _copy(initializers), set(), prefix="scratch/")
+        alt.emit(scratch, node, in_names, out_names)
+        cost = scratch_cost(scratch, extra, node)
+        if best is None or cost < best[1]:
+            best = (alt, cost)
+    assert best is not None
+    return best
+
+
+def _copy(inits: Initializers) -> Initializers:
+    """A view of the model's initializers that a scratch emission may add to freely."""
+    return Initializers(dict(inits.by_key), [], set(inits.used_names))

@@ -1,0 +1,185 @@
+"""Elementwise ops: arithmetic, comparisons, logic, activations, where and cast.
+
+Binary ops broadcast like numpy (and ONNX); both inputs share a dtype.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from trmgolf.ir.ops.rules import (
+    broadcast,
+    broadcast_bool,
+    broadcast_shape,
+    require_float,
+    same_as_first,
+)
+from trmgolf.ir.registry import IRTypeError, register
+from trmgolf.ir.types import NUMPY_DTYPES, TensorType
+
+
+def _keep(x: np.ndarray, like: np.ndarray) -> np.ndarray:
+    return np.asarray(x).astype(like.dtype, copy=False)
+
+
+@register("add", infer=broadcast, arity=2, commutative=True)
+def add(a, b):
+    return _keep(a + b, a)
+
+
+@register("sub", infer=broadcast, arity=2)
+def sub(a, b):
+    return _keep(a - b, a)
+
+
+@register("mul", infer=broadcast, arity=2, commutative=True)
+def mul(a, b):
+    return _keep(a * b, a)
+
+
+@register("div", infer=broadcast, arity=2)
+def div(a, b):
+    """Float division, or integer division truncating toward zero (ONNX semantics)."""
+    if np.issubdtype(a.dtype, np.integer):
+        return _keep(np.trunc(a / b), a)
+    return _keep(a / b, a)
+
+
+@register("pow", infer=broadcast, arity=2)
+def pow_(a, b):
+    return _keep(np.power(a, b), a)
+
+
+@register("min", infer=broadcast, arity=2, commutative=True)
+def min_(a, b):
+    return np.minimum(a, b)
+
+
+@register("max", infer=broadcast, arity=2, commutative=True)
+def max_(a, b):
+    return np.maximum(a, b)
+
+
+@register("equal", infer=broadcast_bool, arity=2, commutative=True)
+def equal(a, b):
+    return np.equal(a, b)
+
+
+@register("less", infer=broadcast_bool, arity=2)
+def less(a, b):
+    return np.less(a, b)
+
+
+@register("greater", infer=broadcast_bool, arity=2)
+def greater(a, b):
+    return np.greater(a, b)
+
+
+def _bool_inputs(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    if any(t.dtype != "bool" for t in types):
+        raise IRTypeError("logical ops need bool inputs")
+    return broadcast(types, attrs)
+
+
+@register("and", infer=_bool_inputs, arity=2, commutative=True)
+def and_(a, b):
+    return np.logical_and(a, b)
+
+
+@register("or", infer=_bool_inputs, arity=2, commutative=True)
+def or_(a, b):
+    return np.logical_or(a, b)
+
+
+@register("xor", infer=_bool_inputs, arity=2, commutative=True)
+def xor(a, b):
+    return np.logical_xor(a, b)
+
+
+@register("not", infer=_bool_inputs)
+def not_(a):
+    return np.logical_not(a)
+
+
+@register("identity", infer=same_as_first)
+def identity(a):
+    return a
+
+
+@register("neg", infer=same_as_first)
+def neg(a):
+    return -a
+
+
+@register("abs", infer=same_as_first)
+def abs_(a):
+    return np.abs(a)
+
+
+@register("relu", infer=same_as_first)
+def relu(a):
+    return np.maximum(a, np.zeros((), a.dtype))
+
+
+def _float_unary(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    require_float(types, "this activation")
+    return [types[0]]
+
+
+@register("sigmoid", infer=_float_unary)
+def sigmoid(a):
+    return _keep(1.0 / (1.0 + np.exp(-a.astype(np.float64))), a)
+
+
+@register("exp", infer=_float_unary)
+def exp(a):
+    return _keep(np.exp(a), a)
+
+
+@register("log", infer=_float_unary)
+def log(a):
+    return _keep(np.log(a), a)
+
+
+@register("sqrt", infer=_float_unary)
+def sqrt(a):
+    return _keep(np.sqrt(a), a)
+
+
+@register("reciprocal", infer=_float_unary)
+def reciprocal(a):
+    return _keep(np.reciprocal(a), a)
+
+
+@register("tanh", infer=_float_unary)
+def tanh(a):
+    return _keep(np.tanh(a), a)
+
+
+def _where(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    cond, a, b = types
+    if cond.dtype != "bool":
+        raise IRTypeError("where: condition must be bool")
+    if a.dtype != b.dtype:
+        raise IRTypeError(f"where: branches must share a dtype, got {a.dtype} and {b.dtype}")
+    return [TensorType(a.dtype, broadcast_shape(cond.shape, a.shape, b.shape))]
+
+
+@register("where", infer=_where, arity=3)
+def where(cond, a, b):
+    return np.where(cond, a, b).astype(a.dtype, copy=False)
+
+
+def _cast(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    to = attrs.get("to")
+    if to not in NUMPY_DTYPES:
+        raise IRTypeError(f"cast: unknown target dtype {to!r}")
+    return [types[0].with_dtype(to)]
+
+
+@register("cast", infer=_cast)
+def cast(a, *, to):
+    return a.astype(NUMPY_DTYPES[to])

@@ -1,0 +1,46 @@
+"""``onnx_node``: an ONNX node the IR has no op for, carried through unchanged.
+
+It lets any NeuroGolf network be imported, inspected and re-emitted. Its result
+types are fixed at import (from ONNX shape inference) and its reference semantics
+come from ``onnx.reference``, so the interpreter can still run the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import helper
+
+from trmgolf.ir.registry import IRTypeError, register
+from trmgolf.ir.types import TensorType
+
+
+def _foreign(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    outs = attrs.get("out_types")
+    if not outs:
+        raise IRTypeError("onnx_node: needs out_types")
+    return [TensorType(d, tuple(s)) for d, s in outs]
+
+
+@register("onnx_node", infer=_foreign, arity=(0, 64))
+def onnx_node(*arrays, op_type, node, opset, out_types):
+    """Run the stored ONNX node with onnx's reference evaluator."""
+    from onnx.reference import ReferenceEvaluator
+
+    proto = onnx.NodeProto.FromString(node)
+    ins = [f"i{k}" for k in range(len(arrays))]
+    outs = [f"o{k}" for k in range(len(out_types))]
+    proto = helper.make_node(proto.op_type, ins, outs, domain=proto.domain)
+    proto.attribute.extend(onnx.NodeProto.FromString(node).attribute)
+    model = helper.make_model(
+        helper.make_graph(
+            [proto], "one",
+            [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(a.dtype), a.shape)
+             for n, a in zip(ins, arrays, strict=True)],
+            [helper.make_tensor_value_info(n, 0, None) for n in outs]),
+        opset_imports=[helper.make_opsetid("", opset)], ir_version=10)
+    results = ReferenceEvaluator(model).run(None, dict(zip(ins, arrays, strict=True)))
+    return tuple(np.asarray(r) for r in results)

@@ -1,0 +1,170 @@
+"""Network ops: matmul, einsum, conv2d, softmax, reductions and argmax."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from trmgolf.ir.ops.rules import broadcast_shape, normalize_axis, require_float, same_dtype
+from trmgolf.ir.registry import IRTypeError, register
+from trmgolf.ir.types import TensorType
+
+
+def _matmul(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    a, b = types
+    dtype = same_dtype(types, "matmul")
+    if a.rank < 2 or b.rank < 2:
+        raise IRTypeError("matmul: both inputs need rank >= 2 in the IR")
+    if a.shape[-1] != b.shape[-2]:
+        raise IRTypeError(f"matmul: inner dimensions differ ({a} @ {b})")
+    batch = broadcast_shape(a.shape[:-2], b.shape[:-2])
+    return [TensorType(dtype, (*batch, a.shape[-2], b.shape[-1]))]
+
+
+@register("matmul", infer=_matmul, arity=2)
+def matmul(a, b):
+    if np.issubdtype(a.dtype, np.floating):
+        return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(a.dtype)
+    return np.matmul(a, b)
+
+
+def _einsum_parts(equation: str, n: int) -> tuple[list[str], str]:
+    if "->" not in equation or "." in equation:
+        raise IRTypeError(f"einsum: need an explicit output and no ellipsis: {equation!r}")
+    lhs, out = equation.replace(" ", "").split("->")
+    ins = lhs.split(",")
+    if len(ins) != n:
+        raise IRTypeError(f"einsum: {equation!r} names {len(ins)} operands, got {n}")
+    return ins, out
+
+
+def _einsum(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    dtype = same_dtype(types, "einsum")
+    ins, out = _einsum_parts(attrs["equation"], len(types))
+    sizes: dict[str, int] = {}
+    for letters, t in zip(ins, types, strict=True):
+        if len(letters) != t.rank:
+            raise IRTypeError(f"einsum: {letters!r} does not match {t}")
+        for ch, d in zip(letters, t.shape, strict=True):
+            if sizes.setdefault(ch, d) != d:
+                raise IRTypeError(f"einsum: index {ch} has sizes {sizes[ch]} and {d}")
+    return [TensorType(dtype, tuple(sizes[ch] for ch in out))]
+
+
+@register("einsum", infer=_einsum, arity=(1, 8))
+def einsum(*arrays, equation):
+    if np.issubdtype(arrays[0].dtype, np.floating):
+        wide = [a.astype(np.float64) for a in arrays]
+        return np.einsum(equation, *wide).astype(arrays[0].dtype)
+    return np.einsum(equation, *arrays)
+
+
+def _conv_out(size: int, k: int, pad: int, stride: int, dilation: int) -> int:
+    return (size + pad - dilation * (k - 1) - 1) // stride + 1
+
+
+def _conv2d(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    x, w = types[0], types[1]
+    dtype = same_dtype(types, "conv2d")
+    if x.rank != 4 or w.rank != 4:
+        raise IRTypeError("conv2d: input and weight must be rank 4 (NCHW, OIHW)")
+    group = attrs.get("group", 1)
+    if x.shape[1] != w.shape[1] * group or w.shape[0] % group:
+        raise IRTypeError(f"conv2d: {x} does not match weight {w} with group {group}")
+    if len(types) == 3 and types[2].shape != (w.shape[0],):
+        raise IRTypeError(f"conv2d: bias must be [{w.shape[0]}] (a shorter one reads undefined memory)")
+    t, left, b, r = attrs.get("pads", (0, 0, 0, 0))
+    sh, sw = attrs.get("strides", (1, 1))
+    dh, dw = attrs.get("dilations", (1, 1))
+    oh = _conv_out(x.shape[2], w.shape[2], t + b, sh, dh)
+    ow = _conv_out(x.shape[3], w.shape[3], left + r, sw, dw)
+    if oh <= 0 or ow <= 0:
+        raise IRTypeError("conv2d: empty output")
+    return [TensorType(dtype, (x.shape[0], w.shape[0], oh, ow))]
+
+
+@register("conv2d", infer=_conv2d, arity=(2, 3))
+def conv2d(x, w, b=None, *, pads=(0, 0, 0, 0), strides=(1, 1), dilations=(1, 1), group=1):
+    """NCHW convolution with OIHW weights; ``pads`` = (top, left, bottom, right)."""
+    t, left, bot, r = pads
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (t, bot), (left, r)))
+    o, ci, kh, kw = w.shape
+    sh, sw = strides
+    dh, dw = dilations
+    oh = _conv_out(x.shape[2], kh, t + bot, sh, dh)
+    ow = _conv_out(x.shape[3], kw, left + r, sw, dw)
+    out = np.zeros((x.shape[0], o, oh, ow))
+    og = o // group
+    for g in range(group):
+        xs = xp[:, g * ci:(g + 1) * ci]
+        ws = w[g * og:(g + 1) * og].astype(np.float64)
+        for i in range(kh):
+            for j in range(kw):
+                patch = xs[:, :, i * dh: i * dh + sh * (oh - 1) + 1: sh,
+                           j * dw: j * dw + sw * (ow - 1) + 1: sw]
+                out[:, g * og:(g + 1) * og] += np.einsum("nchw,oc->nohw", patch, ws[:, :, i, j])
+    if b is not None:
+        out += b.astype(np.float64)[None, :, None, None]
+    return out.astype(x.dtype)
+
+
+def _softmax(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    require_float(types, "softmax")
+    normalize_axis(attrs.get("axis", -1), types[0].rank)
+    return [types[0]]
+
+
+@register("softmax", infer=_softmax)
+def softmax(x, *, axis=-1):
+    x64 = x.astype(np.float64)
+    e = np.exp(x64 - x64.max(axis=axis, keepdims=True))
+    return (e / e.sum(axis=axis, keepdims=True)).astype(x.dtype)
+
+
+def _reduce(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    t = types[0]
+    axes = {normalize_axis(a, t.rank) for a in attrs["axes"]}
+    keep = attrs.get("keepdims", 1)
+    shape = tuple(1 if i in axes else d for i, d in enumerate(t.shape) if keep or i not in axes)
+    return [t.with_shape(shape)]
+
+
+def _axes(x: np.ndarray, axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(a % x.ndim for a in axes)
+
+
+@register("reduce_sum", infer=_reduce)
+def reduce_sum(x, *, axes, keepdims=1):
+    wide = x.astype(np.float64) if np.issubdtype(x.dtype, np.floating) else x
+    return np.sum(wide, axis=_axes(x, axes), keepdims=bool(keepdims)).astype(x.dtype)
+
+
+@register("reduce_mean", infer=_reduce)
+def reduce_mean(x, *, axes, keepdims=1):
+    return np.mean(x.astype(np.float64), axis=_axes(x, axes), keepdims=bool(keepdims)).astype(x.dtype)
+
+
+@register("reduce_max", infer=_reduce)
+def reduce_max(x, *, axes, keepdims=1):
+    return np.max(x, axis=_axes(x, axes), keepdims=bool(keepdims))
+
+
+@register("reduce_min", infer=_reduce)
+def reduce_min(x, *, axes, keepdims=1):
+    return np.min(x, axis=_axes(x, axes), keepdims=bool(keepdims))
+
+
+def _argmax(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    t = types[0]
+    axis = normalize_axis(attrs.get("axis", 0), t.rank)
+    keep = attrs.get("keepdims", 1)
+    shape = tuple(1 if i == axis else d for i, d in enumerate(t.shape) if keep or i != axis)
+    return [TensorType("int64", shape)]
+
+
+@register("argmax", infer=_argmax)
+def argmax(x, *, axis=0, keepdims=1):
+    out = np.argmax(x, axis=axis)
+    return np.expand_dims(out, axis) if keepdims else out

@@ -1,0 +1,51 @@
+"""Type rules shared by many ops."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from trmgolf.ir.registry import IRTypeError
+from trmgolf.ir.types import TensorType
+
+
+def broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise IRTypeError(f"shapes {list(shapes)} do not broadcast") from None
+
+
+def same_dtype(types: Sequence[TensorType], what: str) -> str:
+    dtypes = {t.dtype for t in types}
+    if len(dtypes) != 1:
+        raise IRTypeError(f"{what}: inputs must share a dtype, got {sorted(dtypes)}")
+    return dtypes.pop()
+
+
+def same_as_first(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    return [types[0]]
+
+
+def broadcast(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    dtype = same_dtype(types, "elementwise op")
+    return [TensorType(dtype, broadcast_shape(*(t.shape for t in types)))]
+
+
+def broadcast_bool(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    same_dtype(types, "comparison")
+    return [TensorType("bool", broadcast_shape(*(t.shape for t in types)))]
+
+
+def require_float(types: Sequence[TensorType], what: str) -> None:
+    for t in types:
+        if t.dtype not in ("float32", "float16"):
+            raise IRTypeError(f"{what} needs float inputs, got {t.dtype}")
+
+
+def normalize_axis(axis: int, rank: int) -> int:
+    if not -rank <= axis < max(rank, 1):
+        raise IRTypeError(f"axis {axis} out of range for rank {rank}")
+    return axis % rank if rank else 0

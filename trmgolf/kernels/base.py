@@ -1,0 +1,61 @@
+"""The kernel table: for each IR op, the ONNX lowerings that can implement it.
+
+Each ``Lowering`` declares the opsets it needs and a predicate saying whether it can
+implement a given node; the compiler emits every applicable alternative into a
+scratch context and keeps the cheapest under the cost model (see
+``trmgolf.compiler.select``). The first lowering registered for an op is its default
+and wins ties, so registration order is part of the contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from trmgolf.ir.graph import Node
+from trmgolf.kernels.context import EmitContext
+
+Emit = Callable[[EmitContext, Node, list[str], list[str]], None]
+Applies = Callable[[Node], bool]
+
+
+def always(node: Node) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Lowering:
+    op: str
+    name: str
+    emit: Emit
+    min_opset: int = 1
+    max_opset: int | None = None
+    applies: Applies = always
+    doc: str = ""
+
+    def available(self, node: Node, opset: int) -> bool:
+        if opset < self.min_opset or (self.max_opset is not None and opset > self.max_opset):
+            return False
+        return self.applies(node)
+
+
+LOWERINGS: dict[str, list[Lowering]] = {}
+
+
+def lowering(op: str, name: str, *, min_opset: int = 1, max_opset: int | None = None,
+             applies: Applies = always) -> Callable[[Emit], Emit]:
+    """Register ``emit`` as the lowering ``name`` of IR op ``op``."""
+
+    def wrap(fn: Emit) -> Emit:
+        alts = LOWERINGS.setdefault(op, [])
+        if any(a.name == name for a in alts):
+            raise ValueError(f"lowering {op}={name} registered twice")
+        alts.append(Lowering(op, name, fn, min_opset, max_opset, applies,
+                             (fn.__doc__ or "").strip()))
+        return fn
+
+    return wrap
+
+
+def alternatives(op: str) -> list[Lowering]:
+    return LOWERINGS.get(op, [])

@@ -1,0 +1,105 @@
+"""What a lowering writes into: ONNX nodes, deduplicated initializers and typed temporaries.
+
+A lowering never names tensors itself: it asks ``tmp`` for an internal tensor (with
+its IR type, so the cost of the choice is known before anything runs) and ``const``
+for an initializer (shared by content across the whole model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import helper
+
+from trmgolf.ir.graph import array_digest
+from trmgolf.ir.types import TensorType
+
+
+def onnx_dtype(dtype: str) -> int:
+    return helper.np_dtype_to_tensor_dtype(np.dtype(TensorType(dtype, ()).np_dtype))
+
+
+@dataclass
+class Initializers:
+    """Initializers of a model, one per distinct content (dtype, shape, bytes)."""
+
+    by_key: dict[str, str] = field(default_factory=dict)
+    tensors: list[onnx.TensorProto] = field(default_factory=list)
+    used_names: set[str] = field(default_factory=set)
+
+    @staticmethod
+    def key(array: np.ndarray) -> str:
+        return array_digest(array)
+
+    def lookup(self, array: np.ndarray) -> str | None:
+        return self.by_key.get(self.key(array))
+
+    def add(self, array: np.ndarray, hint: str) -> str:
+        k = self.key(array)
+        if k in self.by_key:
+            return self.by_key[k]
+        name = hint
+        n = 1
+        while name in self.used_names:
+            n += 1
+            name = f"{hint}_{n}"
+        self.used_names.add(name)
+        self.by_key[k] = name
+        self.tensors.append(onnx.numpy_helper.from_array(np.array(array, order="C"), name))
+        return name
+
+
+class EmitContext:
+    """Collects the ONNX nodes of one or more lowerings.
+
+    ``names`` is shared with the whole model so temporaries get unique, stable names.
+    """
+
+    def __init__(self, opset: int, initializers: Initializers, names: set[str],
+                 prefix: str = "", region: str | None = None) -> None:
+        self.opset = opset
+        self.initializers = initializers
+        self.names = names
+        self.prefix = prefix
+        self.region = region
+        self.nodes: list[onnx.NodeProto] = []
+        self.temporaries: list[tuple[str, TensorType]] = []
+        self.new_params = 0
+
+    def unique(self, hint: str) -> str:
+        name = f"{self.prefix}{hint}"
+        n = 1
+        while name in self.names:
+            n += 1
+            name = f"{self.prefix}{hint}_{n}"
+        self.names.add(name)
+        return name
+
+    def tmp(self, type: TensorType, hint: str = "t") -> str:
+        """An internal tensor of the lowering; its bytes are the lowering's memory cost."""
+        name = self.unique(hint)
+        self.temporaries.append((name, type))
+        return name
+
+    def const(self, value: Any, dtype: str, hint: str = "c") -> str:
+        """An initializer shared by content; its elements are the lowering's param cost."""
+        array = np.asarray(value, dtype=TensorType(dtype, ()).np_dtype)
+        existing = self.initializers.lookup(array)
+        if existing is not None:
+            return existing
+        self.new_params += max(1, array.size)
+        return self.initializers.add(array, hint)
+
+    def ints(self, values: tuple[int, ...] | list[int], hint: str = "shape") -> str:
+        """A 1-D int64 initializer (shapes, axes, pads, starts ...)."""
+        return self.const(np.asarray(list(values), dtype=np.int64), "int64", hint)
+
+    def node(self, op_type: str, inputs: list[str], outputs: list[str], **attrs: Any) -> None:
+        name = outputs[0]
+        node = helper.make_node(op_type, inputs, outputs, name=name, **attrs)
+        if self.region:
+            node.doc_string = f"region={self.region}"
+        self.nodes.append(node)

@@ -1,0 +1,47 @@
+"""Reductions, argmax and softmax. Since opset 13 (ReduceSum) / 18 (the others) the
+axes are an input, an initializer that costs params; before, an attribute."""
+
+from __future__ import annotations
+
+from trmgolf.ir.graph import Node
+from trmgolf.kernels.base import lowering
+from trmgolf.kernels.context import EmitContext
+
+#: IR op -> (ONNX op type, first opset whose axes are an input)
+REDUCTIONS = {
+    "reduce_sum": ("ReduceSum", 13),
+    "reduce_mean": ("ReduceMean", 18),
+    "reduce_max": ("ReduceMax", 18),
+    "reduce_min": ("ReduceMin", 18),
+}
+
+
+def _reduce(op_type: str, axes_as_input: bool):
+    def emit(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+        axes = list(node.attrs["axes"])
+        keep = node.attrs.get("keepdims", 1)
+        if axes_as_input:
+            ctx.node(op_type, [ins[0], ctx.ints(axes, "axes")], outs, keepdims=keep)
+        else:
+            ctx.node(op_type, ins, outs, axes=axes, keepdims=keep)
+
+    emit.__doc__ = f"One {op_type} node."
+    return emit
+
+
+for _op, (_onnx, _since) in REDUCTIONS.items():
+    lowering(_op, "axes_input", min_opset=_since)(_reduce(_onnx, True))
+    lowering(_op, "axes_attr", min_opset=1, max_opset=_since - 1)(_reduce(_onnx, False))
+
+
+@lowering("argmax", "direct", min_opset=11)
+def argmax(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """One ArgMax node (first index on ties, as numpy)."""
+    ctx.node("ArgMax", ins, outs, axis=node.attrs.get("axis", 0),
+             keepdims=node.attrs.get("keepdims", 1))
+
+
+@lowering("softmax", "direct", min_opset=13)
+def softmax(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """One Softmax node (opset 13 semantics: normalises along one axis)."""
+    ctx.node("Softmax", ins, outs, axis=node.attrs.get("axis", -1))
