@@ -13,6 +13,9 @@ import click
 from trmgolf.errors import UserError
 
 COMMAND_MODULES = [
+    "trmgolf.compiler.ir_commands",
+    "trmgolf.compiler.scoring_commands",
+    "trmgolf.trainer.commands",
 ]
 
 

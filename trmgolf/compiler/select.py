@@ -16,13 +16,31 @@ from trmgolf.kernels import alternatives
 from trmgolf.kernels.base import Lowering
 from trmgolf.kernels.context import EmitContext, Initializers
 
-#: Extra cost of a scratch emission beyond memory and params (the legacy model's MACs).
-ExtraCost = Callable[[EmitContext, Node], int]
+#: Extra cost of a scratch emission beyond memory and params (the legacy model's MACs);
+#: called with the scratch context, the IR node and its input and output names.
+ExtraCost = Callable[[EmitContext, Node, list[str], list[str]], int]
 
 
-def scratch_cost(ctx: EmitContext, extra: ExtraCost | None, node: Node) -> int:
+def legacy_macs(ctx: EmitContext, node: Node, in_names: list[str], out_names: list[str]) -> int:
+    """MACs of the nodes a lowering emitted, from the legacy table in ``cost``."""
+    from trmgolf.compiler.cost import node_macs
+
+    shapes = {name: v.type.shape for name, v in zip(in_names, node.inputs, strict=True)}
+    shapes.update({name: v.type.shape for name, v in zip(out_names, node.outputs, strict=True)})
+    shapes.update({name: t.shape for name, t in ctx.temporaries})
+    for init in ctx.initializers.tensors:
+        shapes[init.name] = tuple(init.dims)
+    return sum(node_macs(n, shapes) for n in ctx.nodes)
+
+
+def extra_cost_for(cost_model: str) -> ExtraCost | None:
+    return legacy_macs if cost_model == "legacy" else None
+
+
+def scratch_cost(ctx: EmitContext, extra: ExtraCost | None, node: Node, in_names: list[str],
+                 out_names: list[str]) -> int:
     memory = sum(t.nbytes for _, t in ctx.temporaries)
-    return memory + ctx.new_params + (extra(ctx, node) if extra else 0)
+    return memory + ctx.new_params + (extra(ctx, node, in_names, out_names) if extra else 0)
 
 
 def choose(node: Node, opset: int, initializers: Initializers, in_names: list[str],
@@ -44,7 +62,7 @@ def choose(node: Node, opset: int, initializers: Initializers, in_names: list[st
     for alt in alts:
         scratch = EmitContext(opset, _copy(initializers), set(), prefix="scratch/")
         alt.emit(scratch, node, in_names, out_names)
-        cost = scratch_cost(scratch, extra, node)
+        cost = scratch_cost(scratch, extra, node, in_names, out_names)
         if best is None or cost < best[1]:
             best = (alt, cost)
     assert best is not None
