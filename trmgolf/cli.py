@@ -13,9 +13,11 @@ import click
 from trmgolf.errors import UserError
 
 COMMAND_MODULES = [
+    "trmgolf.demo",
     "trmgolf.compiler.ir_commands",
     "trmgolf.compiler.scoring_commands",
     "trmgolf.trainer.commands",
+    "trmgolf.solve.commands",
 ]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from trmgolf.compiler.passes.contract_einsum import contract_einsum
 from trmgolf.compiler.passes.cse import cse
 from trmgolf.compiler.passes.dce import dce
 from trmgolf.compiler.passes.dedupe_constants import dedupe_constants
@@ -22,6 +23,7 @@ Pass = Callable[[Graph], Graph]
 PIPELINE: list[tuple[str, Pass]] = [
     ("fold_constants", fold_constants),
     ("simplify", simplify),
+    ("contract_einsum", contract_einsum),
     ("dedupe_constants", dedupe_constants),
     ("cse", cse),
     ("dce", dce),

@@ -1,0 +1,93 @@
+"""`trmgolf optimize` and `trmgolf ir` on the built-in wasteful networks."""
+
+import json
+import subprocess
+import sys
+
+import onnx
+import pytest
+from click.testing import CliRunner
+
+from trmgolf.cli import cli
+from trmgolf.examples import EXAMPLES
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_optimize_is_several_times_cheaper_and_answers_identically(name, tmp_path, neurogolf):
+    build, task = EXAMPLES[name]
+    src, dst = tmp_path / "in.onnx", tmp_path / "out.onnx"
+    onnx.save(build(), src)
+    res = CliRunner().invoke(cli, ["optimize", str(src), "-o", str(dst), "--task", str(task),
+                                   "--data", str(neurogolf), "--json", "--report",
+                                   str(tmp_path / "r.json")])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output)
+    assert summary["after"]["valid"] and summary["before"]["valid"]
+    assert summary["ratio"] >= 3, summary
+    assert summary["checked_examples"] > 100
+    assert dst.is_file() and (tmp_path / "r.json").is_file()
+    # the written file is what the report describes
+    cost = CliRunner().invoke(cli, ["cost", str(dst), "--task", str(task), "--data",
+                                    str(neurogolf), "--json"])
+    scored = json.loads(cost.output)
+    assert scored["valid"] and scored["points"] == pytest.approx(summary["after"]["points"])
+
+
+def test_optimize_is_deterministic(tmp_path):
+    build, _ = EXAMPLES["rotate180"]
+    src = tmp_path / "in.onnx"
+    onnx.save(build(), src)
+    outs = []
+    for k in range(2):
+        dst = tmp_path / f"o{k}.onnx"
+        assert CliRunner().invoke(cli, ["optimize", str(src), "-o", str(dst)]).exit_code == 0
+        outs.append(dst.read_bytes())
+    assert outs[0] == outs[1]
+
+
+def test_optimize_refuses_a_result_that_answers_differently(tmp_path, neurogolf, monkeypatch):
+    import trmgolf.compiler.optimize as opt
+
+    build, task = EXAMPLES["colour_map"]
+    src, dst = tmp_path / "in.onnx", tmp_path / "out.onnx"
+    onnx.save(build(), src)
+    original = opt.run_examples
+
+    def broken(model, inputs, **kw):
+        outs = original(model, inputs, **kw)
+        if isinstance(model, bytes):  # the rewritten model (the original is a ModelProto)
+            outs[0] = -outs[0]
+        return outs
+
+    monkeypatch.setattr(opt, "run_examples", broken)
+    res = CliRunner().invoke(cli, ["optimize", str(src), "-o", str(dst), "--task", str(task),
+                                   "--data", str(neurogolf)])
+    assert res.exit_code != 0
+    assert "answers differently" in res.output
+    assert not dst.exists()
+
+
+def test_bad_inputs_give_one_line_and_no_file(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model")
+    for args in (["optimize", str(tmp_path / "missing.onnx"), "-o", str(tmp_path / "x.onnx")],
+                 ["optimize", str(bad), "-o", str(tmp_path / "x.onnx")],
+                 ["ir", str(bad)],
+                 ["ir", str(bad), "--after", "nope"]):
+        proc = subprocess.run([sys.executable, "-m", "trmgolf.cli", *args], capture_output=True, text=True)
+        assert proc.returncode != 0
+        assert "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (tmp_path / "x.onnx").exists()
+
+
+def test_ir_after_pass_shows_the_stage(tmp_path):
+    build, _ = EXAMPLES["conv_colour_map"]
+    src = tmp_path / "in.onnx"
+    onnx.save(build(), src)
+    raw = CliRunner().invoke(cli, ["ir", str(src)]).output
+    folded = CliRunner().invoke(cli, ["ir", str(src), "--after", "dce"]).output
+    assert "exp(" in raw and "exp(" not in folded
+    assert folded.count("conv2d(") == 1 and "mul(" not in folded
+    unknown = CliRunner().invoke(cli, ["ir", str(src), "--after", "nope"])
+    assert unknown.exit_code != 0 and "unknown pass" in unknown.output
