@@ -62,12 +62,17 @@ def _value_hint(v: Value) -> str:
 
 
 def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] | None = None,
-         extra: ExtraCost | None = None) -> Emitted:
-    """Lower ``graph`` to ONNX for ``target``; ``forced`` maps op -> lowering name."""
-    verify(graph)
+         extra: ExtraCost | None = None, *, grid_output: bool = True) -> Emitted:
+    """Lower ``graph`` to ONNX for ``target``; ``forced`` maps op -> lowering name.
+
+    ``grid_output=False`` lets the input and output have any type (tests of single ops).
+    """
+    verify(graph, grid_output=grid_output)
     opset = get_target(target).opset
     inits = Initializers(used_names=set(RESERVED))
-    names: set[str] = set(RESERVED)
+    # One name space for initializers and tensors: a Split's sizes initializer and its
+    # outputs both want the name 'split'.
+    names: set[str] = inits.used_names
     onnx_name: dict[Value, str] = {graph.input: "input"}
     used = {v for n in graph.nodes for v in n.inputs}
     assert graph.output is not None

@@ -162,7 +162,11 @@ class _Importer:
             out_types.append((t.dtype, t.shape))
         proto = onnx.NodeProto()
         proto.CopyFrom(node)
+        # Keep the input slots: an omitted optional input ("") must stay in its place
+        # (Clip(x, "", max)); "?" marks a slot bound to one of the node's IR inputs.
+        slots = ["?" if n else "" for n in node.input]
         del proto.input[:]
+        proto.input.extend(slots)
         del proto.output[:]
         proto.name = ""
         proto.doc_string = ""

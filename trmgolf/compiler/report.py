@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from rich.table import Table
 from trmgolf.compiler.cost import Cost, points
 from trmgolf.compiler.rules import Validity
 from trmgolf.errors import UserError
+from trmgolf.fsutil import write_atomic
 
 SCHEMA = "trmgolf.cost-report/1"
 
@@ -151,21 +151,6 @@ def load_report(path: str | os.PathLike[str]) -> CostReport:
     if not isinstance(raw, dict) or raw.get("schema") != SCHEMA:
         raise UserError(f"{path}: not a trmgolf cost report")
     return CostReport.from_dict(raw)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temp file beside ``path`` then rename, so no partial file is ever left."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UserError(f"folder not found: {folder}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _group(cost: Cost, key) -> dict[str, dict]:

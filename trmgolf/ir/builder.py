@@ -63,7 +63,9 @@ class Builder:
 
     def op(self, op: str, *inputs: Value | float | int | bool, **attrs: Any) -> Value:
         """Build a single-output op; number operands become constants."""
-        like = next((v for v in inputs if isinstance(v, Value)), None)
+        operands = [v for v in inputs if isinstance(v, Value)]
+        # where(cond, 0.0, x): the number takes x's dtype, not the bool condition's.
+        like = next((v for v in operands if v.type.dtype != "bool"), operands[0] if operands else None)
         dtype = like.type.dtype if like is not None else None
         values = [v if isinstance(v, Value) else self.const(v, dtype) for v in inputs]
         return self.node(op, values, **attrs).output

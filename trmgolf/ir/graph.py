@@ -44,13 +44,14 @@ class Value:
         return f"Value({self.name or '?'}: {self.type})"
 
 
-def array_digest(array: np.ndarray) -> str:
-    """A short, stable content hash of an array (dtype, shape and bytes)."""
+def array_digest(array: np.ndarray, length: int = 8) -> str:
+    """A stable content hash of an array (dtype, shape and bytes): short for printing;
+    code that merges arrays by digest asks for the full 64 hex digits, since 8 collide."""
     h = hashlib.sha256()
     h.update(str(array.dtype).encode())
     h.update(repr(tuple(array.shape)).encode())
     h.update(np.ascontiguousarray(array).tobytes())
-    return h.hexdigest()[:8]
+    return h.hexdigest()[:length]
 
 
 def freeze_attr(value: Any) -> Any:
@@ -88,7 +89,7 @@ class Node:
         items = []
         for k, v in self.attrs.items():
             if isinstance(v, np.ndarray):
-                v = ("array", array_digest(v), v.dtype.str, v.shape)
+                v = ("array", array_digest(v, 64), v.dtype.str, v.shape)
             items.append((k, v))
         return tuple(items)
 

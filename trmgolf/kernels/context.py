@@ -32,7 +32,7 @@ class Initializers:
 
     @staticmethod
     def key(array: np.ndarray) -> str:
-        return array_digest(array)
+        return array_digest(array, 64)
 
     def lookup(self, array: np.ndarray) -> str | None:
         return self.by_key.get(self.key(array))

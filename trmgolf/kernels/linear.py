@@ -24,7 +24,14 @@ def gemm(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     ctx.node("Gemm", ins, outs)
 
 
-@lowering("matmul", "einsum", min_opset=12)
+def _no_batch_broadcast(node: Node) -> bool:
+    """Einsum letters do not broadcast (size 1 against n): ONNX shape inference rejects it."""
+    a, b = (v.type.shape[:-2] for v in node.inputs)
+    n = min(len(a), len(b))
+    return a[len(a) - n:] == b[len(b) - n:]
+
+
+@lowering("matmul", "einsum", min_opset=12, applies=_no_batch_broadcast)
 def matmul_einsum(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Einsum with the equation of a batched matmul."""
     a, b = (v.type.rank for v in node.inputs)

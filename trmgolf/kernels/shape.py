@@ -108,10 +108,13 @@ def onnx_node(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> 
     """The imported ONNX node itself, with its inputs and outputs renamed."""
     import onnx
 
+    from trmgolf.ir.ops.foreign import bind_inputs
+
     proto = onnx.NodeProto.FromString(node.attrs["node"])
+    bound = bind_inputs(proto, ins)
     del proto.input[:]
     del proto.output[:]
-    proto.input.extend(ins)
+    proto.input.extend(bound)
     proto.output.extend(outs)
     proto.name = outs[0]
     if ctx.region:

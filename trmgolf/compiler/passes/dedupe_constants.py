@@ -15,7 +15,7 @@ def dedupe_constants(graph: Graph) -> Graph:
     for node in graph.nodes:
         if node.op == "constant":
             array = node.attrs["value"]
-            key = (array_digest(array), array.dtype.str, array.shape)
+            key = (array_digest(array, 64), array.dtype.str, array.shape)
             first = seen.get(key)
             if first is not None:
                 graph.replace_uses(node.output, first)

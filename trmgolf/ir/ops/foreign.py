@@ -18,6 +18,17 @@ from trmgolf.ir.registry import IRTypeError, register
 from trmgolf.ir.types import TensorType
 
 
+def bind_inputs(proto: onnx.NodeProto, names: Sequence[str]) -> list[str]:
+    """The ONNX input list of a stored node: its "?" slots filled with ``names`` in order,
+    omitted optional inputs ("") kept in place (a node stored without slots takes ``names``)."""
+    if not proto.input:
+        return list(names)
+    if sum(1 for slot in proto.input if slot) != len(names):
+        raise IRTypeError(f"onnx_node {proto.op_type}: {len(names)} inputs for its slots")
+    it = iter(names)
+    return [next(it) if slot else "" for slot in proto.input]
+
+
 def _foreign(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
     outs = attrs.get("out_types")
     if not outs:
@@ -33,7 +44,7 @@ def onnx_node(*arrays, op_type, node, opset, out_types):
     proto = onnx.NodeProto.FromString(node)
     ins = [f"i{k}" for k in range(len(arrays))]
     outs = [f"o{k}" for k in range(len(out_types))]
-    proto = helper.make_node(proto.op_type, ins, outs, domain=proto.domain)
+    proto = helper.make_node(proto.op_type, bind_inputs(proto, ins), outs, domain=proto.domain)
     proto.attribute.extend(onnx.NodeProto.FromString(node).attribute)
     model = helper.make_model(
         helper.make_graph(

@@ -125,6 +125,8 @@ def softmax(x, *, axis=-1):
 
 def _reduce(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
     t = types[0]
+    if not attrs["axes"]:
+        raise IRTypeError("reductions need at least one axis (ONNX reads none as all)")
     axes = {normalize_axis(a, t.rank) for a in attrs["axes"]}
     keep = attrs.get("keepdims", 1)
     shape = tuple(1 if i in axes else d for i, d in enumerate(t.shape) if keep or i not in axes)
