@@ -97,12 +97,14 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
         ctx = EmitContext(opset, inits, names, prefix=f"{outs[0]}/", region=node.region)
         alt.emit(ctx, node, ins, outs)
         nodes.extend(ctx.nodes)
+        inits.referenced.update(n for onnx_node in ctx.nodes for n in onnx_node.input)
         choices.append(Choice(outs[0], node.op, alt.name, cost))
 
     if onnx_name[graph.output] != "output":
         # The output is the input itself or a constant: copy it into `output`.
         nodes.append(helper.make_node("Identity", [onnx_name[graph.output]], ["output"],
                                       name="output"))
+    read = {n for onnx_node in nodes for n in onnx_node.input}
     grid = list(graph.input.type.shape)
     dtype = onnx_dtype(graph.input.type.dtype)
     g = helper.make_graph(
@@ -110,7 +112,7 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
         [helper.make_tensor_value_info("input", dtype, grid)],
         [helper.make_tensor_value_info("output", onnx_dtype(graph.output.type.dtype),
                                        list(graph.output.type.shape))],
-        initializer=inits.tensors,
+        initializer=[t for t in inits.tensors if t.name in read],
     )
     model = helper.make_model(g, ir_version=IR_VERSION,
                               opset_imports=[helper.make_opsetid("", opset)],

@@ -54,10 +54,10 @@ def stages(graph: Graph, pipeline: list[tuple[str, Pass]] = PIPELINE) -> Iterato
 
 
 def optimize(graph: Graph, pipeline: list[tuple[str, Pass]] = PIPELINE) -> Graph:
-    result = graph
-    for _, result in stages(graph, pipeline):
-        pass
-    return result
+    final = graph
+    for _, stage in stages(graph, pipeline):
+        final = stage
+    return final
 
 
 def run_until(graph: Graph, after: str, pipeline: list[tuple[str, Pass]] = PIPELINE) -> Graph:

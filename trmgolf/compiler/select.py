@@ -71,4 +71,5 @@ def choose(node: Node, opset: int, initializers: Initializers, in_names: list[st
 
 def _copy(inits: Initializers) -> Initializers:
     """A view of the model's initializers that a scratch emission may add to freely."""
-    return Initializers(dict(inits.by_key), [], set(inits.used_names))
+    return Initializers(dict(inits.by_key), [], set(inits.used_names), dict(inits.sizes),
+                        set(inits.referenced))

@@ -6,7 +6,7 @@ Gemm / Einsum / Conv), ``reduce`` (reductions, argmax, softmax), ``shape`` (data
 movement, with attribute-only alternatives that save initializer params).
 """
 
-from trmgolf.kernels import elementwise, linear, reduce, shape  # noqa: F401
+from trmgolf.kernels import elementwise, linear, reduce, shape, transformer  # noqa: F401
 from trmgolf.kernels.base import LOWERINGS, Lowering, alternatives, lowering
 
 __all__ = ["LOWERINGS", "Lowering", "alternatives", "lowering"]

@@ -24,11 +24,19 @@ def onnx_dtype(dtype: str) -> int:
 
 @dataclass
 class Initializers:
-    """Initializers of a model, one per distinct content (dtype, shape, bytes)."""
+    """Initializers of a model, one per distinct content (dtype, shape, bytes).
+
+    ``sizes`` gives each one's element count and ``referenced`` the names some emitted
+    node already reads: a lowering that reads an unreferenced initializer pays for it,
+    one that avoids it (reading a smaller derived constant instead) does not, and the
+    emitter finally drops every initializer no node reads.
+    """
 
     by_key: dict[str, str] = field(default_factory=dict)
     tensors: list[onnx.TensorProto] = field(default_factory=list)
     used_names: set[str] = field(default_factory=set)
+    sizes: dict[str, int] = field(default_factory=dict)
+    referenced: set[str] = field(default_factory=set)
 
     @staticmethod
     def key(array: np.ndarray) -> str:
@@ -48,6 +56,7 @@ class Initializers:
             name = f"{hint}_{n}"
         self.used_names.add(name)
         self.by_key[k] = name
+        self.sizes[name] = max(1, int(array.size))
         self.tensors.append(onnx.numpy_helper.from_array(np.array(array, order="C"), name))
         return name
 
@@ -67,7 +76,12 @@ class EmitContext:
         self.region = region
         self.nodes: list[onnx.NodeProto] = []
         self.temporaries: list[tuple[str, TensorType]] = []
-        self.new_params = 0
+
+    @property
+    def new_params(self) -> int:
+        """Elements of the initializers these nodes read that no earlier node reads."""
+        names = {n for node in self.nodes for n in node.input} - self.initializers.referenced
+        return sum(self.initializers.sizes.get(n, 0) for n in names)
 
     def unique(self, hint: str) -> str:
         name = f"{self.prefix}{hint}"
@@ -90,7 +104,6 @@ class EmitContext:
         existing = self.initializers.lookup(array)
         if existing is not None:
             return existing
-        self.new_params += max(1, array.size)
         return self.initializers.add(array, hint)
 
     def ints(self, values: tuple[int, ...] | list[int], hint: str = "shape") -> str:

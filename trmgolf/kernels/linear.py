@@ -57,3 +57,54 @@ def conv(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     ctx.node("Conv", ins, outs, kernel_shape=[kh, kw], pads=list(a.get("pads", (0, 0, 0, 0))),
              strides=list(a.get("strides", (1, 1))), dilations=list(a.get("dilations", (1, 1))),
              group=a.get("group", 1))
+
+
+def _selection(node: Node) -> tuple[int, list[int]] | None:
+    """(axis, indices) when the einsum only picks, per output channel, one input channel.
+
+    That is ``P,de->O`` with a constant 0/1 matrix holding exactly one 1 per column and
+    ``O`` equal to ``P`` with ``d`` renamed ``e``: a colour permutation or selection.
+    """
+    if len(node.inputs) != 2 or not node.inputs[1].is_constant:
+        return None
+    lhs, out = node.attrs["equation"].split("->")
+    p, w = lhs.split(",")
+    if len(w) != 2 or w[0] not in p or w[1] in p or p.replace(w[0], w[1]) != out:
+        return None
+    matrix = node.inputs[1].constant
+    if not (((matrix == 0) | (matrix == 1)).all() and (matrix.sum(axis=0) == 1).all()):
+        return None
+    return p.index(w[0]), [int(i) for i in matrix.argmax(axis=0)]
+
+
+@lowering("einsum", "gather_selection", min_opset=1, applies=lambda n: _selection(n) is not None)
+def einsum_gather(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """Gather with an index list instead of a 0/1 selection matrix: n params instead of n*m."""
+    selection = _selection(node)
+    assert selection is not None
+    axis, indices = selection
+    ctx.node("Gather", [ins[0], ctx.ints(indices, "select")], outs, axis=axis)
+
+
+def _conv_selection(node: Node) -> list[int] | None:
+    """Input channel per output channel when a 1x1 conv only copies channels."""
+    w = node.inputs[1]
+    a = node.attrs
+    plain = (tuple(a.get("pads", (0, 0, 0, 0))) == (0, 0, 0, 0) and tuple(a.get("strides", (1, 1))) == (1, 1)
+             and a.get("group", 1) == 1 and w.type.shape[2:] == (1, 1) and w.is_constant)
+    if not plain:
+        return None
+    if len(node.inputs) == 3 and not (node.inputs[2].is_constant and not node.inputs[2].constant.any()):
+        return None
+    matrix = w.constant[:, :, 0, 0]
+    if not (((matrix == 0) | (matrix == 1)).all() and (matrix.sum(axis=1) == 1).all()):
+        return None
+    return [int(i) for i in matrix.argmax(axis=1)]
+
+
+@lowering("conv2d", "gather_selection", min_opset=1, applies=lambda n: _conv_selection(n) is not None)
+def conv_gather(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """A 1x1 conv that copies channels (zero bias) as Gather on the channel axis."""
+    indices = _conv_selection(node)
+    assert indices is not None
+    ctx.node("Gather", [ins[0], ctx.ints(indices, "select")], outs, axis=1)

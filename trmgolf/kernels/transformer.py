@@ -1,0 +1,334 @@
+"""Lowerings of the composite transformer ops (``trmgolf.ir.ops.transformer``).
+
+Under the NeuroGolf cost a tensor that is never materialised costs nothing, so the
+cheap lowerings contract several operands in one node (Einsum), fold RoPE's
+position-dependent rotation into the q/k projection (one Einsum with a ``[L, 2, hd]``
+cos/sin table), and use the fused opset-23/24 operators (``Attention`` never writes
+its ``[heads, L, L]`` scores; ``RMSNormalization`` and ``Swish`` are one node each).
+Decomposed alternatives cover older opsets and serve as ``--kernel`` comparisons.
+Derived constants (reshaped or rotated weights, RoPE tables) go through ``ctx.const``,
+which shares them by content: every unrolled step reads the same initializer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trmgolf.ir.graph import Node
+from trmgolf.ir.ops.transformer import rotate_half
+from trmgolf.ir.types import TensorType
+from trmgolf.kernels.base import lowering
+from trmgolf.kernels.context import EmitContext
+
+LETTERS = {"tokens": "bl{}", "nchw": "b{}hw"}
+
+
+def _weights_constant(node: Node) -> bool:
+    return all(v.is_constant for v in node.inputs[1:])
+
+
+def _np(node: Node, i: int) -> np.ndarray:
+    return node.inputs[i].constant
+
+
+def _dtype(node: Node) -> str:
+    return node.inputs[0].type.dtype
+
+
+def _with_channels(t: TensorType, axis: int, n: int) -> TensorType:
+    shape = list(t.shape)
+    shape[axis] = n
+    return t.with_shape(tuple(shape))
+
+
+# --------------------------------------------------------------------------- rms_norm
+
+
+def _last_axis(node: Node) -> bool:
+    return node.attrs["axis"] % node.inputs[0].type.rank == node.inputs[0].type.rank - 1
+
+
+@lowering("rms_norm", "fused", min_opset=23, applies=_last_axis)
+def rms_norm_fused(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """One RMSNormalization (opset 23) with a ones scale; statistics in float32 (stash_type)."""
+    d = node.inputs[0].type.shape[-1]
+    scale = ctx.const(np.ones(d), _dtype(node), "rms_scale")
+    ctx.node("RMSNormalization", [ins[0], scale], outs, axis=-1, epsilon=float(node.attrs["eps"]))
+
+
+@lowering("rms_norm", "decomposed", min_opset=13)
+def rms_norm_decomposed(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """ReduceSumSquare (no x^2 tensor) -> *1/D -> +eps -> Sqrt -> Div: only [.., 1] temporaries."""
+    t = node.inputs[0].type
+    axis = node.attrs["axis"] % t.rank
+    small = _with_channels(t, axis, 1)
+    dt = t.dtype
+    ss = ctx.tmp(small, "sumsq")
+    if ctx.opset >= 18:
+        ctx.node("ReduceSumSquare", [ins[0], ctx.ints([axis], "axes")], [ss], keepdims=1)
+    else:
+        ctx.node("ReduceSumSquare", [ins[0]], [ss], axes=[axis], keepdims=1)
+    ms = ctx.tmp(small, "meansq")
+    ctx.node("Mul", [ss, ctx.const(np.asarray(1.0 / t.shape[axis]), dt, "inv_d")], [ms])
+    var = ctx.tmp(small, "var")
+    ctx.node("Add", [ms, ctx.const(np.asarray(node.attrs["eps"]), dt, "eps")], [var])
+    rms = ctx.tmp(small, "rms")
+    ctx.node("Sqrt", [var], [rms])
+    ctx.node("Div", [ins[0], rms], outs)
+
+
+# --------------------------------------------------------------------------- attention
+
+
+def _heads(node: Node) -> tuple[int, int, int, int]:
+    _, length, d = node.inputs[0].type.shape
+    heads = node.attrs["heads"]
+    return length, d, heads, d // heads
+
+
+def _rope_projection(ctx: EmitContext, node: Node, ins: list[str], w_index: int, scale: float,
+                     hint: str) -> str:
+    """q (or k) per head with RoPE folded in: ``Einsum(h, [W; R W], [cos, sin])``.
+
+    ``rope(h W^T) = (h W^T) cos + (h (R W)^T) sin`` for the rotate-half matrix R, so one
+    three-operand Einsum gives the rotated heads ``[1, H, L, hd]`` directly.
+    """
+    length, d, heads, hd = _heads(node)
+    dt = _dtype(node)
+    w = _np(node, w_index).astype(np.float64).reshape(heads, hd, d) * scale
+    rotated = rotate_half(w.transpose(0, 2, 1)).transpose(0, 2, 1)  # rows of R W per head
+    w2 = np.stack((w, rotated))  # [2, H, hd, D]
+    table = np.stack((_np(node, 5), _np(node, 6)), axis=1).astype(np.float64)  # [L, 2, hd]
+    out = ctx.tmp(TensorType(dt, (1, heads, length, hd)), hint)
+    ctx.node("Einsum", [ins[0], ctx.const(w2, dt, f"{hint}_rope_w"), ctx.const(table, dt, "rope_table")],
+             [out], equation="bld,khjd,lkj->bhlj")
+    return out
+
+
+def _head_projection(ctx: EmitContext, node: Node, ins: list[str], w_index: int, hint: str) -> str:
+    length, d, heads, hd = _heads(node)
+    dt = _dtype(node)
+    w = _np(node, w_index).reshape(heads, hd, d)
+    out = ctx.tmp(TensorType(dt, (1, heads, length, hd)), hint)
+    ctx.node("Einsum", [ins[0], ctx.const(w, dt, f"{hint}_w")], [out], equation="bld,hjd->bhlj")
+    return out
+
+
+def _out_projection(ctx: EmitContext, node: Node, y: str, outs: list[str]) -> None:
+    _, d, heads, hd = _heads(node)
+    wo = _np(node, 4).T.reshape(heads, hd, d)  # [H, hd, D_out]
+    ctx.node("Einsum", [y, ctx.const(wo, _dtype(node), "o_w")], outs, equation="bhlj,hje->ble")
+
+
+@lowering("attention", "fused", min_opset=23, applies=_weights_constant)
+def attention_fused(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """RoPE folded into the q/k Einsums, opset-23 Attention on [1,H,L,hd] (scores never
+    materialised), the output projection as an Einsum over (head, dim)."""
+    length, d, heads, hd = _heads(node)
+    q = _rope_projection(ctx, node, ins, 1, 1.0, "q")
+    k = _rope_projection(ctx, node, ins, 2, 1.0, "k")
+    v = _head_projection(ctx, node, ins, 3, "v")
+    y = ctx.tmp(TensorType(_dtype(node), (1, heads, length, hd)), "attn")
+    ctx.node("Attention", [q, k, v], [y])
+    _out_projection(ctx, node, y, outs)
+
+
+@lowering("attention", "fused_rotary", min_opset=23, applies=_weights_constant)
+def attention_fused_rotary(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """Separate MatMul projections, RotaryEmbedding on q and k, Attention on [1,L,D]."""
+    length, d, heads, hd = _heads(node)
+    dt = _dtype(node)
+    t = node.inputs[0].type
+    proj = {}
+    for i, name in ((1, "q"), (2, "k"), (3, "v")):
+        proj[name] = ctx.tmp(t, name)
+        ctx.node("MatMul", [ins[0], ctx.const(_np(node, i).T, dt, f"{name}_wt")], [proj[name]])
+    cos = ctx.const(_np(node, 5)[None, :, : hd // 2], dt, "rope_cos")
+    sin = ctx.const(_np(node, 6)[None, :, : hd // 2], dt, "rope_sin")
+    for name in ("q", "k"):
+        rot = ctx.tmp(t, f"{name}_rot")
+        ctx.node("RotaryEmbedding", [proj[name], cos, sin], [rot], num_heads=heads)
+        proj[name] = rot
+    y = ctx.tmp(t, "attn")
+    ctx.node("Attention", [proj["q"], proj["k"], proj["v"]], [y], q_num_heads=heads,
+             kv_num_heads=heads)
+    ctx.node("MatMul", [y, ctx.const(_np(node, 4).T, dt, "o_wt")], outs)
+
+
+@lowering("attention", "decomposed", min_opset=13, applies=_weights_constant)
+def attention_decomposed(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """RoPE-folded q/k Einsums (1/sqrt(hd) folded into q), scores Einsum, Softmax, Einsum with v:
+    materialises two [1,H,L,L] tensors, what every opset before 23 must pay."""
+    length, d, heads, hd = _heads(node)
+    dt = _dtype(node)
+    q = _rope_projection(ctx, node, ins, 1, 1.0 / np.sqrt(hd), "q")
+    k = _rope_projection(ctx, node, ins, 2, 1.0, "k")
+    v = _head_projection(ctx, node, ins, 3, "v")
+    scores = ctx.tmp(TensorType(dt, (1, heads, length, length)), "scores")
+    ctx.node("Einsum", [q, k], [scores], equation="bhlj,bhmj->bhlm")
+    probs = ctx.tmp(TensorType(dt, (1, heads, length, length)), "probs")
+    ctx.node("Softmax", [scores], [probs], axis=-1)
+    y = ctx.tmp(TensorType(dt, (1, heads, length, hd)), "attn")
+    ctx.node("Einsum", [probs, v], [y], equation="bhlm,bhmj->bhlj")
+    _out_projection(ctx, node, y, outs)
+
+
+# --------------------------------------------------------------------------- swiglu
+
+
+def _eq(node: Node, ch: str) -> str:
+    layout = "tokens" if node.attrs["axis"] % node.inputs[0].type.rank == 2 else "nchw"
+    return LETTERS[layout].format(ch)
+
+
+def _swiglu_ok(node: Node) -> bool:
+    rank, axis = node.inputs[0].type.rank, node.attrs["axis"] % node.inputs[0].type.rank
+    return _weights_constant(node) and (rank, axis) in ((3, 2), (4, 1))
+
+
+def _silu(ctx: EmitContext, node: Node, gate: str, t: TensorType) -> str:
+    out = ctx.tmp(t, "silu")
+    if ctx.opset >= 24:
+        ctx.node("Swish", [gate], [out], alpha=1.0)
+        return out
+    sig = ctx.tmp(t, "sigmoid")
+    ctx.node("Sigmoid", [gate], [sig])
+    ctx.node("Mul", [gate, sig], [out])
+    return out
+
+
+def _gate(ctx: EmitContext, node: Node, ins: list[str], index: int, hint: str) -> tuple[str, TensorType]:
+    dt = _dtype(node)
+    axis = node.attrs["axis"] % node.inputs[0].type.rank
+    inter = _np(node, 1).shape[0]
+    t = _with_channels(node.inputs[0].type, axis, inter)
+    out = ctx.tmp(t, hint)
+    x, y = _eq(node, "d"), _eq(node, "i")
+    ctx.node("Einsum", [ins[0], ctx.const(_np(node, index), dt, f"{hint}_w")], [out],
+             equation=f"{x},id->{y}")
+    return out, t
+
+
+@lowering("swiglu", "einsum4", min_opset=12, applies=_swiglu_ok)
+def swiglu_einsum4(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """gate Einsum, SiLU (Swish at opset 24), then ONE Einsum ``(h, W_up, silu, W_down)``: the
+    up projection and the product are never materialised (slow in onnxruntime, cheapest here)."""
+    dt = _dtype(node)
+    gate, t = _gate(ctx, node, ins, 1, "gate")
+    act = _silu(ctx, node, gate, t)
+    x, y, o = _eq(node, "d"), _eq(node, "i"), _eq(node, "e")
+    ctx.node("Einsum", [ins[0], ctx.const(_np(node, 2), dt, "up_w"), act,
+                        ctx.const(_np(node, 3), dt, "down_w")], outs,
+             equation=f"{x},id,{y},ei->{o}")
+
+
+@lowering("swiglu", "separate", min_opset=12, applies=_swiglu_ok)
+def swiglu_separate(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """gate and up Einsums, SiLU, Mul, down Einsum: fast, materialises up and the product."""
+    dt = _dtype(node)
+    gate, t = _gate(ctx, node, ins, 1, "gate")
+    up, _ = _gate(ctx, node, ins, 2, "up")
+    act = _silu(ctx, node, gate, t)
+    prod = ctx.tmp(t, "glu")
+    ctx.node("Mul", [act, up], [prod])
+    y, o = _eq(node, "i"), _eq(node, "e")
+    ctx.node("Einsum", [prod, ctx.const(_np(node, 3), dt, "down_w")], outs, equation=f"{y},ei->{o}")
+
+
+# --------------------------------------------------------------------------- embedding
+
+
+@lowering("onehot_embed", "einsum", min_opset=12, applies=_weights_constant)
+def embed_einsum(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """Einsum of the one-hot channels with the (scaled) table deltas, plus the base row."""
+    dt = _dtype(node)
+    layout = node.attrs["layout"]
+    out_t = node.output.type
+    base = _np(node, 2)
+    if layout == "tokens":
+        _, _, hh, ww = node.inputs[0].type.shape
+        e = ctx.tmp(TensorType(dt, (1, hh, ww, out_t.shape[-1])), "embed")
+        ctx.node("Einsum", [ins[0], ins[1]], [e], equation="bchw,cd->bhwd")
+        flat = ctx.tmp(out_t, "embed_flat")
+        ctx.node("Reshape", [e, ctx.ints(out_t.shape, "shape")], [flat])
+        ctx.node("Add", [flat, ins[2]], outs)
+    else:
+        e = ctx.tmp(out_t, "embed")
+        ctx.node("Einsum", [ins[0], ins[1]], [e], equation="bchw,cd->bdhw")
+        ctx.node("Add", [e, ctx.const(base.reshape(-1, 1, 1), dt, "embed_base")], outs)
+
+
+@lowering("onehot_embed", "conv", min_opset=1,
+          applies=lambda n: _weights_constant(n) and n.attrs["layout"] == "nchw")
+def embed_conv(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """One 1x1 Conv whose bias is the base row (NCHW): no temporaries."""
+    dt = _dtype(node)
+    w = _np(node, 1).T[:, :, None, None]
+    ctx.node("Conv", [ins[0], ctx.const(w, dt, "embed_w"), ins[2]], outs, kernel_shape=[1, 1])
+
+
+# --------------------------------------------------------------------------- decode
+
+
+def _decode_logits(ctx: EmitContext, node: Node, ins: list[str]) -> tuple[str, TensorType]:
+    """Class logits ``[1, K, h, w]`` of the canvas cells."""
+    z = node.inputs[0].type
+    dt = z.dtype
+    k = _np(node, 1).shape[0]
+    ch, cw = node.attrs["canvas"]
+    prefix = node.attrs.get("prefix", 0)
+    grid = TensorType(dt, (1, k, ch, cw))
+    if node.attrs["layout"] == "nchw":
+        out = ctx.tmp(grid, "logits")
+        ctx.node("Einsum", [ins[0], ins[1]], [out], equation="bdhw,kd->bkhw")
+        return out, grid
+    src = ins[0]
+    if prefix:
+        src = ctx.tmp(TensorType(dt, (1, ch * cw, z.shape[2])), "cells")
+        ctx.node("Slice", [ins[0], ctx.ints([prefix], "starts"), ctx.ints([z.shape[1]], "ends"),
+                           ctx.ints([1], "axes")], [src])
+    flat = ctx.tmp(TensorType(dt, (1, k, ch * cw)), "logits")
+    ctx.node("Einsum", [src, ins[1]], [flat], equation="bld,kd->bkl")
+    out = ctx.tmp(grid, "logits_grid")
+    ctx.node("Reshape", [flat, ctx.ints(grid.shape, "shape")], [out])
+    return out, grid
+
+
+def _decode(ctx: EmitContext, node: Node, ins: list[str], outs: list[str], pad_bool: bool) -> None:
+    logits, grid = _decode_logits(ctx, node, ins)
+    k = grid.shape[1]
+    ch, cw = node.attrs["canvas"]
+    size = node.attrs.get("size", 30)
+    mx = ctx.tmp(_with_channels(grid, 1, 1), "max")
+    if ctx.opset >= 18:
+        ctx.node("ReduceMax", [logits, ctx.ints([1], "axes")], [mx], keepdims=1)
+    else:
+        ctx.node("ReduceMax", [logits], [mx], axes=[1], keepdims=1)
+    colours = ctx.tmp(_with_channels(grid, 1, k - 1), "colour_logits")
+    ctx.node("Slice", [logits, ctx.ints([1], "starts"), ctx.ints([k], "ends"), ctx.ints([1], "axes")],
+             [colours])
+    hit = ctx.tmp(TensorType("bool", (1, k - 1, ch, cw)), "hit")
+    ctx.node("GreaterOrEqual", [colours, mx], [hit])
+    pads = ctx.ints([0, 0, 0, 0, 0, 0, size - ch, size - cw], "pads")
+    if (ch, cw) == (size, size):
+        ctx.node("Cast", [hit], outs, to=1)
+    elif pad_bool:
+        padded = ctx.tmp(TensorType("bool", (1, k - 1, size, size)), "hit_padded")
+        ctx.node("Pad", [hit, pads], [padded], mode="constant")
+        ctx.node("Cast", [padded], outs, to=1)
+    else:
+        f = ctx.tmp(TensorType("float32", (1, k - 1, ch, cw)), "answer")
+        ctx.node("Cast", [hit], [f], to=1)
+        ctx.node("Pad", [f, pads], outs, mode="constant")
+
+
+@lowering("argmax_decode", "cast_then_pad", min_opset=13)
+def decode_cast_then_pad(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """logits -> ReduceMax -> colour logits >= max (bool) -> Cast -> Pad into ``output``."""
+    _decode(ctx, node, ins, outs, pad_bool=False)
+
+
+@lowering("argmax_decode", "pad_then_cast", min_opset=13)
+def decode_pad_then_cast(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """As cast_then_pad but pads the 1-byte mask and casts last (cheaper on big canvases)."""
+    _decode(ctx, node, ins, outs, pad_bool=True)
