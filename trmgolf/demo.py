@@ -21,7 +21,7 @@ from trmgolf.fsutil import write_atomic
 from trmgolf.tasks import data_dir, load_task
 
 
-def _task_folder(data: str | None) -> Path | None:
+def task_folder(data: str | None) -> Path | None:
     folder = data_dir(data)
     if folder is None:
         beside = Path(__file__).resolve().parents[2] / "shared" / "data" / "neurogolf"
@@ -53,7 +53,7 @@ def demo(data: str | None, out_dir: str) -> None:
     console = Console(highlight=False)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    folder = _task_folder(data)
+    folder = task_folder(data)
     if folder is None:
         console.print("[yellow]NeuroGolf task files not found: networks are optimised but not "
                       "checked (pass --data or set TRMGOLF_DATA)[/yellow]")
