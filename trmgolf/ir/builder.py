@@ -5,7 +5,7 @@
     y = b.op("mul", x, b.const(2.0))
     g = b.finish(y)
 
-Python numbers given to ``op`` become constants of the other operand's dtype.
+Python numbers given to ``op`` become constants of the other (non-bool) operand's dtype.
 ``with b.region("step0/block1"):`` tags every node built inside it.
 """
 
@@ -51,7 +51,7 @@ class Builder:
             array = array.astype(NUMPY_DTYPES[dtype])
         elif array.dtype == np.float64:
             array = array.astype(np.float32)
-        elif array.dtype == np.int32 and not isinstance(value, np.ndarray):
+        elif array.dtype == np.int32 and not isinstance(value, np.ndarray | np.generic):
             array = array.astype(np.int64)
         return self.node("constant", [], value=np.array(array, copy=True, order="C")).output
 
@@ -63,9 +63,9 @@ class Builder:
 
     def op(self, op: str, *inputs: Value | float | int | bool, **attrs: Any) -> Value:
         """Build a single-output op; number operands become constants."""
-        operands = [v for v in inputs if isinstance(v, Value)]
-        # where(cond, 0.0, x): the number takes x's dtype, not the bool condition's.
-        like = next((v for v in operands if v.type.dtype != "bool"), operands[0] if operands else None)
+        # where(cond, 0.0, x): the number takes x's dtype, not the bool condition's; with
+        # only bool operands a number keeps its own type (where(cond, 1.0, -1.0) is float).
+        like = next((v for v in inputs if isinstance(v, Value) and v.type.dtype != "bool"), None)
         dtype = like.type.dtype if like is not None else None
         values = [v if isinstance(v, Value) else self.const(v, dtype) for v in inputs]
         return self.node(op, values, **attrs).output

@@ -1,0 +1,38 @@
+"""Golden-file comparison for the IR tests: ``TRMGOLF_UPDATE_GOLDEN=1`` rewrites them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+def check_golden(text: str, relpath: str) -> None:
+    path = GOLDEN / relpath
+    if os.environ.get("TRMGOLF_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return
+    assert path.is_file(), f"{path} is missing: run with TRMGOLF_UPDATE_GOLDEN=1"
+    assert text == path.read_text(), f"{relpath} differs (TRMGOLF_UPDATE_GOLDEN=1 rewrites it)"
+
+
+def check_pass(graph, pass_fn, relpath: str, seed: int = 0):
+    """Run ``pass_fn`` on a copy of ``graph``: the printed before/after must match the golden
+    file and the interpreter must give the same output before and after. Returns the result."""
+    import numpy as np
+
+    from trmgolf.ir import print_graph, run, verify
+
+    x = np.random.default_rng(seed).normal(size=graph.input.type.shape).astype(np.float32)
+    want = run(graph, x)
+    before = print_graph(graph)
+    after_graph = pass_fn(graph.clone())
+    verify(after_graph, grid_output=False)
+    after = print_graph(after_graph)
+    check_golden(f"// before\n{before}// after\n{after}", relpath)
+    got = run(after_graph, x)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    return after_graph

@@ -1,0 +1,63 @@
+"""The pipeline: passes run in rounds to a fixpoint; run_until stops after a named pass."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pass_golden import check_pass
+
+from trmgolf.compiler import pipeline
+from trmgolf.errors import UserError
+from trmgolf.ir import Builder, Graph, print_graph
+
+
+def _wasteful() -> Graph:
+    b = Builder()
+    w = b.op("mul", b.const(np.full((1, 10, 1, 1), 2.0, np.float32)), 1.0)  # folds, then simplifies
+    a = b.op("mul", b.input, w)
+    a2 = b.op("mul", b.input, b.const(np.full((1, 10, 1, 1), 2.0, np.float32)))  # dedupe, then cse
+    t = b.op("transpose", b.op("transpose", a, perm=(0, 1, 3, 2)), perm=(0, 1, 3, 2))
+    b.op("exp", a)  # dead
+    return b.finish(b.op("add", b.op("identity", t), a2))
+
+
+def test_optimize_reaches_a_fixpoint():
+    out = check_pass(_wasteful(), pipeline.optimize, "passes/pipeline.txt")
+    assert [n.op for n in out.nodes] == ["constant", "mul", "add"]
+    assert print_graph(pipeline.optimize(out)) == print_graph(out)
+
+
+def test_stages_leave_the_input_alone_and_stop_at_the_fixpoint():
+    g = _wasteful()
+    text = print_graph(g)
+    names = [name for name, _ in pipeline.stages(g)]
+    assert print_graph(g) == text
+    per_round = pipeline.pass_names()
+    assert len(names) % len(per_round) == 0 and len(names) < pipeline.MAX_ROUNDS * len(per_round)
+    assert names[: len(per_round)] == per_round
+
+
+def test_stages_stop_after_max_rounds(monkeypatch):
+    """A pass that never settles cannot loop forever."""
+    calls = []
+
+    def churn(g: Graph) -> Graph:
+        calls.append(1)
+        b = Builder()
+        return b.finish(b.op("add", b.input, float(len(calls))))
+
+    monkeypatch.setattr(pipeline, "MAX_ROUNDS", 3)
+    assert len(list(pipeline.stages(_wasteful(), [("churn", churn)]))) == 3
+
+
+def test_run_until_stops_after_the_named_pass():
+    g = _wasteful()
+    folded = pipeline.run_until(g, "fold_constants")
+    assert [n.op for n in folded.nodes].count("transpose") == 2
+    assert "exp" in [n.op for n in pipeline.run_until(g, "cse").nodes]
+    assert "exp" not in [n.op for n in pipeline.run_until(g, "dce").nodes]
+
+
+def test_run_until_unknown_pass_is_a_user_error():
+    with pytest.raises(UserError, match="unknown pass 'nope'"):
+        pipeline.run_until(_wasteful(), "nope")

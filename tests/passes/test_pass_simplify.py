@@ -1,0 +1,139 @@
+"""simplify: each algebraic no-op rule on a small graph, and the rewrites it must not do.
+
+Every case is checked against the interpreter; their before/after texts together form
+the golden file tests/golden/passes/simplify.txt.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pass_golden import check_golden
+
+from trmgolf.compiler.passes.dce import dce
+from trmgolf.compiler.passes.simplify import simplify
+from trmgolf.ir import GRID_TYPE, Builder, Graph, print_graph, run, verify
+
+GRID = GRID_TYPE.shape
+
+
+def _finish(b: Builder, y) -> Graph:
+    """Relu on top, so the rewritten value is never the graph output itself."""
+    return b.finish(b.op("relu", y))
+
+
+def _neutral(op: str, k, swap: bool = False):
+    def build() -> Graph:
+        b = Builder()
+        t = b.op("tanh", b.input)
+        c = b.const(np.asarray(k, np.float32))
+        return _finish(b, b.op(op, c, t) if swap else b.op(op, t, c))
+    return build
+
+
+def _unary(op: str, **attrs):
+    def build() -> Graph:
+        b = Builder()
+        return _finish(b, b.op(op, b.op("neg", b.input), **attrs))
+    return build
+
+
+def _transposes(p, q):
+    def build() -> Graph:
+        b = Builder()
+        t = b.op("transpose", b.op("neg", b.input), perm=p)
+        t = b.op("transpose", t, perm=q)
+        return b.finish(b.op("relu", b.op("reshape", t, shape=GRID)) if t.type.shape != GRID else
+                        b.op("relu", t))
+    return build
+
+
+def _reshape_chain(final):
+    def build() -> Graph:
+        b = Builder()
+        r = b.op("reshape", b.op("neg", b.input), shape=(10, 900))
+        r = b.op("reshape", r, shape=final)
+        return b.finish(b.op("reshape", b.op("relu", r), shape=GRID))
+    return build
+
+
+#: name -> (graph, ops left after simplify + dce)
+CASES = {
+    "identity": (_unary("identity"), ["neg", "relu"]),
+    "mul_one": (_neutral("mul", 1.0), ["tanh", "relu"]),
+    "one_mul": (_neutral("mul", np.ones((1, 10, 1, 1)), swap=True), ["tanh", "relu"]),
+    "add_zero": (_neutral("add", np.zeros(30)), ["tanh", "relu"]),
+    "zero_add": (_neutral("add", 0.0, swap=True), ["tanh", "relu"]),
+    "sub_zero": (_neutral("sub", 0.0), ["tanh", "relu"]),
+    "div_one": (_neutral("div", 1.0), ["tanh", "relu"]),
+    "transpose_identity": (_unary("transpose", perm=(0, 1, 2, 3)), ["neg", "relu"]),
+    "transpose_pair_cancels": (_transposes((0, 2, 3, 1), (0, 3, 1, 2)), ["neg", "relu"]),
+    "transpose_pair_composes": (_transposes((0, 2, 3, 1), (0, 2, 1, 3)),
+                                ["neg", "transpose", "reshape", "relu"]),
+    "reshape_chain": (_reshape_chain((100, 90)), ["neg", "reshape", "relu", "reshape"]),
+    "reshape_chain_to_input_type": (_reshape_chain(GRID), ["neg", "relu"]),
+    "noop_reshape": (_unary("reshape", shape=GRID), ["neg", "relu"]),
+    "noop_cast": (_unary("cast", to="float32"), ["neg", "relu"]),
+    "noop_slice": (_unary("slice", starts=(0, -30), ends=(10, 100), axes=(1, 3)), ["neg", "relu"]),
+    "noop_pad": (_unary("pad", pads=(0,) * 8), ["neg", "relu"]),
+    "noop_expand": (_unary("expand", shape=(10, 1, 1)), ["neg", "relu"]),
+    # not no-ops: they must stay
+    "sub_from_zero": (_neutral("sub", 0.0, swap=True), ["tanh", "sub", "relu"]),
+    "mul_almost_one": (_neutral("mul", [1.0] * 29 + [1.0001]), ["tanh", "mul", "relu"]),
+}
+
+
+def _run_case(name: str) -> tuple[Graph, Graph]:
+    build, _ = CASES[name]
+    g = build()
+    after = dce(simplify(g.clone()))
+    verify(after, grid_output=False)
+    return g, after
+
+
+def _build_broadcast() -> Graph:
+    """x * ones([2,1,1,1,1]) broadcasts x to a bigger shape: not a no-op."""
+    b = Builder()
+    t = b.op("tanh", b.input)
+    y = b.op("mul", t, b.const(np.ones((2, 1, 1, 1, 1), np.float32)))  # [2,1,10,30,30]
+    y = b.op("reshape", b.op("slice", y, starts=(1,), ends=(2,), axes=(0,)), shape=GRID)
+    return _finish(b, y)
+
+
+def _build_cast16() -> Graph:
+    b = Builder()
+    y = b.op("cast", b.op("cast", b.op("neg", b.input), to="float16"), to="float32")
+    return _finish(b, y)
+
+
+CASES["mul_ones_that_broadcast"] = (_build_broadcast, ["tanh", "mul", "slice", "reshape", "relu"])
+CASES["cast_that_converts"] = (_build_cast16, ["neg", "cast", "cast", "relu"])
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_simplify_rule(name):
+    g, after = _run_case(name)
+    x = np.random.default_rng(3).normal(size=GRID).astype(np.float32)
+    np.testing.assert_array_equal(run(after, x), run(g, x))
+    ops = [n.op for n in after.nodes if n.op != "constant"]
+    assert ops == CASES[name][1]
+
+
+def test_simplify_golden():
+    parts = []
+    for name in sorted(CASES):
+        g, after = _run_case(name)
+        parts.append(f"// ---- {name}\n// before\n{print_graph(g)}// after\n{print_graph(after)}")
+    check_golden("".join(parts), "passes/simplify.txt")
+
+
+def test_simplify_output_value_is_rewritten():
+    b = Builder()
+    g = b.finish(b.op("identity", b.op("neg", b.input)))
+    assert simplify(g).output.producer.op == "neg"
+
+
+def test_simplify_leaves_input_graph_alone_when_nothing_applies():
+    g = _unary("neg")()
+    text = print_graph(g)
+    assert print_graph(simplify(g)) == text
