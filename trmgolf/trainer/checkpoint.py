@@ -1,0 +1,82 @@
+"""One-file checkpoints that ``torch.load(path, weights_only=True)`` reads.
+
+Layout (plain dicts, lists, str, int, float, bool and tensors only)::
+
+    format       "trmgolf.trainer/1"
+    config       TRMConfig fields
+    train_config TrainConfig fields
+    weights      EMA state dict of ``TRM`` (keys: embed_tokens.weight, puzzle_emb.weight, ...)
+    puzzles      puzzle names, index = puzzle id ("task016/d3p5" = task, dihedral, perm)
+    task_puzzle  task name -> puzzle id of its identity variant (used at inference)
+    meta         step, preset, tasks, metrics, held-out arc-gen indices per task, wall time
+    train_state  raw weights, optimizer states and step, for --resume
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from trmgolf.errors import UserError
+from trmgolf.tasks import task_number
+
+FORMAT = "trmgolf.trainer/1"
+REQUIRED = ("format", "config", "weights", "puzzles", "task_puzzle", "meta")
+
+
+def save_checkpoint(path: str | os.PathLike[str], ckpt: dict[str, Any]) -> None:
+    """Write atomically: a temporary file in the same folder, then ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(ckpt, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and check a checkpoint; every problem is a one-line ``UserError``."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"checkpoint not found: {path}")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError,
+            OSError):
+        raise UserError(f"{path}: not a readable checkpoint (corrupt, truncated or not a "
+                        "torch file)") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise UserError(f"{path}: not a trmgolf trainer checkpoint (expected format {FORMAT})")
+    missing = [k for k in REQUIRED if k not in ckpt]
+    if missing:
+        raise UserError(f"{path}: checkpoint is missing {', '.join(missing)}")
+    return ckpt
+
+
+def canonical_task(task: str | int) -> str:
+    num = task_number(str(task))
+    return f"task{num:03d}" if num is not None else Path(str(task)).stem
+
+
+def puzzle_id_for(ckpt: dict[str, Any], task: str | int | None) -> int:
+    """The identity puzzle id of ``task``; a single-task checkpoint needs no task."""
+    table: dict[str, int] = ckpt["task_puzzle"]
+    if task is None:
+        if len(table) != 1:
+            raise UserError(f"multi-task checkpoint ({len(table)} tasks): name a task")
+        return int(next(iter(table.values())))
+    name = canonical_task(task)
+    if name not in table:
+        shown = ", ".join(sorted(table)[:5]) + (" ..." if len(table) > 5 else "")
+        raise UserError(f"task {name} is not in this checkpoint (it has {shown})")
+    return int(table[name])

@@ -1,0 +1,89 @@
+"""``trmgolf train`` and ``trmgolf eval``."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import click
+
+from trmgolf.errors import UserError
+from trmgolf.tasks import parse_task_range
+from trmgolf.trainer.config import PRESETS
+from trmgolf.trainer.evaluate import render_side_by_side
+from trmgolf.trainer.runs import Overrides, evaluate_checkpoint, finetune, train_tasks
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
+
+
+@click.command("train")
+@click.option("--task", help="One task (16, task016 or a path): train on it alone.")
+@click.option("--tasks", "tasks_spec", help="Many tasks in one model: all, 1-400, 1,5,9-12.")
+@click.option("--preset", default="tiny", show_default=True,
+              help=f"Model and schedule: {', '.join(PRESETS)}.")
+@click.option("-o", "--output", required=True, help="Checkpoint to write (atomically).")
+@click.option("--steps", type=int, help="Optimiser steps (default: the preset's).")
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
+@click.option("--data", help="Folder of taskNNN.json (default: $TRMGOLF_DATA).")
+@click.option("--seed", type=int, help="Seed for init, splits, augmentation and batches.")
+@click.option("--batch-size", type=int, help="Global batch size (default: the preset's).")
+@click.option("--lr", type=float, help="Peak learning rate (default: the preset's).")
+@click.option("--augmentations", type=int, help="Variants (puzzle ids) per task.")
+@click.option("--resume", is_flag=True, help="Continue the run saved in --output.")
+@click.option("--init", "init_ckpt", help="Fine-tune this (multi-task) checkpoint on --task.")
+@click.option("--extra", multiple=True,
+              help="Extra ARC folder (ARC-AGI-1, ConceptARC) for multi-task training.")
+@click.option("--max-examples", type=int, help="At most this many training examples per task.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def train(task: str | None, tasks_spec: str | None, preset: str, output: str,
+          steps: int | None, device: str, data: str | None, seed: int | None,
+          batch_size: int | None, lr: float | None, augmentations: int | None, resume: bool,
+          init_ckpt: str | None, extra: tuple[str, ...], max_examples: int | None,
+          quiet: bool) -> None:
+    """Train a TRM on one task, on many tasks, or fine-tune a checkpoint on one task."""
+    if (task is None) == (tasks_spec is None):
+        raise UserError("pass exactly one of --task N or --tasks SPEC")
+    if init_ckpt is not None and task is None:
+        raise UserError("--init fine-tunes on one task: pass --task N")
+    overrides = Overrides(steps, seed, batch_size, lr, augmentations)
+    if init_ckpt is not None:
+        result = finetune(task, init_ckpt, output, data, overrides, device, resume, not quiet)
+    else:
+        names: list[str | int] = [task] if task is not None else list(
+            parse_task_range(tasks_spec or ""))
+        result = train_tasks(names, preset, output, data, overrides, device, resume,
+                             not quiet, list(extra), max_examples)
+    click.echo(f"wrote {output}: step {result.get('step')}, {result['wall_s']:.0f} s, exact "
+               f"match train {_fmt(result.get('train'))}, held-out "
+               f"{_fmt(result.get('heldout'))}, test {_fmt(result.get('test'))}")
+
+
+@click.command("eval")
+@click.argument("checkpoint")
+@click.option("--task", help="The task to measure (needed for a multi-task checkpoint).")
+@click.option("--data", help="Folder of taskNNN.json (default: $TRMGOLF_DATA).")
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def eval_(checkpoint: str, task: str | None, data: str | None, device: str,
+          as_json: bool) -> None:
+    """Exact match of a checkpoint per split of a task, and the first miss."""
+    name, results = evaluate_checkpoint(checkpoint, task, data, device)
+    if as_json:
+        click.echo(json.dumps({"task": name, "checkpoint": checkpoint,
+                               "splits": {r.name: r.to_dict() for r in results}}))
+        return
+    click.echo(f"{name}  ({checkpoint})")
+    for r in results:
+        click.echo(f"  {r.name:<20} {r.correct:>4}/{r.total:<4} exact {_fmt(r.exact)}")
+    miss = next((r for r in results if r.first_miss is not None), None)
+    if miss is None:
+        click.echo("no misses")
+        return
+    index, example, predicted = miss.first_miss  # type: ignore[misc]
+    click.echo(f"first miss: {miss.name} #{index}")
+    click.echo(render_side_by_side(example, predicted))
+
+
+COMMANDS = [train, eval_]

@@ -1,0 +1,371 @@
+"""Training: deep supervision with an ACT carry, stable-max loss, EMA, sign-SGD puzzles, DDP.
+
+One optimiser step = one supervision step on a batch of slots. A slot keeps its example and
+its (detached) z_H/z_L carry across steps until it halts (Q head, with exploration, or the
+``halt_max_steps`` limit), then takes a fresh example: the official TRM's deep supervision.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+
+from trmgolf.trainer.checkpoint import FORMAT, save_checkpoint
+from trmgolf.trainer.config import TrainConfig, TRMConfig
+from trmgolf.trainer.data import PuzzleSet
+from trmgolf.trainer.evaluate import evaluate_examples
+from trmgolf.trainer.inference import build_inference
+from trmgolf.trainer.model import TRM, stablemax_cross_entropy
+
+
+class EMA:
+    """``shadow = decay * shadow + (1 - decay) * param`` after every step (floats only)."""
+
+    def __init__(self, model: nn.Module, decay: float) -> None:
+        self.decay = decay
+        self.shadow = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        for k, v in model.state_dict().items():
+            if v.is_floating_point():
+                self.shadow[k].lerp_(v.detach(), 1.0 - self.decay)
+            else:
+                self.shadow[k].copy_(v)
+
+
+@torch.no_grad()
+def sign_sgd_step(table: torch.Tensor, lr: float, weight_decay: float) -> None:
+    """Official puzzle-embedding update: rows seen in the batch move by ``-lr*sign(grad)``
+    with decoupled weight decay; unseen rows are untouched."""
+    if table.grad is None:
+        return
+    rows = table.grad.abs().sum(dim=1) > 0
+    update = table.grad[rows].sign() + weight_decay * table[rows]
+    table[rows] -= lr * update
+    table.grad = None
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warmup, then cosine down to ``lr_min_ratio * lr``."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+    cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return cfg.lr * (cfg.lr_min_ratio + (1 - cfg.lr_min_ratio) * cosine)
+
+
+def halting(steps: torch.Tensor, q_halt: torch.Tensor, max_steps: int, explore_prob: float,
+            generator: torch.Generator | None = None) -> torch.Tensor:
+    """Training halting: the step limit, or ``q_halt > 0`` once past a random exploration
+    minimum (with probability ``explore_prob``, at least U{2..max_steps} steps)."""
+    halted = steps >= max_steps
+    if max_steps > 1:
+        halted = halted | (q_halt > 0)
+        rand = torch.rand(steps.shape, generator=generator).to(steps.device)
+        low = torch.randint(2, max_steps + 1, steps.shape, generator=generator).to(steps.device)
+        min_steps = (rand < explore_prob).long() * low
+        halted = halted & (steps >= min_steps)
+    return halted
+
+
+@dataclass
+class Carry:
+    z_H: torch.Tensor
+    z_L: torch.Tensor
+    steps: torch.Tensor
+    halted: torch.Tensor
+    data: dict[str, torch.Tensor]
+
+
+def new_carry(model: TRM, batch: dict[str, torch.Tensor]) -> Carry:
+    b = batch["tokens"].shape[0]
+    z_H, z_L = model.initial_state(b, torch.float32)
+    steps = torch.zeros(b, dtype=torch.long, device=z_H.device)
+    halted = torch.ones(b, dtype=torch.bool, device=z_H.device)
+    return Carry(z_H, z_L, steps, halted, batch)
+
+
+def refill(model: TRM, carry: Carry, fresh: dict[str, torch.Tensor]) -> Carry:
+    """Halted slots take the fresh example and restart from the init state."""
+    h = carry.halted
+    z_H0, z_L0 = model.initial_state(h.shape[0], carry.z_H.dtype)
+    return Carry(
+        torch.where(h[:, None, None], z_H0, carry.z_H),
+        torch.where(h[:, None, None], z_L0, carry.z_L),
+        torch.where(h, 0, carry.steps),
+        h,
+        {k: torch.where(h.view(-1, *[1] * (v.dim() - 1)), fresh[k], v)
+         for k, v in carry.data.items()},
+    )
+
+
+def carry_to_dict(carry: Carry) -> dict[str, Any]:
+    """The carry as plain tensors, so a resumed run continues exactly."""
+    return {"z_H": carry.z_H.cpu(), "z_L": carry.z_L.cpu(), "steps": carry.steps.cpu(),
+            "halted": carry.halted.cpu(), "data": {k: v.cpu() for k, v in carry.data.items()}}
+
+
+def carry_from_dict(raw: dict[str, Any], device: torch.device) -> Carry:
+    return Carry(raw["z_H"].to(device), raw["z_L"].to(device), raw["steps"].to(device),
+                 raw["halted"].to(device), {k: v.to(device) for k, v in raw["data"].items()})
+
+
+@dataclass
+class StepStats:
+    loss: float
+    lm_loss: float
+    halt_loss: float
+    exact: float  # fraction of halted slots whose whole canvas is right
+
+
+def loss_terms(cfg: TRMConfig, tcfg: TrainConfig, logits: torch.Tensor, q_halt: torch.Tensor,
+               labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    mask = None if cfg.loss_on_outside else labels > 0
+    lm = stablemax_cross_entropy(logits, labels, mask).mean()
+    right = logits.argmax(-1) == labels
+    if mask is not None:
+        right = right | ~mask
+    seq_correct = right.all(-1)
+    halt = F.binary_cross_entropy_with_logits(q_halt, seq_correct.float())
+    return lm + tcfg.halt_loss_weight * halt, lm, halt, seq_correct
+
+
+def train_step(model: nn.Module, core: TRM, carry: Carry, fresh: dict[str, torch.Tensor],
+               optimizer: torch.optim.Optimizer, tcfg: TrainConfig, step: int,
+               generator: torch.Generator | None = None) -> tuple[Carry, StepStats]:
+    """One supervision step on every slot, one optimiser step, the new carry."""
+    cfg = core.config
+    carry = refill(core, carry, fresh)
+    d = carry.data
+    device = carry.z_H.device
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    with autocast:
+        out = model(carry.z_H, carry.z_L, d["tokens"], d["puzzle_ids"])
+    loss, lm, halt, seq_correct = loss_terms(cfg, tcfg, out.logits, out.q_halt, d["labels"])
+    optimizer.zero_grad(set_to_none=True)
+    core.puzzle_emb.weight.grad = None
+    loss.backward()
+    lr = lr_at(step, tcfg)
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    optimizer.step()
+    sign_sgd_step(core.puzzle_emb.weight, tcfg.puzzle_lr, tcfg.puzzle_weight_decay)
+    with torch.no_grad():
+        steps = carry.steps + 1
+        halted = halting(steps, out.q_halt.detach(), cfg.halt_max_steps,
+                         cfg.halt_exploration_prob, generator)
+    done = halted if halted.any() else torch.ones_like(halted)
+    exact = seq_correct[done].float().mean().item()
+    stats = StepStats(loss.item(), lm.item(), halt.item(), exact)
+    return Carry(out.z_H, out.z_L, steps, halted, d), stats
+
+
+@dataclass
+class RunSpec:
+    """What one training run produces and records."""
+
+    out: Path
+    preset: str
+    mode: str  # 'single', 'multi' or 'finetune'
+    device: str = "cpu"
+    resume: bool = False
+    progress: bool = True
+    eval_tasks: int = 4  # tasks measured at each evaluation in multi-task runs
+    eval_limit: int | None = 128  # examples per split at intermediate evaluations
+
+
+def _distributed() -> tuple[int, int]:
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def init_distributed(device: str) -> None:
+    """Join a ``torchrun`` group when launched by it (gloo on CPU, nccl on GPU)."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if device == "cuda" else "gloo")
+
+
+def evaluate_puzzles(puzzles: PuzzleSet, cfg: TRMConfig, weights: dict[str, torch.Tensor],
+                     task_indices: list[int], limit: int | None, device: str
+                     ) -> dict[str, dict[str, float | None]]:
+    """Exact match per task and split, through the inference module of each task."""
+    out = {}
+    for t in task_indices:
+        split = puzzles.splits[t]
+        module = build_inference(cfg, weights, puzzles.first_puzzle[t]).to(device)
+        row: dict[str, float | None] = {}
+        for name, examples in (("train", split.train), ("heldout", split.heldout),
+                               ("test", split.test)):
+            ex = examples[:limit] if limit else examples
+            r = evaluate_examples(module, ex, name, device=device)
+            row[name] = r.exact if r.total else None
+        out[split.name] = row
+    return out
+
+
+def mean_of(results: dict[str, dict[str, float | None]], split: str) -> float | None:
+    vals = [r[split] for r in results.values() if r.get(split) is not None]
+    return float(np.mean(vals)) if vals else None
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, start: int, enabled: bool) -> Iterator[Callable[..., None]]:
+    if not enabled:
+        yield lambda **_: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = [TextColumn("train"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("loss {task.fields[loss]:.4f}  em {task.fields[em]:.2f}  "
+                          "held-out {task.fields[held]}"),
+               TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task("train", total=total, completed=start, loss=0.0, em=0.0, held="-")
+        yield lambda **kw: bar.update(task, advance=1, **kw)
+
+
+def train(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
+          init_weights: dict[str, torch.Tensor] | None = None,
+          resume_state: dict[str, Any] | None = None, meta: dict[str, Any] | None = None
+          ) -> dict[str, Any]:
+    """Train and write the checkpoint; returns the final evaluation and timing."""
+    rank, world = _distributed()
+    device = torch.device(spec.device)
+    torch.manual_seed(tcfg.seed)
+    core = TRM(cfg).to(device)
+    if init_weights is not None:
+        core.load_state_dict(init_weights)
+    model: nn.Module = core
+    if world > 1:
+        model = nn.parallel.DistributedDataParallel(core, broadcast_buffers=False)
+    params = [p for n, p in core.named_parameters() if n != "puzzle_emb.weight"]
+    optimizer = torch.optim.AdamW(params, lr=tcfg.lr, betas=(0.9, 0.95),
+                                  weight_decay=tcfg.weight_decay)
+    ema = EMA(core, tcfg.ema_decay)
+    start, wall_before = 0, 0.0
+    carry: Carry | None = None
+    if resume_state is not None:
+        core.load_state_dict(resume_state["model"])
+        optimizer.load_state_dict(resume_state["optimizer"])
+        ema.shadow = {k: v.to(device) for k, v in resume_state["ema"].items()}
+        start, wall_before = int(resume_state["step"]), float(resume_state["wall_s"])
+        if resume_state.get("carry") is not None and world == 1:
+            carry = carry_from_dict(resume_state["carry"], device)
+    metrics_path = spec.out.with_suffix(".metrics.jsonl")
+    if rank == 0 and start == 0 and metrics_path.exists():
+        metrics_path.unlink()
+    eval_tasks = list(range(min(spec.eval_tasks, len(puzzles.splits))))
+    batch_per_rank = max(1, tcfg.batch_size // world)
+    t0 = time.perf_counter()
+    last_eval: dict[str, Any] = {}
+
+    def snapshot(step: int, final: bool) -> None:
+        nonlocal last_eval
+        weights = {k: v.detach().cpu().clone() for k, v in ema.shadow.items()}
+        evals = evaluate_puzzles(puzzles, cfg, weights, eval_tasks,
+                                 None if final else spec.eval_limit, spec.device)
+        last_eval = {"step": step, "tasks": evals,
+                     **{s: mean_of(evals, s) for s in ("train", "heldout", "test")}}
+        wall = wall_before + time.perf_counter() - t0
+        write_metrics(metrics_path, {"step": step, "eval": last_eval, "wall_s": wall})
+        save_checkpoint(spec.out, {
+            "format": FORMAT, "config": cfg.to_dict(), "train_config": tcfg.to_dict(),
+            "weights": weights, "puzzles": puzzles.puzzle_names,
+            "task_puzzle": puzzles.task_puzzle,
+            "meta": {**(meta or {}), "step": step, "preset": spec.preset, "mode": spec.mode,
+                     "wall_s": wall, "canvas": list(puzzles.canvas),
+                     "heldout_index": {s.name: s.heldout_index for s in puzzles.splits},
+                     "eval": last_eval, "complete": final},
+            "train_state": {"model": {k: v.detach().cpu() for k, v in core.state_dict().items()},
+                            "optimizer": optimizer.state_dict(), "ema": weights,
+                            "carry": None if carry is None else carry_to_dict(carry),
+                            "step": step, "wall_s": wall},
+        })
+        plot_metrics(metrics_path, spec.out.with_suffix(".png"))
+
+    with progress_bar(tcfg.steps, start, spec.progress and rank == 0) as advance:
+        for step in range(start, tcfg.steps):
+            rng = np.random.default_rng([tcfg.seed, rank, step])
+            gen = torch.Generator().manual_seed(tcfg.seed * 1_000_003 + step * 101 + rank)
+            fresh = {k: v.to(device) for k, v in
+                     puzzles.batch(batch_per_rank, rng, tcfg.translate).items()}
+            if carry is None:
+                carry = new_carry(core, fresh)
+            core.train()
+            carry, stats = train_step(model, core, carry, fresh, optimizer, tcfg, step, gen)
+            ema.update(core)
+            if rank == 0 and (step % 10 == 0 or step == tcfg.steps - 1):
+                write_metrics(metrics_path, {"step": step, "loss": stats.loss,
+                                             "lm_loss": stats.lm_loss,
+                                             "halt_loss": stats.halt_loss,
+                                             "exact": stats.exact, "lr": lr_at(step, tcfg)})
+            done = step + 1
+            if rank == 0 and done < tcfg.steps and done % tcfg.eval_every == 0:
+                snapshot(done, final=False)
+            held = last_eval.get("heldout")
+            advance(loss=stats.loss, em=stats.exact,
+                    held="-" if held is None else f"{held:.2f}")
+    if rank == 0:
+        snapshot(tcfg.steps, final=True)
+    checksum = float(sum(p.detach().double().sum().item() for p in core.parameters()))
+    return {**last_eval, "wall_s": wall_before + time.perf_counter() - t0,
+            "rank": rank, "world": world, "param_checksum": checksum}
+
+
+def write_metrics(path: Path, row: dict[str, Any]) -> None:
+    with open(path, "a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def plot_metrics(jsonl: Path, png: Path) -> None:
+    """Loss and exact-match curves from the metrics log."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [json.loads(line) for line in jsonl.read_text().splitlines() if line.strip()]
+    train_rows = [r for r in rows if "loss" in r]
+    eval_rows = [r for r in rows if "eval" in r]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.5))
+    ax1.plot([r["step"] for r in train_rows], [r["loss"] for r in train_rows], label="loss")
+    ax1.set_yscale("log")
+    ax1.set_xlabel("step")
+    ax1.legend()
+    ax2.plot([r["step"] for r in train_rows], [r["exact"] for r in train_rows],
+             label="batch exact", alpha=0.5)
+    for split in ("train", "heldout", "test"):
+        pts = [(r["step"], r["eval"][split]) for r in eval_rows
+               if r["eval"].get(split) is not None]
+        if pts:
+            ax2.plot(*zip(*pts, strict=False), marker="o", label=f"{split} exact")
+    ax2.set_ylim(-0.02, 1.02)
+    ax2.set_xlabel("step")
+    ax2.legend()
+    fig.tight_layout()
+    tmp = png.with_suffix(".tmp.png")
+    fig.savefig(tmp, dpi=80)
+    plt.close(fig)
+    os.replace(tmp, png)
