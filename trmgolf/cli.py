@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "trmgolf.compiler.scoring_commands",
     "trmgolf.trainer.commands",
     "trmgolf.solve.commands",
+    "trmgolf.frontend.commands",
 ]
 
 

@@ -63,6 +63,7 @@ def narrow_dtypes(graph: Graph, keep: Keep = keep_nothing, dtype: str = "float16
     assert graph.output is not None
     result = mapping[graph.output]
     if result.type.dtype != graph.output.type.dtype:
-        result = as_dtype(result, graph.output.type.dtype, result.producer.region if result.producer else None)
+        region = result.producer.region if result.producer else None
+        result = as_dtype(result, graph.output.type.dtype, region)
     out.output = result
     return out

@@ -1,0 +1,97 @@
+"""torch.onnx.export (+ onnxsim) vs ``trmgolf compile`` on one freshly initialised checkpoint.
+
+    python bench/compile_vs_export.py [--preset reference] [--task 20] [--data DIR] [--examples N]
+
+For each: nodes, memory bytes, params, points, file size, whether ``output > 0`` equals
+the PyTorch model's on the task's examples (the first N; all when N is 0), compile time.
+Then the ratio of the best baseline's cost to trmgolf's (uncropped and cropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.checkpoints import make_checkpoint  # noqa: E402
+from trmgolf.compiler.cost import measure  # noqa: E402
+from trmgolf.compiler.verifier import run_examples  # noqa: E402
+from trmgolf.frontend.compile import compile_checkpoint, torch_answers  # noqa: E402
+from trmgolf.tasks import grid_to_onehot, load_task  # noqa: E402
+from trmgolf.trainer import load_model  # noqa: E402
+
+
+def row(name: str, data: bytes, inputs, expected, seconds: float) -> dict:
+    model = onnx.ModelProto.FromString(data)
+    validity, cost = measure(data)
+    try:
+        outs = run_examples(data, inputs)
+        same = all(np.array_equal(o > 0, e) for o, e in zip(outs, expected, strict=True))
+    except RuntimeError:
+        same = False
+    r = {"name": name, "nodes": len(model.graph.node), "valid": validity.valid,
+         "memory": cost.memory if cost else None, "params": cost.params if cost else None,
+         "points": round(cost.points(), 3) if cost else None, "file": len(data),
+         "same": same, "seconds": round(seconds, 2)}
+    print(" | ".join(f"{k}={v}" for k, v in r.items()), flush=True)
+    return r
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--preset", default="reference")
+    ap.add_argument("--task", default="20")
+    ap.add_argument("--data", default="/work/shared/data/neurogolf")
+    ap.add_argument("--examples", type=int, default=4)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="trmgolf-bench-"))
+    task = load_task(args.task, args.data)
+    ckpt = tmp / "model.pt"
+    make_checkpoint(ckpt, args.preset, tasks=(task.name,))
+    module = load_model(ckpt, task.name)
+    examples = task.examples()[: args.examples or None]
+    inputs = [grid_to_onehot(ex.input) for _, ex in examples]
+    expected = torch_answers(module, inputs)
+    rows = []
+    t = time.perf_counter()
+    path = tmp / "export.onnx"
+    torch.onnx.export(module, torch.zeros(1, 10, 30, 30), str(path), dynamo=False, opset_version=17,
+                      input_names=["input"], output_names=["output"])
+    rows.append(row("torch.onnx.export", path.read_bytes(), inputs, expected,
+                    time.perf_counter() - t))
+    try:
+        import onnxsim
+
+        t = time.perf_counter()
+        simple, ok = onnxsim.simplify(onnx.load(str(path)))
+        rows.append(row("export+onnxsim", simple.SerializeToString(), inputs, expected,
+                        time.perf_counter() - t))
+    except Exception as e:  # noqa: BLE001 - the baseline may fail; say so and go on
+        print(f"onnxsim failed: {e}")
+    for crop in (False, True):
+        t = time.perf_counter()
+        c = compile_checkpoint(ckpt, task.name, args.data, crop=crop, verify=False)
+        secs = time.perf_counter() - t
+        exp = torch_answers(c.source.module, inputs) if crop else expected
+        rows.append(row(f"trmgolf{' --crop' if crop else ''} ({c.precision}, unverified narrowing)",
+                        c.data, inputs, exp, secs))
+        t = time.perf_counter()
+        c = compile_checkpoint(ckpt, task.name, args.data, crop=crop, max_examples=args.examples or None)
+        rows.append(row(f"trmgolf{' --crop' if crop else ''} verified ({c.precision})", c.data,
+                        inputs, exp, time.perf_counter() - t))
+    base = [r["memory"] + r["params"] for r in rows[:2] if r["memory"] is not None]
+    if base:
+        best = min(base)
+        for r in rows[2:]:
+            print(f"{r['name']}: best baseline / trmgolf = {best / (r['memory'] + r['params']):.1f}x")
+
+
+if __name__ == "__main__":
+    main()

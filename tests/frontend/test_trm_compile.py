@@ -1,0 +1,130 @@
+"""The TRM front end and ``compile``: exact against PyTorch, valid, deterministic, clear errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from trmgolf.compiler.rules import validate
+from trmgolf.errors import UserError
+from trmgolf.frontend.compile import compile_checkpoint, compile_stages
+from trmgolf.frontend.trm import trm_graph
+from trmgolf.ir import run
+from trmgolf.trainer import TRMConfig, load_model
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.checkpoints import make_checkpoint  # noqa: E402
+
+CONFIGS = {
+    "attention": TRMConfig(hidden=16, heads=2, expansion=2.0, intermediate=24, layers=2,
+                           H_cycles=2, L_cycles=2, puzzle_emb_len=3, canvas_h=5, canvas_w=4,
+                           mixer="attention", sup_steps=2),
+    "conv": TRMConfig(hidden=16, heads=1, expansion=2.0, intermediate=24, layers=1,
+                      H_cycles=2, L_cycles=3, puzzle_emb_len=0, canvas_h=6, canvas_w=6,
+                      mixer="conv", sup_steps=1),
+}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("data")
+    r = np.random.RandomState(0)
+
+    def ex(h: int = 5, w: int = 4) -> dict:
+        return {"input": r.randint(0, 10, (r.randint(1, h + 1), r.randint(1, w + 1))).tolist(),
+                "output": r.randint(0, 10, (r.randint(1, h + 1), r.randint(1, w + 1))).tolist()}
+
+    for name in ("task001", "task002"):
+        (folder / f"{name}.json").write_text(json.dumps(
+            {"train": [ex() for _ in range(3)], "test": [ex()], "arc-gen": [ex() for _ in range(8)]}))
+    (folder / "task003.json").write_text(json.dumps({"train": [ex(12, 12)], "test": [ex()]}))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def ckpts(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ckpt")
+    out = {}
+    for name, cfg in CONFIGS.items():
+        out[name] = folder / f"{name}.pt"
+        make_checkpoint(out[name], cfg, tasks=("task001", "task002", "task003"), seed=3)
+    return out
+
+
+@pytest.mark.parametrize("mixer", ["attention", "conv"])
+def test_ir_matches_pytorch(ckpts, mixer):
+    graph = trm_graph(ckpts[mixer], "task002")
+    module = load_model(ckpts[mixer], "task002")
+    r = np.random.RandomState(1)
+    for _ in range(3):
+        x = np.zeros((1, 10, 30, 30), np.float32)
+        h, w = r.randint(1, 5), r.randint(1, 4)
+        x[0, r.randint(0, 10, (h, w)), *np.indices((h, w))] = 1
+        with torch.no_grad():
+            ref = module(torch.from_numpy(x)).numpy() > 0
+        assert np.array_equal(run(graph, x) > 0, ref)
+
+
+@pytest.mark.parametrize("mixer", ["attention", "conv"])
+@pytest.mark.parametrize("target", ["ng2026", "opset17"])
+def test_compile_is_valid_and_exact(ckpts, data_dir, mixer, target):
+    c = compile_checkpoint(ckpts[mixer], "task001", data_dir, target=target)
+    assert c.exact and c.examples == 12
+    assert validate(c.data).valid
+    ops = {n.op_type for n in c.emitted.model.graph.node}
+    if mixer == "attention":
+        assert ("Attention" in ops) == (target == "ng2026")
+
+
+def test_compile_is_deterministic(ckpts, data_dir):
+    a = compile_checkpoint(ckpts["conv"], "task001", data_dir).data
+    b = compile_checkpoint(ckpts["conv"], "task001", data_dir).data
+    assert a == b
+
+
+def test_forced_kernel_and_fused_savings(ckpts, data_dir):
+    fused = compile_checkpoint(ckpts["attention"], "task001", data_dir, narrow=False)
+    dec = compile_checkpoint(ckpts["attention"], "task001", data_dir, narrow=False,
+                             forced={"attention": "decomposed", "rms_norm": "decomposed"})
+    assert dec.exact and dec.report.memory > fused.report.memory
+    with pytest.raises(UserError, match="kernel attention=nope"):
+        compile_checkpoint(ckpts["attention"], "task001", data_dir, forced={"attention": "nope"})
+
+
+def test_task_larger_than_canvas_is_a_user_error(ckpts, data_dir):
+    with pytest.raises(UserError, match="canvas is 6x6"):
+        compile_checkpoint(ckpts["conv"], "task003", data_dir)
+
+
+def test_crop_is_exact_against_the_cropped_model(ckpts, data_dir):
+    c = compile_checkpoint(ckpts["conv"], "task001", data_dir, crop=True)
+    full = compile_checkpoint(ckpts["conv"], "task001", data_dir)
+    assert c.exact and c.source.cropped and c.report.memory < full.report.memory
+
+
+def test_stages_name_every_pass(ckpts):
+    names = [n for n, _ in compile_stages(ckpts["conv"], "task001")]
+    assert names[0] == "frontend" and "narrow_dtypes" in names
+
+
+def test_cli_compile_refuses_and_writes_nothing(ckpts, data_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from trmgolf.cli import cli
+
+    out = tmp_path / "t.onnx"
+    res = CliRunner().invoke(cli, ["compile", str(ckpts["conv"]), "--task", "3", "--data",
+                                   str(data_dir), "-o", str(out)])
+    assert res.exit_code != 0 and "canvas" in res.output and not out.exists()
+    res = CliRunner().invoke(cli, ["compile", str(ckpts["conv"]), "--task", "1", "--data",
+                                   str(data_dir), "-o", str(out), "--report",
+                                   str(tmp_path / "r.json")])
+    assert res.exit_code == 0, res.output
+    assert out.exists() and (tmp_path / "r.png").exists()
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert any(k.startswith("step0/cycle0/L0/block0") for k in report["regions"])

@@ -1,0 +1,101 @@
+"""The ``compile`` command: TRM checkpoint -> verified NeuroGolf ONNX file (+ cost report)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from trmgolf.compiler.targets import DEFAULT_TARGET, TARGETS
+from trmgolf.errors import UserError
+
+
+def _kernels(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        op, sep, choice = pair.partition("=")
+        if not sep or not op or not choice:
+            raise UserError(f"--kernel takes OP=CHOICE, got {pair!r}")
+        out[op] = choice
+    return out
+
+
+def write_png(report: dict, path: Path) -> None:
+    """Bytes per net call and per op type, two bar charts (matplotlib Agg)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    calls: dict[str, int] = {}
+    for region, row in report.get("regions", {}).items():
+        key = region.split("/block")[0]
+        calls[key] = calls.get(key, 0) + int(row.get("bytes", 0))
+    ops = {k: int(v.get("bytes", 0)) for k, v in report.get("op_types", {}).items()}
+    fig, (a, b) = plt.subplots(2, 1, figsize=(10, 8))
+    a.bar(list(calls), [v / 1e6 for v in calls.values()])
+    a.set_ylabel("MB")
+    a.set_title("memory per region")
+    a.tick_params(axis="x", rotation=90, labelsize=6)
+    b.bar(list(ops), [v / 1e6 for v in ops.values()])
+    b.set_ylabel("MB")
+    b.set_title("memory per op type")
+    b.tick_params(axis="x", rotation=45, labelsize=7)
+    fig.tight_layout()
+    tmp = path.with_name(path.name + ".tmp.png")
+    fig.savefig(tmp, dpi=80)
+    plt.close(fig)
+    tmp.replace(path)
+
+
+@click.command("compile")
+@click.argument("ckpt")
+@click.option("--task", help="Task of the network (16, task016): selects the puzzle, the examples.")
+@click.option("-o", "--output", "out", required=True, help="ONNX file to write.")
+@click.option("--target", type=click.Choice(sorted(TARGETS)), default=DEFAULT_TARGET,
+              show_default=True)
+@click.option("--report", "report_path", help="Write the cost report (JSON) here, and R.png.")
+@click.option("--dump-ir", "dump_dir", help="Write the IR after every stage into this folder.")
+@click.option("--kernel", "kernels", multiple=True, help="Force a lowering: OP=CHOICE.")
+@click.option("--crop/--no-crop", default=False, show_default=True,
+              help="Shrink the canvas to the task's largest grid (a different, smaller network).")
+@click.option("--no-narrow", is_flag=True, help="Keep every tensor float32.")
+@click.option("--no-verify", is_flag=True, help="Skip running the task's examples.")
+@click.option("--data", help="Folder of taskNNN.json files (default: $TRMGOLF_DATA).")
+def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: str | None,
+             dump_dir: str | None, kernels: tuple[str, ...], crop: bool, no_narrow: bool,
+             no_verify: bool, data: str | None) -> None:
+    """Compile a TRM checkpoint into a NeuroGolf network that answers exactly as it does."""
+    import time
+
+    from trmgolf.frontend.compile import compile_checkpoint, compile_stages, write_atomic_bytes
+    from trmgolf.ir.printer import print_graph
+
+    start = time.perf_counter()
+    forced = _kernels(kernels)
+    compiled = compile_checkpoint(ckpt, task, data, target=target, forced=forced, crop=crop,
+                                  verify=not no_verify, narrow=not no_narrow)
+    if dump_dir:
+        folder = Path(dump_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, (name, graph) in enumerate(compile_stages(ckpt, task, data, crop=crop,
+                                                         narrow=not no_narrow)):
+            (folder / f"{i:02d}_{name.replace('@', '_')}.ir").write_text(print_graph(graph))
+    write_atomic_bytes(out, compiled.data)
+    for note in compiled.kept_note:
+        click.echo(f"narrowing rejected: {note}")
+    line = f"wrote {out} ({compiled.precision}; {len(compiled.emitted.model.graph.node)} nodes"
+    if compiled.report is not None:
+        r = compiled.report
+        line += (f"; memory {r.memory:,} B, params {r.params:,}, points {r.points:.3f}; "
+                 f"exact on {compiled.examples} examples")
+    click.echo(line + f"; {time.perf_counter() - start:.1f} s)")
+    if report_path:
+        if compiled.report is None:
+            raise UserError("--report needs verification (drop --no-verify)")
+        path = Path(report_path)
+        compiled.report.write(path)
+        write_png(compiled.report.to_dict(), path.with_suffix(".png"))
+
+
+COMMANDS = [compile_]
