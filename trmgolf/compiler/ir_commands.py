@@ -35,16 +35,14 @@ def parse_kernels(specs: tuple[str, ...]) -> dict[str, str]:
 
 @click.command("ir")
 @click.argument("model")
-@click.option("--after", help=PASSES_HELP)
+@click.option("--after", help=PASSES_HELP + " For a checkpoint also: frontend, narrow_dtypes.")
 @click.option("--task", help="For a checkpoint (.pt): the task whose network to show.")
 @click.option("--data", help="Folder of taskNNN.json files (default: $TRMGOLF_DATA).")
 @click.option("--json", "as_json", is_flag=True, help="Print {\"model\", \"after\", \"ir\"} as JSON.")
 def ir(model: str, after: str | None, task: str | None, data: str | None, as_json: bool) -> None:
     """Print the IR of MODEL (an .onnx file, or a TRM checkpoint .pt with --task)."""
     if model.endswith(".pt"):
-        from trmgolf.frontend.trm import trm_stage_ir
-
-        text = trm_stage_ir(model, task, data, after)
+        text = print_graph(_checkpoint_stage(model, task, data, after))
     else:
         graph = import_file(model)
         text = print_graph(run_until(graph, after) if after else graph)
@@ -52,6 +50,18 @@ def ir(model: str, after: str | None, task: str | None, data: str | None, as_jso
         click.echo(json.dumps({"model": model, "after": after, "ir": text}, indent=1))
     else:
         click.echo(text, nl=False)
+
+
+def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str | None):
+    """The IR of a TRM checkpoint's network after stage ``after`` (the front end's when None)."""
+    from trmgolf.frontend.compile import compile_stages
+
+    names = []
+    for name, graph in compile_stages(ckpt, task, data):
+        if after is None or name == after:
+            return graph
+        names.append(name)
+    raise UserError(f"unknown stage {after!r} (stages: {', '.join(dict.fromkeys(names))})")
 
 
 @click.command("optimize")

@@ -33,9 +33,12 @@ def margin_scores(logits: torch.Tensor) -> torch.Tensor:
     Positive exactly where colour c is the strict argmax; an 'outside' argmax (class 0) or a
     tie leaves every channel <= 0.
     """
-    k = logits.shape[-1]
-    eye = torch.eye(k, dtype=torch.bool, device=logits.device)
-    others = logits.unsqueeze(-2).masked_fill(eye, float("-inf")).amax(-1)  # [..., k]
+    # The best other class is the top logit, except for the top class itself, whose best
+    # other is the runner-up (equal to the top on a tie). Written with TopK and Where so
+    # that torch.onnx.export gives a graph onnxruntime runs (a bool EyeLike has no kernel).
+    top2 = logits.topk(2, dim=-1).values
+    best, runner_up = top2[..., :1], top2[..., 1:]
+    others = torch.where(logits == best, runner_up, best)
     return (logits - others)[..., 1:]
 
 
