@@ -1,0 +1,104 @@
+"""Task features and the heuristic router on small synthetic tasks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trmgolf.router.features import task_features
+from trmgolf.router.heuristic import HeuristicRouter, category
+from trmgolf.solvers.base import Solver
+from trmgolf.tasks import Example, Task
+
+SOLVERS = [Solver(n, f, lambda fit: None) for n, f in (
+    ("local_rule", "local_rule"),
+    ("identity", "identity"),
+    ("color_map", "color_map"),
+    ("flip_horizontal", "dihedral"),
+    ("tile", "tile"),
+    ("upscale", "scale"),
+    ("crop_object", "crop"),
+    ("gravity", "gravity"),
+    ("mystery", "mystery"),
+)]
+
+
+def grids(n: int = 3, h: int = 4, w: int = 5, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.choice([0, 0, 1, 2, 3], size=(h, w)) for _ in range(n)]
+
+
+def make(fn, **kw) -> Task:
+    gs = grids(**kw)
+    return Task("t", {"train": [Example(g.tolist(), np.asarray(fn(g)).tolist()) for g in gs]})
+
+
+def gravity(g: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(g)
+    for c in range(g.shape[1]):
+        col = g[:, c][g[:, c] != 0]
+        out[g.shape[0] - len(col):, c] = col
+    return out
+
+
+CASES = [
+    ("identity", lambda g: g, "identity", "identity"),
+    ("flip", lambda g: g[:, ::-1], "flip_horizontal", "dihedral:flip_lr"),
+    ("recolour", lambda g: np.where(g == 1, 7, g), "color_map", "color_map"),
+    ("tile", lambda g: np.tile(g, (2, 2)), "tile", "tile"),
+    ("upscale", lambda g: np.kron(g, np.ones((2, 2), int)), "upscale", "scale_up"),
+    ("crop", lambda g: g[1:3, 1:4], "crop_object", "crop"),
+    ("gravity", gravity, "gravity", "same_shape"),
+]
+
+
+@pytest.mark.parametrize("name, fn, first, label", CASES, ids=[c[0] for c in CASES])
+def test_router_puts_the_matching_family_first(name, fn, first, label):
+    task = make(fn)
+    route = HeuristicRouter().route(task, SOLVERS)
+    assert route.first == first
+    assert sorted(route.solvers) == sorted(s.name for s in SOLVERS)
+    assert route.source == "heuristic"
+    assert category(task_features(task)) == label
+
+
+def test_features_on_synthetic_tasks():
+    f = task_features(make(lambda g: g[:, ::-1]))
+    assert f.same_shape and f.dihedral == "flip_lr" and not f.color_map
+    f = task_features(make(lambda g: np.where(g == 0, 5, g)))
+    assert f.color_map and f.only_background_changes and f.new_colors
+    f = task_features(make(lambda g: g.T, h=3, w=5))
+    assert f.transposed_shape and f.dihedral == "transpose"
+    f = task_features(make(lambda g: np.kron(g, np.ones((3, 3), int))))
+    assert f.scale_up == (3, 3) and f.out_larger and not f.tiles_input
+    f = task_features(make(lambda g: g[::2, ::2] * 0 + 1, h=4, w=4))
+    assert f.scale_down == (2, 2) and f.out_single_color and f.fixed_out_shape
+    f = task_features(make(gravity))
+    assert f.same_color_counts and not f.only_background_changes
+    f = task_features(make(lambda g: np.hstack([g, g[:, ::-1]])))
+    assert f.out_symmetric and not f.in_symmetric
+    two = np.array([[1, 0, 2], [0, 0, 0], [3, 3, 0]])
+    f = task_features(Task("t", {"train": [Example(two.tolist(), two.tolist())]}))
+    assert f.in_objects == 3 and f.identity
+
+
+def test_trm_only_without_a_strong_family():
+    router = HeuristicRouter()
+    assert not router.route(make(lambda g: g[:, ::-1]), SOLVERS).train_trm
+    assert router.route(make(gravity), SOLVERS).train_trm
+
+
+def test_unknown_families_keep_registration_order():
+    odd = [Solver(n, "zzz", lambda fit: None) for n in ("b_solver", "a_solver", "c_solver")]
+    assert HeuristicRouter().route(make(gravity), odd).solvers == ("b_solver", "a_solver", "c_solver")
+
+
+def test_real_solver_families():
+    solvers = [Solver(n, f, lambda fit: None) for n, f in (
+        ("identity", "identity"), ("constant", "constant"), ("color_map", "color_map"),
+        ("geometry_fixed", "geometry"), ("geometry", "geometry"), ("local_rule", "local_rule"))]
+    router = HeuristicRouter()
+    assert router.route(make(lambda g: np.rot90(g), h=4, w=4), solvers).first == "geometry_fixed"
+    assert router.route(make(lambda g: np.tile(g, (1, 3))), solvers).first == "geometry_fixed"
+    assert router.route(make(lambda g: np.ones((2, 2), int) * 4), solvers).first == "constant"
+    assert router.route(make(lambda g: np.where(g == 2, 5, g)), solvers).first == "color_map"

@@ -1,0 +1,80 @@
+"""``trmgolf solve``: route -> build -> compile -> verify every task; zip and score the results."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from trmgolf.errors import UserError
+from trmgolf.router import ROUTERS
+from trmgolf.solve.holdout import check_holdout
+from trmgolf.solve.report import summary_lines
+from trmgolf.solve.runner import SolveOptions, run_solve
+from trmgolf.tasks import parse_task_range
+
+
+def _warn(msg: str) -> None:
+    click.echo(f"warning: {msg}", err=True)
+
+
+@click.command("solve")
+@click.option("--tasks", "tasks_spec", default="1-400", show_default=True,
+              help="Tasks to solve: 1-400, 1,5,9-12 or all.")
+@click.option("-o", "--output", required=True,
+              help="Output folder: taskNNN.onnx, submission.zip, scores.csv/json, results/.")
+@click.option("--data", help="Folder of taskNNN.json (default: $TRMGOLF_DATA).")
+@click.option("--router", "router", default="auto", show_default=True,
+              help=f"{'|'.join(ROUTERS)}; auto: the LLM router when an API key is configured, "
+              "else the heuristic one.")
+@click.option("--cache", help="LLM answer cache (default: $TRMGOLF_CACHE or ~/.cache/trmgolf/router).")
+@click.option("--trm", "trm", help="TRM checkpoint to compile for each task too (needs trmgolf.compile).")
+@click.option("--jobs", type=int, default=2, show_default=True,
+              help="Worker processes.")
+@click.option("--first-success", is_flag=True,
+              help="Stop at the first routed solver that passes (faster; may miss a cheaper one).")
+@click.option("--top-k", type=int, help="Try only the router's first K solvers per task.")
+@click.option("--timeout", "timeout_s", type=float, default=600.0, show_default=True,
+              help="Seconds per task; the best network found so far is kept.")
+@click.option("--llm-timeout", type=float, default=60.0, show_default=True,
+              help="Seconds per LLM request.")
+@click.option("--no-thread-check", is_flag=True,
+              help="Skip re-running the kept network at other onnxruntime thread counts.")
+@click.option("--redo", is_flag=True, help="Solve every task again, ignoring finished results.")
+@click.option("--holdout", type=click.Path(), help="Re-verify kept networks on these extra examples "
+              "(a folder of taskNNN.json, or one file); report the tasks that fail.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: str | None,
+          trm: str | None, jobs: int, first_success: bool, top_k: int | None, timeout_s: float,
+          llm_timeout: float, no_thread_check: bool, redo: bool, holdout: str | None,
+          quiet: bool) -> None:
+    """Solve tasks with the analytical solvers (and --trm), keeping the cheapest exact network.
+
+    A network is kept only if it passes every example of its task, including those
+    it was not fitted on (test + the second half of arc-gen).
+    """
+    opts = SolveOptions(
+        tasks=parse_task_range(tasks_spec), out=Path(output), data=data, router=router,
+        cache=cache, trm=trm, jobs=jobs, mode="first" if first_success else "all", top_k=top_k,
+        timeout_s=timeout_s if timeout_s > 0 else None, threads_check=not no_thread_check,
+        redo=redo, progress=not quiet and sys.stderr.isatty(), llm_timeout=llm_timeout,
+        log_every=0 if quiet or sys.stderr.isatty() else 25,
+    )
+    try:
+        outcome = run_solve(opts, click.echo, _warn)
+    except KeyboardInterrupt:
+        raise UserError("interrupted: finished tasks are saved; rerun the same command to resume") from None
+    for line in summary_lines(outcome.summary):
+        click.echo(line)
+    click.echo(f"wrote {opts.out / 'submission.zip'} ({outcome.zipped} networks), "
+               f"{opts.out / 'scores.csv'}, {opts.out / 'scores.json'}")
+    if holdout:
+        rows = check_holdout(opts.out, outcome.results, Path(holdout))
+        failing = [r for r in rows if r.status != "pass"]
+        click.echo(f"holdout: {len(rows) - len(failing)}/{len(rows)} tasks pass their extra examples")
+        for r in failing:
+            click.echo(f"  {r.task}: {r.status} ({r.passed}/{r.examples} examples)")
+
+
+COMMANDS = [solve]

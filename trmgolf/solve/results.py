@@ -1,0 +1,128 @@
+"""Per-task results: what was tried, what was kept, written atomically so a run can resume.
+
+``OUT/results/taskNNN.json`` is written last, after ``OUT/taskNNN.onnx``; a result
+whose recorded sha256 no longer matches the network on disk is not trusted, so a
+half-written or edited output is redone rather than zipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+RESULT_VERSION = 1
+
+# Attempt outcomes, in the order the pipeline can reach them.
+OUTCOMES = (
+    "no_fit",  # build returned None: the family does not explain the fit examples
+    "error",  # build / optimise / emit raised
+    "invalid",  # the official rules refuse the network
+    "wrong",  # fails some fit example
+    "heldout_fail",  # fits, but fails an example it was not fitted on (the generalisation gate)
+    "thread_mismatch",  # answers change with onnxruntime's thread count
+    "passed",  # exact on every given example
+    "skipped",  # not tried (first-success / top-k / timeout)
+)
+
+
+@dataclass
+class Attempt:
+    solver: str
+    family: str
+    outcome: str
+    build_s: float = 0.0
+    verify_s: float = 0.0
+    cost: int | None = None
+    memory: int | None = None
+    params: int | None = None
+    points: float | None = None
+    detail: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return self.build_s + self.verify_s
+
+
+@dataclass
+class TaskResult:
+    task: str
+    number: int
+    solved: bool = False
+    solver: str | None = None
+    family: str | None = None
+    onnx: str | None = None
+    sha256: str | None = None
+    memory: int | None = None
+    params: int | None = None
+    cost: int | None = None
+    points: float = 0.0
+    splits: dict[str, list[int]] = field(default_factory=dict)  # split -> [passed, total]
+    fit_examples: int = 0
+    heldout_examples: int = 0
+    heldout_passed: bool | None = None
+    route: dict = field(default_factory=dict)
+    attempts: list[Attempt] = field(default_factory=list)
+    seconds: float = 0.0
+    timed_out: bool = False
+    error: str | None = None
+    version: int = RESULT_VERSION
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TaskResult:
+        d = dict(d)
+        d["attempts"] = [Attempt(**a) for a in d.get("attempts", [])]
+        return cls(**d)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder and ``os.replace``: readers see old or new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def result_path(out: Path, number: int) -> Path:
+    return out / "results" / f"task{number:03d}.json"
+
+
+def onnx_path(out: Path, number: int) -> Path:
+    return out / f"task{number:03d}.onnx"
+
+
+def save_result(out: Path, result: TaskResult) -> None:
+    text = json.dumps(result.to_dict(), indent=1, sort_keys=True)
+    write_atomic(result_path(out, result.number), text.encode())
+
+
+def load_result(out: Path, number: int) -> TaskResult | None:
+    """The stored result, or None when it is missing, unreadable, from another version, or its
+    network is missing / changed on disk (so the task is solved again)."""
+    try:
+        d = json.loads(result_path(out, number).read_text())
+        result = TaskResult.from_dict(d)
+    except (OSError, json.JSONDecodeError, TypeError, KeyError):
+        return None
+    if result.version != RESULT_VERSION:
+        return None
+    if result.solved:
+        path = onnx_path(out, number)
+        if not path.is_file() or sha256(path.read_bytes()) != result.sha256:
+            return None
+    return result

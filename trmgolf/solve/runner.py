@@ -1,0 +1,199 @@
+"""``trmgolf solve``: route every task, solve them in worker processes, write the outputs.
+
+Resumable: a task whose result file exists (and whose network still matches its
+sha256) is not redone. Outputs are rebuilt from all result files of the requested
+tasks at the end, so an interrupted run followed by a rerun gives the same zip.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from trmgolf.errors import UserError
+from trmgolf.router import make_router
+from trmgolf.router.base import Route, Router
+from trmgolf.solve.bundle import write_submission
+from trmgolf.solve.registry import load_solvers
+from trmgolf.solve.report import write_tables
+from trmgolf.solve.results import TaskResult, load_result, onnx_path
+from trmgolf.solve.worker import Job, solve_job
+from trmgolf.solvers.base import Solver
+from trmgolf.tasks import load_task_file, resolve_task_path
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class SolveOptions:
+    tasks: list[int]
+    out: Path
+    data: str | None = None
+    router: str = "auto"
+    cache: str | None = None
+    trm: str | None = None
+    jobs: int = 2
+    mode: str = "all"
+    top_k: int | None = None
+    timeout_s: float | None = 600.0
+    threads_check: bool = True
+    redo: bool = False
+    progress: bool = True
+    fit_share: float = 0.5
+    llm_timeout: float = 60.0
+    log_every: int = 0  # without a progress bar: one line per this many finished tasks
+
+
+@dataclass
+class RunOutcome:
+    results: dict[int, TaskResult]
+    solved_now: int
+    skipped: int
+    summary: dict
+    zipped: int
+
+
+def task_paths(numbers: list[int], data: str | None) -> dict[int, Path]:
+    """Every task's file, or a UserError naming the first one missing."""
+    return {n: resolve_task_path(n, data) for n in numbers}
+
+
+def route_tasks(
+    router: Router, paths: dict[int, Path], solvers: list[Solver], progress: Callable | None = None
+) -> dict[int, Route]:
+    """Routes for the tasks (LLM calls overlap in threads; the heuristic runs the same way)."""
+
+    def one(n: int) -> tuple[int, Route]:
+        return n, router.route(load_task_file(paths[n]), solvers)
+
+    routes: dict[int, Route] = {}
+    threads = 8 if getattr(router, "name", "") == "llm" else 1
+    with ThreadPoolExecutor(threads) as pool:
+        for n, route in pool.map(one, sorted(paths)):
+            routes[n] = route
+            if progress:
+                progress()
+    return routes
+
+
+def _progress(enabled: bool):
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        disable=not enabled,
+        transient=False,
+    )
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    """Forked workers inherit the registered solvers (and any a test registered)."""
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+
+
+def _execute(jobs: dict[int, Job], n_workers: int, on_done: Callable[[TaskResult], None]) -> None:
+    if n_workers <= 1:
+        for n in sorted(jobs):
+            on_done(solve_job(jobs[n]))
+        return
+    pool = _pool(n_workers)
+    pending: dict[Future, int] = {}
+    try:
+        for n in sorted(jobs):
+            pending[pool.submit(solve_job, jobs[n])] = n
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                pending.pop(f)
+                on_done(f.result())
+    except BrokenProcessPool:
+        raise UserError(
+            "a worker process died (out of memory or a crash in onnxruntime); finished tasks are "
+            "saved: rerun the same command to resume"
+        ) from None
+    finally:
+        for f in pending:
+            f.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_solve(opts: SolveOptions, echo: Echo, warn: Echo) -> RunOutcome:
+    """Route, solve what is not done yet, then write the networks' zip and the score table."""
+    if opts.jobs < 1:
+        raise UserError("--jobs must be at least 1")
+    if opts.top_k is not None and opts.top_k < 1:
+        raise UserError("--top-k must be at least 1")
+    if opts.out.exists() and not opts.out.is_dir():
+        raise UserError(f"output folder is a file: {opts.out}")
+    paths = task_paths(opts.tasks, opts.data)
+    solvers = load_solvers()
+    if not solvers:
+        raise UserError("no solvers are registered (trmgolf.solvers is empty)")
+    if opts.trm:
+        from trmgolf.solve.trm import trm_compiler
+
+        if not Path(opts.trm).is_file():
+            raise UserError(f"--trm: checkpoint not found: {opts.trm}")
+        trm_compiler()
+    router = make_router(opts.router, opts.cache, warn, timeout=opts.llm_timeout)
+    opts.out.mkdir(parents=True, exist_ok=True)
+    results: dict[int, TaskResult] = {}
+    if not opts.redo:
+        for n in paths:
+            r = load_result(opts.out, n)
+            if r is not None and set(solvers) <= set(r.route.get("solvers", ())):
+                results[n] = r  # finished, and no solver was added since
+    todo = {n: p for n, p in paths.items() if n not in results}
+    skipped = len(results)
+    if skipped:
+        echo(f"resuming: {skipped} task(s) already finished in {opts.out}, {len(todo)} to do")
+    with _progress(opts.progress) as bar:
+        bar_id = bar.add_task(f"routing ({router.name})", total=len(todo), note="")
+        routes = route_tasks(router, todo, list(solvers.values()), lambda: bar.advance(bar_id))
+        jobs = {
+            n: Job(str(p), str(opts.out), routes[n].to_dict(), opts.mode, opts.top_k, opts.timeout_s,
+                   opts.threads_check, opts.trm, opts.fit_share)
+            for n, p in todo.items()
+        }
+        solve_id = bar.add_task("solving", total=len(jobs), note="")
+        solved = 0
+
+        def on_done(r: TaskResult) -> None:
+            nonlocal solved
+            results[r.number] = r
+            solved += r.solved
+            bar.update(solve_id, advance=1, note=f"solved {solved}")
+            done = len(results) - skipped
+            if opts.log_every and (done % opts.log_every == 0 or done == len(jobs)):
+                echo(f"{done}/{len(jobs)} tasks done, {solved} solved")
+
+        _execute(jobs, opts.jobs, on_done)
+    ordered = [results[n] for n in sorted(results)]
+    summary = write_tables(opts.out, ordered)
+    zipped = write_submission(
+        opts.out / "submission.zip", [onnx_path(opts.out, r.number) for r in ordered if r.solved]
+    )
+    return RunOutcome(results, solved, skipped, summary, zipped)
+
+
+def default_jobs() -> int:
+    return min(2, os.cpu_count() or 1)

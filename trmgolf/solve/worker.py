@@ -1,0 +1,282 @@
+"""Solve one task: for each routed solver, build -> optimise -> emit -> verify, keep the cheapest.
+
+Runs inside a worker process (or inline with ``--jobs 1``). Everything a solver or
+the compiler does wrong becomes an attempt outcome, never a crash of the run. The
+network and then the result JSON are written before the function returns, so a
+killed run loses at most the tasks in flight.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trmgolf.compiler.verifier import VerifyResult, verify
+from trmgolf.solve.results import (
+    Attempt,
+    TaskResult,
+    onnx_path,
+    save_result,
+    sha256,
+    write_atomic,
+)
+from trmgolf.solve.split import FIT_SPLITS, HELDOUT_SPLITS, OFFICIAL, Split, split_task
+from trmgolf.solvers.base import Solver
+from trmgolf.tasks import load_task_file, task_number
+
+MODES = ("all", "first")
+TRM_SOLVER = "trm"
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs; small and picklable (the task is read in the worker)."""
+
+    task_path: str
+    out: str
+    route: dict
+    mode: str = "all"  # "all": try every routed solver, keep the cheapest; "first": stop at a pass
+    top_k: int | None = None  # try only the first k routed solvers
+    timeout_s: float | None = None
+    threads_check: bool = True
+    trm: str | None = None  # checkpoint for --trm
+    fit_share: float = 0.5
+
+
+@dataclass
+class Candidate:
+    attempt: Attempt
+    data: bytes
+    rank: int
+    result: VerifyResult
+    confirmed: bool | None = None  # thread check: None = not run yet
+
+
+@dataclass
+class _State:
+    attempts: list[Attempt] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+class TaskTimeout(Exception):
+    """The task's time budget ran out (raised by SIGALRM between Python bytecodes)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise TaskTimeout after ``seconds`` (main thread on POSIX only; else no limit).
+
+    A call stuck inside C code is interrupted only when it returns to Python.
+    """
+    main = threading.current_thread() is threading.main_thread()
+    usable = seconds and hasattr(signal, "setitimer") and main
+    if not usable:
+        yield
+        return
+
+    def _raise(_sig, _frame):
+        raise TaskTimeout
+
+    old = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {text[0][:200]}" if text else type(e).__name__
+
+
+def _failed(result: VerifyResult, splits: tuple[str, ...]) -> int:
+    return sum(result.splits[s].failed for s in splits if s in result.splits)
+
+
+def _judge(attempt: Attempt, result: VerifyResult) -> None:
+    """Set the attempt's outcome and cost from a verification run (thread check excluded)."""
+    if not result.validity.valid:
+        attempt.outcome, attempt.detail = "invalid", result.validity.line()
+        return
+    if result.cost is not None:
+        attempt.memory, attempt.params = result.cost.memory, result.cost.params
+        attempt.cost = result.cost.total()
+    where = ""
+    if result.first_failure is not None:
+        where = f"first failure {result.first_failure.split}[{result.first_failure.index}]"
+    if _failed(result, FIT_SPLITS):
+        attempt.outcome, attempt.detail = "wrong", where
+    elif _failed(result, HELDOUT_SPLITS):
+        attempt.outcome, attempt.detail = "heldout_fail", where
+    elif not result.passed:
+        attempt.outcome, attempt.detail = "wrong", where or "no examples"
+    else:
+        attempt.outcome = "passed"
+        attempt.points = result.points
+
+
+def _check(attempt: Attempt, data: bytes, split: Split) -> VerifyResult:
+    t0 = time.perf_counter()
+    try:
+        result = verify(data, split.task, threads_check=False)
+    finally:
+        attempt.verify_s += time.perf_counter() - t0
+    _judge(attempt, result)
+    return result
+
+
+def try_solver(solver: Solver, split: Split) -> tuple[Attempt, bytes | None, VerifyResult | None]:
+    """One solver on one task: the attempt record, and the network + its verification if built."""
+    from trmgolf.compiler.emit import emit
+    from trmgolf.compiler.pipeline import optimize
+
+    attempt = Attempt(solver.name, solver.family, "no_fit")
+    t0 = time.perf_counter()
+    try:
+        graph = solver.build(list(split.fit))
+        if graph is None:
+            return attempt, None, None
+        data = emit(optimize(graph)).to_bytes()
+    except TaskTimeout:
+        raise
+    except Exception as e:  # noqa: BLE001 - a solver bug must not stop the run
+        attempt.outcome, attempt.detail = "error", _first_line(e)
+        return attempt, None, None
+    finally:
+        attempt.build_s = time.perf_counter() - t0
+    try:
+        return attempt, data, _check(attempt, data, split)
+    except TaskTimeout:
+        raise
+    except Exception as e:  # noqa: BLE001
+        attempt.outcome, attempt.detail = "error", _first_line(e)
+        return attempt, data, None
+
+
+Tried = tuple[Attempt, bytes | None, VerifyResult | None]
+
+
+def try_trm(checkpoint: str, task_name: str, split: Split) -> Tried:
+    from trmgolf.solve.trm import network_bytes, trm_compiler
+
+    attempt = Attempt(TRM_SOLVER, TRM_SOLVER, "no_fit")
+    t0 = time.perf_counter()
+    try:
+        data = network_bytes(trm_compiler()(checkpoint, task_name))
+    except TaskTimeout:
+        raise
+    except Exception as e:  # noqa: BLE001
+        attempt.outcome, attempt.detail = "error", _first_line(e)
+        return attempt, None, None
+    finally:
+        attempt.build_s = time.perf_counter() - t0
+    return attempt, data, _check(attempt, data, split)
+
+
+def _confirm(c: Candidate, split: Split, threads_check: bool) -> bool:
+    """The thread-count check, run once per candidate and only on networks that passed."""
+    if c.confirmed is None:
+        if not threads_check:
+            c.confirmed = True
+            return True
+        t0 = time.perf_counter()
+        result = verify(c.data, split.task, threads_check=True)
+        c.attempt.verify_s += time.perf_counter() - t0
+        c.confirmed = result.passed and not result.thread_mismatch
+        if c.confirmed:
+            c.result = result
+        else:
+            m = result.thread_mismatch[0] if result.thread_mismatch else None
+            c.attempt.outcome = "thread_mismatch"
+            c.attempt.detail = f"answers differ at {m.threads} threads" if m else "failed on rerun"
+    return bool(c.confirmed)
+
+
+def _order(job: Job, solvers: dict[str, Solver]) -> list[str]:
+    names = [n for n in job.route.get("solvers", []) if n in solvers]
+    names += [n for n in solvers if n not in names]
+    return names[: job.top_k] if job.top_k else names
+
+
+def _run(job: Job, solvers: dict[str, Solver], split: Split, state: _State, task_name: str) -> None:
+    """The attempts, in routed order; leaves what it learnt in ``state`` even when interrupted."""
+    names = _order(job, solvers)
+    tries: list[tuple[str, Callable[[], Tried]]] = [
+        (n, lambda n=n: try_solver(solvers[n], split)) for n in names
+    ]
+    if job.trm:
+        tries.append((TRM_SOLVER, lambda: try_trm(str(job.trm), task_name, split)))
+    for rank, (name, go) in enumerate(tries):
+        if name == TRM_SOLVER and state.candidates and job.mode == "first":
+            break
+        attempt, data, result = go()
+        state.attempts.append(attempt)
+        if attempt.outcome == "passed" and data is not None and result is not None:
+            c = Candidate(attempt, data, rank, result)
+            state.candidates.append(c)
+            if job.mode == "first" and _confirm(c, split, job.threads_check):
+                break
+
+
+def _fill(result: TaskResult, best: Candidate, out: Path) -> None:
+    path = onnx_path(out, result.number)
+    write_atomic(path, best.data)
+    counts: dict[str, list[int]] = {}
+    for name, sc in best.result.splits.items():
+        c = counts.setdefault(OFFICIAL.get(name, name), [0, 0])
+        c[0] += sc.passed
+        c[1] += sc.passed + sc.failed
+    a = best.attempt
+    result.solved = True
+    result.solver, result.family = a.solver, a.family
+    result.onnx, result.sha256 = path.name, sha256(best.data)
+    result.memory, result.params, result.cost = a.memory, a.params, a.cost
+    result.points = float(a.points or 0.0)
+    result.splits = counts
+    held = [s for s in HELDOUT_SPLITS if s in best.result.splits]
+    result.heldout_passed = bool(held) and _failed(best.result, tuple(held)) == 0
+
+
+def solve_job(job: Job, solvers: dict[str, Solver] | None = None) -> TaskResult:
+    """Solve the task of ``job``, write its network and result, and return the result."""
+    if solvers is None:
+        from trmgolf.solve.registry import load_solvers
+
+        solvers = load_solvers()
+    t0 = time.perf_counter()
+    out = Path(job.out)
+    task = load_task_file(job.task_path)
+    number = task_number(Path(job.task_path).stem) or 0
+    result = TaskResult(task.name, number, route=dict(job.route))
+    split = split_task(task, job.fit_share)
+    result.fit_examples, result.heldout_examples = len(split.fit), len(split.heldout)
+    state = _State()
+    try:
+        with time_limit(job.timeout_s):
+            _run(job, solvers, split, state, task.name)
+    except TaskTimeout:
+        result.timed_out = True
+    except Exception as e:  # noqa: BLE001 - recorded; the run goes on
+        result.error = _first_line(e)
+    tried = {a.solver for a in state.attempts}
+    for name in _order(job, solvers):
+        if name not in tried:
+            state.attempts.append(Attempt(name, solvers[name].family, "skipped",
+                                          detail="timeout" if result.timed_out else ""))
+    for c in sorted(state.candidates, key=lambda c: (c.attempt.cost or 0, c.rank)):
+        if _confirm(c, split, job.threads_check):
+            _fill(result, c, out)
+            break
+    result.attempts = state.attempts
+    result.seconds = time.perf_counter() - t0
+    if not result.solved:
+        onnx_path(out, number).unlink(missing_ok=True)
+    save_result(out, result)
+    return result
