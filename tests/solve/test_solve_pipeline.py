@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 import solve_fakes as fakes
@@ -205,30 +206,29 @@ def test_new_solver_reopens_finished_tasks(tmp_path, data, monkeypatch):
     assert len(fakes.BUILDS) == 3  # identity rebuilt per task (the counter wraps only identity)
 
 
-def test_trm_checkpoint_through_the_compile_hook(tmp_path, data, monkeypatch):
-    import sys
-    import types
+def test_trm_checkpoint_is_compiled_per_task(tmp_path, data, monkeypatch):
+    import trmgolf.solve.trm as trm
+    from trmgolf.compiler.emit import emit
 
     fakes.install(monkeypatch, ("identity",))
-    ckpt = tmp_path / "model.ckpt"
+    ckpt = tmp_path / "model.pt"
     ckpt.write_bytes(b"weights")
     res = solve(tmp_path / "no", data, "--trm", str(ckpt))
     assert res.exit_code == 1
-    assert res.output.strip().splitlines() == [
-        "Error: --trm needs the TRM compiler (trmgolf.compile), which this installation does not have"]
+    assert len(res.output.strip().splitlines()) == 1 and res.output.startswith("Error:")
 
     calls = []
 
-    def compile_checkpoint(path, task):
-        calls.append((path, task))
-        return fakes.perm_conv_graph({1: 2, 2: 1})
+    def trm_network(path, task_path):
+        calls.append((path, Path(task_path).name))
+        return emit(fakes.perm_conv_graph({1: 2, 2: 1})).to_bytes()
 
-    monkeypatch.setitem(sys.modules, "trmgolf.compile",
-                        types.SimpleNamespace(compile_checkpoint=compile_checkpoint))
+    monkeypatch.setattr(trm, "check_trm_checkpoint", lambda path: None)
+    monkeypatch.setattr(trm, "trm_network", trm_network)
     out = tmp_path / "out"
     res = solve(out, data, "--trm", str(ckpt))
     assert res.exit_code == 0, res.output
-    assert calls == [(str(ckpt), "task001"), (str(ckpt), "task002"), (str(ckpt), "task003")]
+    assert calls == [(str(ckpt), f"task00{i}.json") for i in (1, 2, 3)]
     rows = {r["task"]: r for r in json.loads((out / "scores.json").read_text())["tasks"]}
     assert rows["task001"]["solver"] == "identity"  # cheaper than the TRM network
     assert rows["task002"]["solver"] == "trm" and rows["task002"]["family"] == "trm"

@@ -149,11 +149,11 @@ def run_solve(opts: SolveOptions, echo: Echo, warn: Echo) -> RunOutcome:
     if not solvers:
         raise UserError("no solvers are registered (trmgolf.solvers is empty)")
     if opts.trm:
-        from trmgolf.solve.trm import trm_compiler
+        from trmgolf.solve.trm import check_trm_checkpoint
 
         if not Path(opts.trm).is_file():
             raise UserError(f"--trm: checkpoint not found: {opts.trm}")
-        trm_compiler()
+        check_trm_checkpoint(opts.trm)
     router = make_router(opts.router, opts.cache, warn, timeout=opts.llm_timeout)
     opts.out.mkdir(parents=True, exist_ok=True)
     results: dict[int, TaskResult] = {}

@@ -163,13 +163,13 @@ def try_solver(solver: Solver, split: Split) -> tuple[Attempt, bytes | None, Ver
 Tried = tuple[Attempt, bytes | None, VerifyResult | None]
 
 
-def try_trm(checkpoint: str, task_name: str, split: Split) -> Tried:
-    from trmgolf.solve.trm import network_bytes, trm_compiler
+def try_trm(checkpoint: str, task_path: str, split: Split) -> Tried:
+    from trmgolf.solve.trm import trm_network
 
     attempt = Attempt(TRM_SOLVER, TRM_SOLVER, "no_fit")
     t0 = time.perf_counter()
     try:
-        data = network_bytes(trm_compiler()(checkpoint, task_name))
+        data = trm_network(checkpoint, task_path)
     except TaskTimeout:
         raise
     except Exception as e:  # noqa: BLE001
@@ -212,7 +212,7 @@ def _run(job: Job, solvers: dict[str, Solver], split: Split, state: _State, task
         (n, lambda n=n: try_solver(solvers[n], split)) for n in names
     ]
     if job.trm:
-        tries.append((TRM_SOLVER, lambda: try_trm(str(job.trm), task_name, split)))
+        tries.append((TRM_SOLVER, lambda: try_trm(str(job.trm), job.task_path, split)))
     for rank, (name, go) in enumerate(tries):
         if name == TRM_SOLVER and state.candidates and job.mode == "first":
             break
