@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ir_support import check_golden
+from golden_support import check_golden
 from onnx import helper
 
 from trmgolf.ir import GRID_TYPE, Builder, Graph, TensorType, print_graph
@@ -92,7 +92,7 @@ def test_printing_ignores_value_names_and_is_repeatable(name):
 def test_printing_is_stable_across_processes():
     """No dependence on hash seeds or object ids: a fresh interpreter prints the same."""
     here = Path(__file__).resolve().parent
-    code = (f"import sys; sys.path.insert(0, {str(here)!r}); import test_ir_printer as t; "
+    code = (f"import sys; sys.path[:0] = [{str(here)!r}, {str(here.parent)!r}]; import test_ir_printer as t; "
             "print(''.join(t.print_graph(f()) for f in t.GRAPHS.values()), end='')")
     texts = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=here.parents[1], env={**os.environ, "PYTHONHASHSEED": seed}).stdout

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from golden_support import check_golden
 
-from tests.passes.pass_golden import check_golden
 from trmgolf.compiler.passes.crop_canvas import crop_canvas
 from trmgolf.errors import UserError
 from trmgolf.frontend.trm import build_graph

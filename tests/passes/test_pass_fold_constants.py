@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from pass_golden import check_pass
+from golden_support import check_pass
 
 from trmgolf.compiler.passes import fold_constants as fc
 from trmgolf.ir import Builder

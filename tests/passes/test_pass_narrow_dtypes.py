@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from golden_support import check_golden
 
-from tests.passes.pass_golden import check_golden
 from trmgolf.compiler.passes.narrow_dtypes import narrow_dtypes
 from trmgolf.ir import Builder, print_graph, run, verify
 

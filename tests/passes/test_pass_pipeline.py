@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pass_golden import check_pass
+from golden_support import check_pass
 
 from trmgolf.compiler import pipeline
 from trmgolf.errors import UserError

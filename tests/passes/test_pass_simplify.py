@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pass_golden import check_golden
+from golden_support import check_golden
 
 from trmgolf.compiler.passes.dce import dce
 from trmgolf.compiler.passes.simplify import simplify

@@ -6,18 +6,9 @@ from pathlib import Path
 
 import click
 
+from trmgolf.compiler.ir_commands import parse_kernels
 from trmgolf.compiler.targets import DEFAULT_TARGET, TARGETS
 from trmgolf.errors import UserError
-
-
-def _kernels(pairs: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        op, sep, choice = pair.partition("=")
-        if not sep or not op or not choice:
-            raise UserError(f"--kernel takes OP=CHOICE, got {pair!r}")
-        out[op] = choice
-    return out
 
 
 def write_png(report: dict, path: Path) -> None:
@@ -62,17 +53,20 @@ def write_png(report: dict, path: Path) -> None:
 @click.option("--no-narrow", is_flag=True, help="Keep every tensor float32.")
 @click.option("--no-verify", is_flag=True, help="Skip running the task's examples.")
 @click.option("--data", help="Folder of taskNNN.json files (default: $TRMGOLF_DATA).")
+@click.option("-q", "--quiet", is_flag=True, help="Only the one-line summary, no cost table.")
 def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: str | None,
              dump_dir: str | None, kernels: tuple[str, ...], crop: bool, no_narrow: bool,
-             no_verify: bool, data: str | None) -> None:
+             no_verify: bool, data: str | None, quiet: bool) -> None:
     """Compile a TRM checkpoint into a NeuroGolf network that answers exactly as it does."""
     import time
 
-    from trmgolf.frontend.compile import compile_checkpoint, compile_stages, write_atomic_bytes
+    from trmgolf.compiler.report import render_report
+    from trmgolf.frontend.compile import compile_checkpoint, compile_stages
+    from trmgolf.fsutil import write_atomic
     from trmgolf.ir.printer import print_graph
 
     start = time.perf_counter()
-    forced = _kernels(kernels)
+    forced = parse_kernels(kernels)
     compiled = compile_checkpoint(ckpt, task, data, target=target, forced=forced, crop=crop,
                                   verify=not no_verify, narrow=not no_narrow)
     if dump_dir:
@@ -81,15 +75,22 @@ def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: st
         for i, (name, graph) in enumerate(compile_stages(ckpt, task, data, crop=crop,
                                                          narrow=not no_narrow)):
             (folder / f"{i:02d}_{name.replace('@', '_')}.ir").write_text(print_graph(graph))
-    write_atomic_bytes(out, compiled.data)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, compiled.data)
     for note in compiled.kept_note:
         click.echo(f"narrowing rejected: {note}")
     line = f"wrote {out} ({compiled.precision}; {len(compiled.emitted.model.graph.node)} nodes"
     if compiled.report is not None:
         r = compiled.report
-        line += (f"; memory {r.memory:,} B, params {r.params:,}, points {r.points:.3f}; "
-                 f"exact on {compiled.examples} examples")
-    click.echo(line + f"; {time.perf_counter() - start:.1f} s)")
+        pts = "null" if r.points is None else f"{r.points:.3f}"
+        line += f"; memory {r.memory:,} B, params {r.params:,}, points {pts}"
+    secs = ", ".join(f"{k} {v:.1f} s" for k, v in compiled.seconds.items())
+    click.echo(line + f"; {time.perf_counter() - start:.1f} s: {secs})")
+    click.echo(compiled.verdict())
+    if compiled.report is not None and not quiet:
+        from rich.console import Console
+
+        render_report(compiled.report, Console(), top=10)
     if report_path:
         if compiled.report is None:
             raise UserError("--report needs verification (drop --no-verify)")

@@ -1,11 +1,11 @@
-"""Golden-file comparison for the IR tests: ``TRMGOLF_UPDATE_GOLDEN=1`` rewrites them."""
+"""Golden-file comparison for IR dumps: ``TRMGOLF_UPDATE_GOLDEN=1`` rewrites the files."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def check_golden(text: str, relpath: str) -> None:
