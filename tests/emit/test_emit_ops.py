@@ -112,6 +112,10 @@ def foreign(op_type: str, slots: list[str], out_types: list[TensorType], consts:
     return build
 
 
+# output channel i copies input channel [2, 0, 0, 1][i] (a reorder with a repeat)
+SELECT = np.eye(3, dtype=np.float32)[[2, 0, 0, 1]]
+
+
 def constant_only(b: Builder, x: Value) -> Value:
     return b.const(c(2, 3))
 
@@ -168,6 +172,9 @@ CASES: dict[str, list[Case]] = {
         Case("channel_mix", TensorType("float32", (1, 3, 2, 2)),
              lambda b, x: b.op("einsum", x, b.const(c(4, 3)), equation="nchw,oc->nohw")),
         Case("transpose", F, lambda b, x: b.op("einsum", x, equation="abc->cab")),
+        # a 0/1 matrix with one 1 per column only picks channels (reaches gather_selection)
+        Case("channel_selection", TensorType("float32", (1, 3, 2, 2)),
+             lambda b, x: b.op("einsum", x, b.const(SELECT.T), equation="nchw,ce->nehw")),
     ],
     "conv2d": [
         Case("bias_pads_strides", TensorType("float32", (1, 3, 6, 7)),
@@ -175,6 +182,8 @@ CASES: dict[str, list[Case]] = {
                                pads=(1, 0, 2, 1), strides=(2, 1), dilations=(1, 2))),
         Case("depthwise", TensorType("float32", (1, 3, 5, 5)),
              lambda b, x: b.op("conv2d", x, b.const(c(3, 1, 3, 3)), pads=(1, 1, 1, 1), group=3)),
+        Case("channel_selection_zero_bias", TensorType("float32", (1, 3, 2, 2)),
+             lambda b, x: b.op("conv2d", x, b.const(SELECT[:, :, None, None]), b.const(np.zeros(4)))),
     ],
     "softmax": [Case("last", F, unary("softmax", axis=-1)), Case("axis1", F, unary("softmax", axis=1))],
     "argmax": [Case("keep", F, unary("argmax", axis=1, keepdims=1)),
@@ -213,6 +222,78 @@ CASES: dict[str, list[Case]] = {
                      [np.array([3])])),
     ],
 }
+
+# -- the composite transformer ops: small TRM-shaped operands (L=8, D=16, 2 heads of 8).
+# Weights are scaled like trained ones (~1/sqrt(fan-in)) so float32 stays within tolerance.
+L, D, HEADS, INTER = 8, 16, 2, 32
+TOKENS = TensorType("float32", (1, L, D))
+NCHW = TensorType("float32", (1, D, 2, 4))
+
+
+def weight(*shape: int) -> np.ndarray:
+    return c(*shape, low=-1, high=1) / np.float32(np.sqrt(shape[-1]))
+
+
+def rope(length: int, hd: int, base: float = 10000.0) -> tuple[np.ndarray, np.ndarray]:
+    """cos/sin ``[L, hd]`` in the rotate-half layout (halves repeat), as the trainer builds them."""
+    freqs = base ** (-np.arange(0, hd, 2) / hd)
+    angles = np.arange(length)[:, None] * freqs[None]
+    angles = np.concatenate((angles, angles), axis=-1)
+    return np.cos(angles).astype(np.float32), np.sin(angles).astype(np.float32)
+
+
+def attention(rope_tables: bool) -> Build:
+    """RoPE tables, or any [L, hd] tables (which rule out the half-width RotaryEmbedding)."""
+    def build(b: Builder, x: Value) -> Value:
+        cos, sin = rope(L, D // HEADS) if rope_tables else (c(L, D // HEADS), c(L, D // HEADS))
+        ws = [b.const(weight(D, D)) for _ in range(4)]
+        return b.op("attention", x, *ws, b.const(cos), b.const(sin), heads=HEADS)
+    return build
+
+
+def swiglu(axis: int) -> Build:
+    def build(b: Builder, x: Value) -> Value:
+        return b.op("swiglu", x, b.const(weight(INTER, D)), b.const(weight(INTER, D)),
+                    b.const(weight(D, INTER)), axis=axis)
+    return build
+
+
+def onehot(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """NeuroGolf-style cells: one-hot over the channels, or all zero (token 0, "outside")."""
+    _, channels, hh, ww = shape
+    token = rng.integers(0, channels + 1, size=(hh, ww))
+    return (np.arange(1, channels + 1)[:, None, None] == token)[None].astype(np.float32)
+
+
+def embed(layout: str) -> Build:
+    def build(b: Builder, x: Value) -> Value:
+        return b.op("onehot_embed", x, b.const(c(x.type.shape[1], D)), b.const(c(D)), layout=layout)
+    return build
+
+
+def decode(w: np.ndarray, **attrs) -> Build:
+    return lambda b, x: b.op("argmax_decode", x, b.const(w), **attrs)
+
+
+CASES.update({
+    "rms_norm": [Case("tokens", TOKENS, unary("rms_norm", axis=-1, eps=1e-5)),
+                 Case("nchw", NCHW, unary("rms_norm", axis=1, eps=1e-5))],
+    "attention": [Case("rope_2_heads", TOKENS, attention(True)),
+                  Case("free_tables", TOKENS, attention(False))],
+    "swiglu": [Case("tokens", TOKENS, swiglu(2)), Case("nchw", NCHW, swiglu(-3))],
+    "onehot_embed": [Case(f"{layout}", TensorType("float32", (1, 10, 3, 4)), embed(layout), onehot)
+                     for layout in ("tokens", "nchw")],
+    "argmax_decode": [
+        Case("tokens_prefix", TensorType("float32", (1, 2 + 12, D)),
+             decode(weight(11, D), layout="tokens", canvas=(3, 4), prefix=2, size=5)),
+        Case("nchw", NCHW, decode(weight(11, D), layout="nchw", canvas=(2, 4), size=6)),
+        # whole numbers: tied logits mark every tied colour; a full canvas needs no Pad
+        Case("ties_full_canvas", TensorType("float32", (1, 4, 3, 3)),
+             decode(c(5, 4, dtype=np.int64, low=-1, high=1).astype(np.float32), layout="nchw",
+                    canvas=(3, 3), size=3), integral),
+    ],
+})
+
 
 for _op in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min"):
     CASES[_op] = [Case("keep", F, unary(_op, axes=(1,), keepdims=1)),

@@ -133,7 +133,16 @@ def attention_fused(ctx: EmitContext, node: Node, ins: list[str], outs: list[str
     _out_projection(ctx, node, y, outs)
 
 
-@lowering("attention", "fused_rotary", min_opset=23, applies=_weights_constant)
+def _rope_halves_repeat(node: Node) -> bool:
+    """RotaryEmbedding reads half-width cos/sin caches: only right when both tables are in the
+    rotate-half layout (second half = first half), as RoPE builds them; the op allows any table."""
+    if not _weights_constant(node):
+        return False
+    hd = _heads(node)[3]
+    return all(np.array_equal(t[:, : hd // 2], t[:, hd // 2:]) for t in (_np(node, 5), _np(node, 6)))
+
+
+@lowering("attention", "fused_rotary", min_opset=23, applies=_rope_halves_repeat)
 def attention_fused_rotary(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Separate MatMul projections, RotaryEmbedding on q and k, Attention on [1,L,D]."""
     length, d, heads, hd = _heads(node)
