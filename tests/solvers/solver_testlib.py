@@ -1,0 +1,45 @@
+"""Shared helpers of the solver tests: synthetic tasks, the onnxruntime check, real tasks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trmgolf.compiler.emit import emit
+from trmgolf.compiler.pipeline import optimize
+from trmgolf.compiler.verifier import run_examples
+from trmgolf.ir.graph import Graph
+from trmgolf.tasks import Example, Task, grid_to_onehot, load_task
+
+DATA = Path("/work/shared/data/neurogolf")
+
+
+def random_grids(n: int, seed: int, lo: int = 3, hi: int = 9, colors: int = 10) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, colors, size=(int(rng.integers(lo, hi + 1)), int(rng.integers(lo, hi + 1))))
+            for _ in range(n)]
+
+
+def make_examples(grids: list[np.ndarray], rule) -> list[Example]:
+    return [Example(g.tolist(), np.asarray(rule(g)).tolist()) for g in grids]
+
+
+def ort_exact(graph: Graph, examples: list[Example]) -> bool:
+    """Optimise, emit and run under onnxruntime with the scorer's settings; exact on all?"""
+    model = emit(optimize(graph)).model
+    outs = run_examples(model, [grid_to_onehot(e.input) for e in examples])
+    return all(np.array_equal(o > 0, grid_to_onehot(e.output) > 0)
+               for o, e in zip(outs, examples, strict=True))
+
+
+def real_task(num: int) -> tuple[Task, list[Example], list[Example]]:
+    """A NeuroGolf task split as the gate splits it: (task, fit examples, held-out examples)."""
+    if not (DATA / f"task{num:03d}.json").is_file():
+        pytest.skip("NeuroGolf data not present")
+    task = load_task(DATA / f"task{num:03d}.json")
+    gen = task.splits.get("arc-gen", [])
+    fit = task.splits["train"] + gen[: len(gen) // 2]
+    rest = task.splits.get("test", []) + gen[len(gen) // 2:]
+    return task, fit, rest

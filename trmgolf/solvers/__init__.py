@@ -1,0 +1,12 @@
+"""Analytical solvers: each recognises one family of ARC rules and writes its network as IR.
+
+``SOLVERS`` maps a solver's name to its ``Solver`` (name, family, build); modules are
+imported cheap-first, so iterating ``SOLVERS`` tries the cheapest networks first.
+``check(graph, examples)`` runs a graph in the IR interpreter against examples.
+"""
+
+from trmgolf.solvers import basic, geometry, local_rule  # noqa: F401  (registration order = cheap first)
+from trmgolf.solvers.base import SOLVERS, Solver, solver
+from trmgolf.solvers.common import check
+
+__all__ = ["SOLVERS", "Solver", "check", "solver"]

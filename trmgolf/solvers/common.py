@@ -1,0 +1,59 @@
+"""Helpers shared by the solvers: grids as arrays, the interpreter check, size scalars.
+
+Solvers fit on numpy arrays of the example grids and check their network with the
+IR interpreter (``check``) before returning it, so a solver never hands back a
+graph that fails one of the examples it was fitted on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trmgolf.ir.builder import Builder
+from trmgolf.ir.graph import Graph, Value
+from trmgolf.ir.interp import run
+from trmgolf.tasks import GRID, Example, grid_to_onehot
+
+
+def arr(grid: list[list[int]]) -> np.ndarray:
+    return np.asarray(grid, dtype=np.int64)
+
+
+def pairs(examples: list[Example]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(input, output) of each example as int64 arrays."""
+    return [(arr(e.input), arr(e.output)) for e in examples]
+
+
+def same_shapes(examples: list[Example]) -> bool:
+    """Every output has its input's shape."""
+    return all(a.shape == b.shape for a, b in pairs(examples))
+
+
+def check(graph: Graph, examples: list[Example]) -> bool:
+    """Whether the graph, run by the IR interpreter, is exact on every example."""
+    for ex in examples:
+        out = run(graph, grid_to_onehot(ex.input))
+        if out.shape != (1, 10, GRID, GRID):
+            return False
+        if not np.array_equal(out > 0, grid_to_onehot(ex.output) > 0):
+            return False
+    return True
+
+
+def checked(graph: Graph | None, examples: list[Example]) -> Graph | None:
+    """The graph when it passes every example, else None (the contract of ``build``)."""
+    if graph is None or not examples:
+        return None
+    return graph if check(graph, examples) else None
+
+
+def grid_extent(b: Builder, axis: int) -> Value:
+    """The grid's height (axis 2) or width (axis 3) as an int64 scalar.
+
+    Counts the rows (columns) in which some channel is non-zero; costs a few
+    hundred bytes, no matter how large the grid.
+    """
+    other = 3 if axis == 2 else 2
+    lines = b.op("reduce_max", b.input, axes=(1, other), keepdims=1)
+    count = b.op("reduce_sum", lines, axes=(0, 1, 2, 3), keepdims=0)
+    return b.op("cast", count, to="int64")

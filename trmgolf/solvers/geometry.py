@@ -1,0 +1,232 @@
+"""Whole-grid index maps: dihedral transforms, tiling, mirroring, scaling, crops, wrap shifts.
+
+Every rule here moves cells without looking at them: ``out[r, c] = in'[R(r), C(c)]``
+where ``in'`` is the input or its transpose and ``R``, ``C`` are axis maps from a
+small family of formulas of the grid's extent ``n`` along that axis (tile k times
+with some blocks reversed, scale by s, wrap-shift by d, crop a fixed window, take
+one of p equal parts). The eight dihedral transforms are transpose x reverse x
+reverse; mirror tilings are tiles with reversed blocks.
+
+The network: an optional Transpose, then one Gather per axis that is not the
+identity. ``geometry`` computes each Gather's index row from the grid's extent at
+run time (a [31,30] table indexed by ``n``), so it holds for grids of any size;
+``geometry_fixed`` bakes the indices for the one input size of the fit examples
+(30 params per axis, no size computation): cheaper, but only right for that size.
+Output positions past the output grid read an all-zero line of the input (index
+``n``), which keeps them <= 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from trmgolf.ir.builder import Builder
+from trmgolf.ir.graph import Graph, Value
+from trmgolf.solvers.base import solver
+from trmgolf.solvers.common import checked, grid_extent, pairs
+from trmgolf.tasks import GRID, Example
+
+Formula = Callable[[int], list[int] | None]
+
+
+@dataclass(frozen=True)
+class AxisMap:
+    """Output position r of an axis reads input position ``formula(n)[r]``."""
+
+    name: str
+    formula: Formula
+    identity: bool = False
+    _cache: dict[int, np.ndarray | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def indices(self, n: int) -> np.ndarray | None:
+        if n not in self._cache:
+            out = self.formula(n)
+            ok = out is not None and 0 < len(out) <= GRID and all(0 <= i < n for i in out)
+            self._cache[n] = np.asarray(out, np.int64) if ok else None
+        return self._cache[n]
+
+    def row(self, n: int) -> np.ndarray | None:
+        """The Gather indices for extent n, padded to 30 with the all-zero line n."""
+        idx = self.indices(n)
+        if idx is None:
+            return None
+        if len(idx) < GRID and n >= GRID:
+            return None  # no all-zero line to read for the positions past the output
+        return np.concatenate([idx, np.full(GRID - len(idx), n, np.int64)])
+
+    def table(self) -> np.ndarray:
+        """Rows for n = 0..30 (n = 0 and unrepresentable n read line 0: never a real grid)."""
+        t = np.zeros((GRID + 1, GRID), np.int64)
+        for n in range(1, GRID + 1):
+            row = self.row(n)
+            t[n] = row if row is not None else np.minimum(n, GRID - 1)
+        return t
+
+
+def _tile(k: int, flips: tuple[bool, ...]) -> Formula:
+    def f(n: int) -> list[int]:
+        return [(n - 1 - r % n) if flips[r // n] else r % n for r in range(k * n)]
+    return f
+
+
+def axis_candidates(sizes: set[tuple[int, int]]) -> Iterator[AxisMap]:
+    """Axis maps consistent with every (input extent, output extent) pair, simplest first."""
+    ns = {n for n, _ in sizes}
+    ratios = {m / n for n, m in sizes}
+    if len(ratios) == 1:
+        ratio = ratios.pop()
+        k = int(ratio)
+        if k == ratio and 1 <= k <= 4:
+            for bits in range(2**k):
+                flips = tuple(bool(bits >> (k - 1 - i) & 1) for i in range(k))
+                yield AxisMap(f"tile{k}:{''.join('r' if x else 'i' for x in flips)}", _tile(k, flips),
+                              identity=k == 1 and not any(flips))
+            if k >= 2:
+                yield AxisMap(f"scale{k}", lambda n, k=k: [r // k for r in range(k * n)])
+        if ratio == 1:
+            for d in (1, -1, 2, -2, 3, -3, 4, -4):
+                yield AxisMap(f"wrap{d}", lambda n, d=d: [(r - d) % n for r in range(n)])
+    for parts in (2, 3, 4):
+        for sep in (0, 1):
+            if all((n - sep * (parts - 1)) % parts == 0 and m == (n - sep * (parts - 1)) // parts
+                   for n, m in sizes):
+                for j in range(parts):
+                    yield AxisMap(f"part{parts}.{sep}:{j}",
+                                  lambda n, p=parts, s=sep, j=j: [j * ((n - s * (p - 1)) // p + s) + r
+                                                                  for r in range((n - s * (p - 1)) // p)])
+    outs = {m for _, m in sizes}
+    if len(outs) == 1:
+        size = outs.pop()
+        for d in range(max(0, min(ns) - size + 1)):
+            for flip in (False, True):
+                tag = "r" if flip else ""
+                yield AxisMap(f"crop{d}{tag}", lambda n, d=d, f=flip, s=size: _window(d, s, f))
+                yield AxisMap(f"cropend{d}{tag}",
+                              lambda n, d=d, f=flip, s=size: _window(n - d - s, s, f))
+
+
+def _window(start: int, size: int, flip: bool) -> list[int]:
+    idx = list(range(start, start + size))
+    return idx[::-1] if flip else idx
+
+
+@dataclass(frozen=True)
+class IndexMap:
+    transpose: bool
+    rows: AxisMap
+    cols: AxisMap
+
+
+def _apply(a: np.ndarray, m: IndexMap) -> np.ndarray | None:
+    if m.transpose:
+        a = a.T
+    r, c = m.rows.indices(a.shape[0]), m.cols.indices(a.shape[1])
+    if r is None or c is None:
+        return None
+    return a[np.ix_(r, c)]
+
+
+def fit_index_map(examples: list[Example]) -> IndexMap | None:
+    """The simplest index map that turns every input into its output, or None."""
+    data = pairs(examples)
+    if not data:
+        return None
+    for transpose in (False, True):
+        ins = [a.T if transpose else a for a, _ in data]
+        row_sizes = {(a.shape[0], b.shape[0]) for a, (_, b) in zip(ins, data, strict=True)}
+        col_sizes = {(a.shape[1], b.shape[1]) for a, (_, b) in zip(ins, data, strict=True)}
+        rows = list(axis_candidates(row_sizes))
+        cols = list(axis_candidates(col_sizes))
+        for r in rows:
+            for c in cols:
+                if r.identity and c.identity and not transpose:
+                    continue
+                m = IndexMap(transpose, r, c)
+                if all(_same(_apply(a, m), b) for a, b in data):
+                    return m
+    return None
+
+
+def _same(x: np.ndarray | None, y: np.ndarray) -> bool:
+    return x is not None and x.shape == y.shape and bool(np.array_equal(x, y))
+
+
+def index_map_graph(m: IndexMap, fixed_shape: tuple[int, int] | None) -> Graph | None:
+    """The network of an index map; with ``fixed_shape`` (input h, w) its indices are constants."""
+    b = Builder()
+    x: Value = b.input
+    if m.transpose:
+        x = b.op("transpose", x, perm=(0, 1, 3, 2))
+    for axis, amap in ((2, m.rows), (3, m.cols)):
+        if amap.identity:
+            continue
+        source_axis = axis if not m.transpose else 5 - axis
+        if fixed_shape is not None:
+            row = amap.row(fixed_shape[source_axis - 2])
+            if row is None:
+                return None
+            idx = b.const(row)
+        else:
+            idx = b.op("gather", b.const(amap.table()), grid_extent(b, source_axis), axis=0)
+        x = b.op("gather", x, idx, axis=axis)
+    return b.finish(x)
+
+
+def cropped_graph(m: IndexMap, shape: tuple[int, int]) -> Graph | None:
+    """The fixed-size index map on cropped tensors: Gather exactly the output's lines on each
+    source axis, transpose if needed, then Pad into ``output``. Cheaper than the 30 x 30
+    form when the output is small (every intermediate is only as big as the output)."""
+    b = Builder()
+    x: Value = b.input
+    src_rows, src_cols = (3, 2) if m.transpose else (2, 3)
+    for axis, amap in ((src_rows, m.rows), (src_cols, m.cols)):
+        idx = amap.indices(shape[axis - 2])
+        if idx is None:
+            return None
+        x = b.op("gather", x, b.const(idx), axis=axis)
+    if m.transpose:
+        x = b.op("transpose", x, perm=(0, 1, 3, 2))
+    oh, ow = x.type.shape[2:]
+    out = b.op("pad", x, pads=(0, 0, 0, 0, 0, 0, GRID - oh, GRID - ow))
+    return b.finish(out)
+
+
+def estimated_cost(graph: Graph) -> int:
+    """Memory + params of a graph as emitted (final node free; shape operands of pads count)."""
+    total = 0
+    for node in graph.nodes:
+        if node.op == "constant":
+            total += node.output.type.numel
+        elif node.output is not graph.output:
+            total += node.output.type.nbytes
+        if node.op == "pad":
+            total += 8
+    return total
+
+
+@solver("geometry_fixed", "geometry")
+def geometry_fixed(examples: list[Example]) -> Graph | None:
+    """Index maps of tasks whose fit inputs all have one shape: constant Gather indices."""
+    shapes = {(len(e.input), len(e.input[0])) for e in examples}
+    if len(shapes) != 1:
+        return None
+    m = fit_index_map(examples)
+    if m is None:
+        return None
+    shape = shapes.pop()
+    graphs = [g for g in (index_map_graph(m, shape), cropped_graph(m, shape)) if g is not None]
+    if not graphs:
+        return None
+    return checked(min(graphs, key=estimated_cost), examples)
+
+
+@solver("geometry", "geometry")
+def geometry(examples: list[Example]) -> Graph | None:
+    """Index maps (flips, rotations, transposes, tilings, mirrors, scaling, crops) of any size."""
+    m = fit_index_map(examples)
+    if m is None:
+        return None
+    return checked(index_map_graph(m, None), examples)
