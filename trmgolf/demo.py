@@ -1,14 +1,15 @@
 """``trmgolf demo``: the main job on a built-in default, for a first look at trmgolf.
 
-It optimises the built-in wasteful example networks (``trmgolf.examples``), checks
-that each still answers every example of its NeuroGolf task exactly (when the task
-files are found), and prints the before/after cost of each. With ``--trm`` (the
-default when the TRM compiler is installed) it also trains a ``tiny`` TRM on a small
-task, compiles it, verifies it and prints its cost report.
+1. Train a ``tiny`` TRM on a small task (NeuroGolf task016 when the task files are
+   found, else a built-in synthetic colour-map task), compile it with ``trmgolf
+   compile``'s machinery, verify it on every example and print its cost report.
+2. Optimise the built-in wasteful example networks (``trmgolf.examples``), check that
+   each still answers every example of its task exactly, and print before/after costs.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -16,12 +17,17 @@ from rich.console import Console
 from rich.table import Table
 
 from trmgolf.compiler.optimize import optimize_model
-from trmgolf.examples import EXAMPLES
+from trmgolf.compiler.report import render_report
+from trmgolf.compiler.verifier import verify
+from trmgolf.examples import EXAMPLES, synthetic_colour_map_task
 from trmgolf.fsutil import write_atomic
 from trmgolf.tasks import data_dir, load_task
 
+DEMO_TASK = 16
+
 
 def task_folder(data: str | None) -> Path | None:
+    """``--data`` / ``TRMGOLF_DATA``, else ``../shared/data/neurogolf`` beside the checkout."""
     folder = data_dir(data)
     if folder is None:
         beside = Path(__file__).resolve().parents[2] / "shared" / "data" / "neurogolf"
@@ -44,21 +50,58 @@ def optimise_examples(out: Path, folder: Path | None, console: Console) -> None:
     console.print(table)
 
 
+def train_and_compile(out: Path, folder: Path | None, steps: int | None, console: Console) -> None:
+    """Train a tiny TRM, compile it, verify it on the task, print the cost report."""
+    from trmgolf.frontend.compile import compile_checkpoint
+    from trmgolf.trainer.runs import Overrides, train_tasks
+
+    if folder is not None:
+        task_ref: str = str(folder / f"task{DEMO_TASK:03d}.json")
+        console.print(f"[bold]1. training a tiny TRM on NeuroGolf task{DEMO_TASK:03d}[/bold]")
+    else:
+        task_ref = str(out / "synthetic_task.json")
+        write_atomic(task_ref, json.dumps(synthetic_colour_map_task()))
+        console.print("[bold]1. training a tiny TRM on the built-in synthetic colour-map task[/bold]")
+    ckpt = out / "trm.pt"
+    result = train_tasks([task_ref], "tiny", ckpt, overrides=Overrides(steps=steps), progress=True)
+    console.print(f"trained in {result['wall_s']:.0f} s: exact match train {result.get('train')}, "
+                  f"held-out {result.get('heldout')}")
+    console.print("[bold]2. compiling it to ONNX and verifying on every example[/bold]")
+    compiled = compile_checkpoint(ckpt, task_ref)
+    onnx_path = out / "trm.onnx"
+    write_atomic(onnx_path, compiled.data)
+    check = verify(compiled.data, load_task(task_ref), threads_check=False)
+    assert compiled.report is not None
+    compiled.report.write(out / "trm.report.json")
+    render_report(compiled.report, console, top=8)
+    counts = ", ".join(f"{s} {c.passed}/{c.passed + c.failed}" for s, c in check.splits.items())
+    verdict = (f"solves the task: {check.points:.3f} points" if check.passed
+               else "does not solve every example (0 points)")
+    console.print(f"{onnx_path}: {compiled.precision}, same answers as PyTorch on "
+                  f"{compiled.examples} examples; against the task: {counts}; {verdict}")
+
+
 @click.command("demo")
 @click.option("--data", help="Folder of taskNNN.json files (default: $TRMGOLF_DATA or ../shared/data).")
 @click.option("-o", "--out", "out_dir", default="demo-out", show_default=True,
-              help="Folder for the networks and reports the demo writes.")
-def demo(data: str | None, out_dir: str) -> None:
-    """Run the main job on built-in defaults: optimise, verify and score example networks."""
+              help="Folder for the checkpoint, networks and reports the demo writes.")
+@click.option("--steps", type=int, help="Training steps for the tiny TRM (default: the preset's).")
+@click.option("--skip-trm", is_flag=True, help="Only optimise the built-in example networks.")
+def demo(data: str | None, out_dir: str, steps: int | None, skip_trm: bool) -> None:
+    """Run the main job on built-in defaults: train, compile, verify and score a tiny TRM,
+    then optimise and score the built-in example networks."""
     console = Console(highlight=False)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     folder = task_folder(data)
     if folder is None:
-        console.print("[yellow]NeuroGolf task files not found: networks are optimised but not "
-                      "checked (pass --data or set TRMGOLF_DATA)[/yellow]")
+        console.print("[yellow]NeuroGolf task files not found (pass --data or set TRMGOLF_DATA): "
+                      "using the built-in synthetic task[/yellow]")
+    if not skip_trm:
+        train_and_compile(out, folder, steps, console)
+    console.print("[bold]3. optimising the built-in wasteful networks[/bold]")
     optimise_examples(out, folder, console)
-    console.print(f"networks written to {out}/")
+    console.print(f"everything is in {out}/")
 
 
 COMMANDS = [demo]

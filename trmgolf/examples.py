@@ -110,3 +110,17 @@ EXAMPLES: dict[str, tuple[Callable[[], onnx.ModelProto], int]] = {
     "rotate180": (rotate180_3x3, 87),
     "conv_colour_map": (conv_colour_map, 16),
 }
+
+
+def synthetic_colour_map_task(seed: int = 0, size: int = 3, n_arc_gen: int = 60) -> dict:
+    """A small built-in task (the task016 colour map on random ``size`` x ``size`` grids),
+    in the NeuroGolf JSON layout, for the demo when no competition data is at hand."""
+    rng = np.random.default_rng(seed)
+
+    def pair() -> dict:
+        grid = rng.integers(0, 10, size=(size, size))
+        out = np.vectorize(TASK016_MAP.get)(grid)
+        return {"input": grid.tolist(), "output": out.tolist()}
+
+    return {"train": [pair() for _ in range(4)], "test": [pair()],
+            "arc-gen": [pair() for _ in range(n_arc_gen)]}
