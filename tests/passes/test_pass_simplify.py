@@ -137,3 +137,21 @@ def test_simplify_leaves_input_graph_alone_when_nothing_applies():
     g = _unary("neg")()
     text = print_graph(g)
     assert print_graph(simplify(g)) == text
+
+
+def test_slice_of_cast_slices_first():
+    from trmgolf.compiler.passes.dce import dce
+    from trmgolf.compiler.passes.simplify import simplify
+    from trmgolf.ir import Builder, run
+
+    b = Builder()
+    half = b.op("cast", b.input, to="float16")
+    crop = b.op("slice", half, starts=(0, 0), ends=(3, 3), axes=(2, 3))
+    back = b.op("cast", crop, to="float32")
+    graph = b.finish(b.op("pad", back, pads=(0, 0, 0, 0, 0, 0, 27, 27)))
+    out = dce(simplify(graph.clone()))
+    ops = [n.op for n in out.nodes if n.op != "constant"]
+    assert ops[:2] == ["slice", "cast"]
+    assert out.nodes[0].output.type.dtype == "float32" and out.nodes[0].output.type.shape == (1, 10, 3, 3)
+    x = np.random.default_rng(0).normal(size=(1, 10, 30, 30)).astype(np.float32)
+    np.testing.assert_array_equal(run(out, x), run(graph, x))

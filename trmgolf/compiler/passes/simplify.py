@@ -4,7 +4,7 @@ Each rule is one small function ``(node) -> Value | None`` returning the value t
 node's output can be replaced with. Rules: identity; x*1, x/1, x+0, x-0 (when the
 constant does not broadcast x to a bigger shape or another dtype); transpose with
 the identity permutation; transpose of transpose (composed into one); reshape of
-reshape (collapsed); reshape, expand, cast, slice and pad that change nothing.
+reshape (collapsed); slice of a cast (sliced first); reshape, expand, cast, slice and pad that change nothing.
 """
 
 from __future__ import annotations
@@ -80,7 +80,24 @@ def _reshape_chain(node: Node, graph: Graph) -> Value | None:
     return new.output
 
 
-RULES: list[Rule] = [_identity, _neutral, _same_type, _transpose_pair, _reshape_chain]
+def _slice_before_cast(node: Node, graph: Graph) -> Value | None:
+    """slice(cast(x)) -> cast(slice(x)): convert only the cells that are kept.
+
+    Data movement commutes with an elementwise cast, and a crop is usually much smaller
+    than what it crops (the 30x30 input cast to float16 before the canvas crop)."""
+    src = node.inputs[0]
+    if node.op != "slice" or src.producer is None or src.producer.op != "cast":
+        return None
+    inner = src.producer.inputs[0]
+    sliced = Node("slice", [inner], dict(node.attrs), [node.output.type.with_dtype(inner.type.dtype)],
+                  node.region)
+    cast = Node("cast", [sliced.output], dict(src.producer.attrs), [node.output.type], node.region)
+    at = graph.nodes.index(node)
+    graph.nodes[at:at] = [sliced, cast]
+    return cast.output
+
+
+RULES: list[Rule] = [_identity, _neutral, _same_type, _transpose_pair, _reshape_chain, _slice_before_cast]
 
 
 def simplify(graph: Graph) -> Graph:
