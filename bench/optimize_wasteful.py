@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from trmgolf.demo import task_folder, optimise_examples
+from trmgolf.demo import optimise_examples, task_folder
 
 
 def main() -> None:

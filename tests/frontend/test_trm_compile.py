@@ -43,6 +43,8 @@ def data_dir(tmp_path_factory):
         (folder / f"{name}.json").write_text(json.dumps(
             {"train": [ex() for _ in range(3)], "test": [ex()], "arc-gen": [ex() for _ in range(8)]}))
     (folder / "task003.json").write_text(json.dumps({"train": [ex(12, 12)], "test": [ex()]}))
+    (folder / "task004.json").write_text(json.dumps(
+        {"train": [ex(3, 3) for _ in range(2)], "test": [ex(3, 3)], "arc-gen": [ex(3, 3) for _ in range(3)]}))
     return folder
 
 
@@ -126,5 +128,65 @@ def test_cli_compile_refuses_and_writes_nothing(ckpts, data_dir, tmp_path):
                                    str(tmp_path / "r.json")])
     assert res.exit_code == 0, res.output
     assert out.exists() and (tmp_path / "r.png").exists()
+    # An untrained model is exact against PyTorch but fails the task: no points, and it says so.
+    assert "points null" in res.output and "does NOT solve the task" in res.output
+    assert "largest tensors" in res.output  # the cost table follows the summary
     report = json.loads((tmp_path / "r.json").read_text())
     assert any(k.startswith("step0/cycle0/L0/block0") for k in report["regions"])
+    assert report["points"] is None and report["exact"] is False
+    quiet = CliRunner().invoke(cli, ["compile", str(ckpts["conv"]), "--task", "1", "--data",
+                                     str(data_dir), "-o", str(out), "--quiet"])
+    assert quiet.exit_code == 0 and "largest tensors" not in quiet.output
+
+
+def test_exact_but_unsolved_gets_no_points(ckpts, data_dir):
+    c = compile_checkpoint(ckpts["conv"], "task001", data_dir)
+    assert c.exact is True and c.solved is False
+    assert c.report.points is None and c.report.exact is False
+    assert sum(v["failed"] for v in c.report.examples.values()) > 0
+    assert sum(v["passed"] + v["failed"] for v in c.task_counts.values()) == c.examples
+
+
+def test_task_counts_follow_the_expected_outputs(data_dir):
+    from trmgolf.frontend.compile import task_counts
+    from trmgolf.tasks import grid_to_onehot, load_task
+
+    examples = load_task(1, data_dir).examples()
+    right = [grid_to_onehot(ex.output) for _, ex in examples]
+    assert all(c["failed"] == 0 for c in task_counts(right, examples).values())
+    wrong = right[:-1] + [RuntimeError("boom")]
+    assert task_counts(wrong, examples)["arc-gen"] == {"passed": 7, "failed": 1}
+
+
+@pytest.fixture(scope="module")
+def preset_ckpts(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("presets")
+    out = {}
+    for preset in ("tiny", "small", "reference"):
+        out[preset] = folder / f"{preset}.pt"
+        make_checkpoint(out[preset], preset, tasks=("task001", "task002", "task004"), seed=1)
+    return out
+
+
+@pytest.mark.parametrize("preset", ["tiny", "small", "reference"])
+@pytest.mark.parametrize("task", ["task001", "task002", "task004"])
+def test_presets_compile_exactly(preset_ckpts, data_dir, preset, task):
+    """Every preset (conv: tiny; attention: small, reference) on three tasks, on the task's
+    cropped canvas (the full 30x30 reference is checked once below: it is slow to run)."""
+    c = compile_checkpoint(preset_ckpts[preset], task, data_dir, crop=True)
+    assert c.exact and c.source.cropped and validate(c.data).valid
+    assert c.examples == len(load_task_examples(data_dir, task))
+
+
+def load_task_examples(data_dir, task):
+    from trmgolf.tasks import load_task
+
+    return load_task(task, data_dir).examples()
+
+
+def test_reference_uncropped_is_exact(preset_ckpts, data_dir):
+    """The benchmark's network as is (30x30 canvas, 916 tokens, 30 blocks) on two examples."""
+    c = compile_checkpoint(preset_ckpts["reference"], "task004", data_dir, max_examples=2,
+                           narrow=False)
+    assert c.exact and not c.source.cropped and validate(c.data).valid
+    assert c.source.module.config.seq_len == 916
