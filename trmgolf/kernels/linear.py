@@ -108,3 +108,30 @@ def conv_gather(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -
     indices = _conv_selection(node)
     assert indices is not None
     ctx.node("Gather", [ins[0], ctx.ints(indices, "select")], outs, axis=1)
+
+
+def _channel_mix(node: Node) -> tuple[bool, str] | None:
+    """(weight is [out, in], dtype) when the einsum mixes the channels of an NCHW tensor
+    with a constant matrix: ``abcd,xy->...`` contracting axis 1, the rest in place."""
+    if len(node.inputs) != 2 or not node.inputs[1].is_constant or node.inputs[0].type.rank != 4:
+        return None
+    lhs, out = node.attrs["equation"].split("->")
+    p, w = lhs.split(",")
+    if len(w) != 2 or len(set(p)) != 4:
+        return None
+    shared = [ch for ch in w if ch in p]
+    new = [ch for ch in w if ch not in p]
+    if len(shared) != 1 or len(new) != 1 or p[1] != shared[0] or p.replace(shared[0], new[0]) != out:
+        return None
+    return w[0] == new[0], node.inputs[0].type.dtype
+
+
+@lowering("einsum", "conv1x1", min_opset=1, applies=lambda n: _channel_mix(n) is not None)
+def einsum_conv1x1(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """A channel mix of an NCHW tensor as a 1x1 Conv (the weight stored as [out, in, 1, 1])."""
+    mix = _channel_mix(node)
+    assert mix is not None
+    out_first, dtype = mix
+    matrix = node.inputs[1].constant
+    weight = (matrix if out_first else matrix.T)[:, :, None, None]
+    ctx.node("Conv", [ins[0], ctx.const(weight, dtype, "conv_w")], outs, kernel_shape=[1, 1])
