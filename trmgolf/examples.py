@@ -112,7 +112,7 @@ EXAMPLES: dict[str, tuple[Callable[[], onnx.ModelProto], int]] = {
 }
 
 
-def synthetic_colour_map_task(seed: int = 0, size: int = 3, n_arc_gen: int = 60) -> dict:
+def synthetic_colour_map_task(seed: int = 0, size: int = 3, n_arc_gen: int = 262) -> dict:
     """A small built-in task (the task016 colour map on random ``size`` x ``size`` grids),
     in the NeuroGolf JSON layout, for the demo when no competition data is at hand."""
     rng = np.random.default_rng(seed)
