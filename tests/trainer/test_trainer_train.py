@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -10,7 +11,7 @@ from click.testing import CliRunner
 from trainer_synthetic import colour_map_task, write_tasks
 
 from trmgolf.cli import cli
-from trmgolf.trainer import load_model
+from trmgolf.trainer import PRESETS, load_model
 from trmgolf.trainer.runs import Overrides, evaluate_checkpoint, finetune, train_tasks
 
 
@@ -22,16 +23,27 @@ def data_dir(tmp_path_factory):
                                 3: colour_map_task(2, size=2)})
 
 
+MAX_STEPS, EVAL_EVERY = 400, 50
+
+
 @pytest.fixture(scope="module")
 def trained(data_dir, tmp_path_factory):
+    """The tiny preset, evaluated every 50 steps: it stops once every training example is
+    exact (about 150 steps on this colour map), long before its step limit."""
     out = tmp_path_factory.mktemp("run") / "run.pt"
-    result = train_tasks([1], "tiny", out, str(data_dir), Overrides(steps=300), progress=False)
+    tiny = PRESETS["tiny"]
+    assert tiny.train.stop_when_exact
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(PRESETS, "tiny", replace(tiny, train=replace(tiny.train, eval_every=EVAL_EVERY)))
+        result = train_tasks([1], "tiny", out, str(data_dir), Overrides(steps=MAX_STEPS),
+                             progress=False)
     return out, result
 
 
 def test_tiny_learns_a_colour_map_including_held_out_examples(trained, data_dir):
     out, result = trained
     assert result["train"] == 1.0 and result["heldout"] == 1.0
+    assert EVAL_EVERY <= result["step"] < MAX_STEPS and result["step"] % EVAL_EVERY == 0
     name, splits = evaluate_checkpoint(out, None, str(data_dir))
     assert name == "task001"
     assert {s.name: s.exact for s in splits} == {
@@ -45,7 +57,12 @@ def test_checkpoint_is_weights_only_and_the_module_keeps_the_contract(trained):
     out, _ = trained
     ckpt = torch.load(out, weights_only=True)
     assert ckpt["task_puzzle"] == {"task001": 0}
-    assert ckpt["meta"]["complete"] and ckpt["meta"]["step"] == 300
+    assert ckpt["meta"]["complete"] and ckpt["meta"]["step"] == ckpt["meta"]["eval"]["step"]
+    assert ckpt["meta"]["step"] < MAX_STEPS  # stopped early: every training example exact
+    rows = [json.loads(x) for x in out.with_suffix(".metrics.jsonl").read_text().splitlines()]
+    assert max(r["step"] for r in rows if "loss" in r) == ckpt["meta"]["step"] - 1
+    evals = [r["eval"] for r in rows if "eval" in r]
+    assert all(e["train"] < 1.0 for e in evals[:-2]) and evals[-1]["train"] == 1.0
     module = load_model(out)
     assert module.config.canvas_h == 3 and module.config.mixer == "conv"
     x = torch.zeros(1, 10, 30, 30)
@@ -121,3 +138,19 @@ def test_eval_of_a_task_missing_from_a_checkpoint(trained, data_dir):
     out, _ = trained
     res = CliRunner().invoke(cli, ["eval", str(out), "--task", "2", "--data", str(data_dir)])
     assert res.exit_code == 1 and "not in this checkpoint" in res.output
+
+
+def test_stop_early_needs_this_steps_evaluation_exact_on_training_of_every_task():
+    from trmgolf.trainer.config import TrainConfig
+    from trmgolf.trainer.train import stop_early
+
+    cfg = TrainConfig(steps=1000, eval_every=50, stop_when_exact=True)
+    cpu = torch.device("cpu")
+    exact = {"step": 100, "tasks": {"a": {"train": 1.0, "heldout": 0.0},
+                                    "b": {"train": 1.0, "heldout": None}}}
+    assert stop_early(cfg, exact, 100, cpu)  # held-out results play no part
+    assert not stop_early(cfg, exact, 150, cpu)  # a stale evaluation
+    assert not stop_early(cfg, {**exact, "step": 120}, 120, cpu)  # not an evaluation step
+    assert not stop_early(cfg, {**exact, "step": 1000}, 1000, cpu)  # the end: no early stop
+    miss = {"step": 100, "tasks": {"a": {"train": 1.0}, "b": {"train": 0.99}}}
+    assert not stop_early(cfg, miss, 100, cpu) and not stop_early(cfg, {}, 100, cpu)

@@ -24,7 +24,9 @@ def _fmt(x: float | None) -> str:
 @click.option("--preset", default="tiny", show_default=True,
               help=f"Model and schedule: {', '.join(PRESETS)}.")
 @click.option("-o", "--output", required=True, help="Checkpoint to write (atomically).")
-@click.option("--steps", type=int, help="Optimiser steps (default: the preset's).")
+@click.option("--steps", type=int,
+              help="Optimiser steps (default: the preset's; tiny stops sooner once every "
+                   "training example is exact).")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--data", help="Folder of taskNNN.json (default: $TRMGOLF_DATA).")
 @click.option("--seed", type=int, help="Seed for init, splits, augmentation and batches.")

@@ -105,6 +105,9 @@ class TrainConfig:
     translate: bool = False  # random translation on the canvas (inference is top-left)
     heldout_fraction: float = 0.25  # of arc-gen, kept out of training
     eval_every: int = 200
+    # Stop at an evaluation once every training example (all of them, on the EMA weights that
+    # the checkpoint holds) is an exact match; held-out examples are never consulted.
+    stop_when_exact: bool = False
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,13 +127,23 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    # Learns small local/colour/flip rules on 2 CPU cores in minutes: conv mixer, cropped canvas.
+    # Learns small local/colour/flip rules on 2 CPU cores in minutes: conv mixer, cropped canvas;
+    # stops at the first evaluation (every 250 steps) where every training example is exact.
     "tiny": Preset(
         TRMConfig(hidden=32, heads=1, expansion=2.0, intermediate=48, layers=2, H_cycles=2,
                   L_cycles=2, puzzle_emb_len=0, mixer="conv", sup_steps=2, halt_max_steps=2),
         TrainConfig(steps=3000, batch_size=32, lr=2e-3, warmup_steps=50, lr_min_ratio=0.1,
-                    ema_decay=0.99,
-                    augmentations=8, eval_every=500),
+                    ema_decay=0.99, augmentations=8, eval_every=250, stop_when_exact=True),
+        crop=True,
+    ),
+    # Whole-grid rules the conv mixer cannot place (rotations, transposes of small grids): the
+    # "small" attention TRM (RoPE gives positions), stopping early like "tiny".
+    "tiny-attn": Preset(
+        TRMConfig(hidden=64, heads=4, expansion=2.0, intermediate=128, layers=2, H_cycles=2,
+                  L_cycles=3, puzzle_emb_len=1, mixer="attention", sup_steps=2,
+                  halt_max_steps=4),
+        TrainConfig(steps=4000, batch_size=32, lr=1e-3, warmup_steps=200, ema_decay=0.995,
+                    augmentations=32, eval_every=250, stop_when_exact=True),
         crop=True,
     ),
     # A small attention TRM on a cropped canvas.

@@ -277,6 +277,8 @@ def train(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
     if rank == 0 and start == 0 and metrics_path.exists():
         metrics_path.unlink()
     eval_tasks = list(range(min(spec.eval_tasks, len(puzzles.splits))))
+    # Early stopping needs every task measured on all its training examples.
+    can_stop = tcfg.stop_when_exact and len(eval_tasks) == len(puzzles.splits)
     batch_per_rank = max(1, tcfg.batch_size // world)
     t0 = time.perf_counter()
     last_eval: dict[str, Any] = {}
@@ -284,8 +286,8 @@ def train(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
     def snapshot(step: int, final: bool) -> None:
         nonlocal last_eval
         weights = {k: v.detach().cpu().clone() for k, v in ema.shadow.items()}
-        evals = evaluate_puzzles(puzzles, cfg, weights, eval_tasks,
-                                 None if final else spec.eval_limit, spec.device)
+        limit = None if final or can_stop else spec.eval_limit
+        evals = evaluate_puzzles(puzzles, cfg, weights, eval_tasks, limit, spec.device)
         last_eval = {"step": step, "tasks": evals,
                      **{s: mean_of(evals, s) for s in ("train", "heldout", "test")}}
         wall = wall_before + time.perf_counter() - t0
@@ -305,6 +307,7 @@ def train(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
         })
         plot_metrics(metrics_path, spec.out.with_suffix(".png"))
 
+    end = tcfg.steps
     with progress_bar(tcfg.steps, start, spec.progress and rank == 0) as advance:
         for step in range(start, tcfg.steps):
             rng = np.random.default_rng([tcfg.seed, rank, step])
@@ -316,22 +319,43 @@ def train(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
             core.train()
             carry, stats = train_step(model, core, carry, fresh, optimizer, tcfg, step, gen)
             ema.update(core)
+            row = {"step": step, "loss": stats.loss, "lm_loss": stats.lm_loss,
+                   "halt_loss": stats.halt_loss, "exact": stats.exact, "lr": lr_at(step, tcfg)}
             if rank == 0 and (step % 10 == 0 or step == tcfg.steps - 1):
-                write_metrics(metrics_path, {"step": step, "loss": stats.loss,
-                                             "lm_loss": stats.lm_loss,
-                                             "halt_loss": stats.halt_loss,
-                                             "exact": stats.exact, "lr": lr_at(step, tcfg)})
+                write_metrics(metrics_path, row)
             done = step + 1
             if rank == 0 and done < tcfg.steps and done % tcfg.eval_every == 0:
                 snapshot(done, final=False)
             held = last_eval.get("heldout")
             advance(loss=stats.loss, em=stats.exact,
                     held="-" if held is None else f"{held:.2f}")
+            if can_stop and stop_early(tcfg, last_eval, done, device):
+                end = done
+                if rank == 0 and step % 10:
+                    write_metrics(metrics_path, row)  # the last step is always logged
+                break
     if rank == 0:
-        snapshot(tcfg.steps, final=True)
+        snapshot(end, final=True)
     checksum = float(sum(p.detach().double().sum().item() for p in core.parameters()))
     return {**last_eval, "wall_s": wall_before + time.perf_counter() - t0,
             "rank": rank, "world": world, "param_checksum": checksum}
+
+
+def stop_early(tcfg: TrainConfig, last_eval: dict[str, Any], done: int,
+               device: torch.device) -> bool:
+    """``stop_when_exact``: every task measured at this step's evaluation (all the run's tasks,
+    on all their training examples) is exact on training (``train == 1.0``; held-out examples
+    play no part). Under DDP rank 0 decides and every rank follows."""
+    if done >= tcfg.steps or done % tcfg.eval_every:
+        return False
+    tasks = last_eval.get("tasks", {}) if last_eval.get("step") == done else {}
+    stop = bool(tasks) and all(r.get("train") == 1.0 for r in tasks.values())
+    rank, world = _distributed()
+    if world > 1:
+        flag = torch.tensor([float(stop and rank == 0)], device=device)
+        dist.broadcast(flag, src=0)
+        stop = bool(flag.item())
+    return stop
 
 
 def write_metrics(path: Path, row: dict[str, Any]) -> None:
