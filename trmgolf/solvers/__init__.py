@@ -5,7 +5,16 @@ imported cheap-first, so iterating ``SOLVERS`` tries the cheapest networks first
 ``check(graph, examples)`` runs a graph in the IR interpreter against examples.
 """
 
-from trmgolf.solvers import basic, geometry, local_rule  # noqa: F401  (registration order = cheap first)
+# registration order = default order: the cheapest networks first
+from trmgolf.solvers import basic, geometry, local_rule  # noqa: F401
+
+# isort: split
+from trmgolf.solvers import moves  # noqa: F401
+
+# isort: split
+from trmgolf.solvers import blocks, views  # noqa: F401
+
+# isort: split
 from trmgolf.solvers.base import SOLVERS, Solver, solver
 from trmgolf.solvers.common import check
 

@@ -19,6 +19,7 @@ that writes ``output`` directly: no intermediate tensor, 100 kh kw + 10 params.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,14 +79,20 @@ def features(grid: np.ndarray, st: Stencil) -> np.ndarray:
     return out.reshape(GRID * GRID, -1)
 
 
-def dataset(examples: list[Example], st: Stencil) -> tuple[np.ndarray, np.ndarray] | None:
+Featurize = Callable[[np.ndarray, Stencil], np.ndarray | None]  # grid -> [900, F] (None: no view)
+
+
+def dataset(examples: list[Example], st: Stencil,
+            featurize: Featurize = features) -> tuple[np.ndarray, np.ndarray] | None:
     """Distinct (what the Conv sees, answer) rows; None when one view has two answers.
 
     The answer of a cell outside the output grid is OUTSIDE (every channel <= 0).
     """
     xs, ys = [], []
     for a, b in pairs(examples):
-        feats = features(a, st)
+        feats = featurize(a, st)
+        if feats is None:
+            return None
         y = np.full((GRID, GRID), OUTSIDE, np.int64)
         y[: b.shape[0], : b.shape[1]] = b
         y = y.ravel()
@@ -162,10 +169,11 @@ def separator(x: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, float] |
     return None
 
 
-def fit_weights(examples: list[Example], st: Stencil,
-                deadline: float = float("inf")) -> tuple[np.ndarray, np.ndarray] | None:
-    """Conv weights [10,10,kh,kw] and bias [10] of the rule seen through ``st``, or None."""
-    data = dataset(examples, st)
+def fit_weights(examples: list[Example], st: Stencil, deadline: float = float("inf"),
+                featurize: Featurize = features) -> tuple[np.ndarray, np.ndarray] | None:
+    """Conv weights [10,C,kh,kw] and bias [10] of the rule seen through ``st``, or None
+    (C = 10 for the one-hot input; 10 per view for ``featurize`` over several views)."""
+    data = dataset(examples, st, featurize)
     if data is None:
         return None
     x, y = data
@@ -185,7 +193,7 @@ def fit_weights(examples: list[Example], st: Stencil,
         weights[colour], bias[colour] = fitted
     # channels never seen as an answer keep w = 0 and get a negative bias: always "no"
     bias[~np.isin(np.arange(COLORS), y)] = -1.0
-    return (weights.reshape(COLORS, COLORS, st.kh, st.kw).astype(np.float32),
+    return (weights.reshape(COLORS, -1, st.kh, st.kw).astype(np.float32),
             bias.astype(np.float32))
 
 
@@ -196,24 +204,32 @@ def conv_graph(weights: np.ndarray, bias: np.ndarray, st: Stencil) -> Graph:
     return b.finish(out)
 
 
-def fit_stencils(examples: list[Example], stencils: list[Stencil]) -> Graph | None:
+MakeGraph = Callable[[np.ndarray, np.ndarray, Stencil], Graph]
+
+
+def fit_stencils(examples: list[Example], stencils: list[Stencil], featurize: Featurize = features,
+                 make_graph: MakeGraph = conv_graph, budget: float = BUDGET_SECONDS,
+                 fallback_ok: bool = True) -> Graph | None:
     """The first stencil whose Conv, fitted on 3/4 of the examples, is exact on the last
     quarter too (a rule that only memorises is passed over for a larger stencil), refitted
-    on every example; failing that, the first stencil whose Conv fits every example."""
-    deadline = time.monotonic() + BUDGET_SECONDS
+    on every example; failing that (and with ``fallback_ok``), the first stencil whose Conv
+    fits every example."""
+    deadline = time.monotonic() + budget
     cut = len(examples) - len(examples) // 4
     fallback: Graph | None = None
     for st in stencils:
+        if time.monotonic() > deadline:
+            break
         if cut < len(examples):
-            part = fit_weights(examples[:cut], st, deadline)
-            if part is None or not checked(conv_graph(*part, st), examples[cut:]):
-                if fallback is None:
-                    full = fit_weights(examples, st, deadline)
-                    fallback = checked(conv_graph(*full, st), examples) if full is not None else None
+            part = fit_weights(examples[:cut], st, deadline, featurize)
+            if part is None or not checked(make_graph(*part, st), examples[cut:]):
+                if fallback is None and fallback_ok:
+                    full = fit_weights(examples, st, deadline, featurize)
+                    fallback = checked(make_graph(*full, st), examples) if full is not None else None
                 continue
-        fitted = fit_weights(examples, st, deadline)
+        fitted = fit_weights(examples, st, deadline, featurize)
         if fitted is not None:
-            graph = checked(conv_graph(*fitted, st), examples)
+            graph = checked(make_graph(*fitted, st), examples)
             if graph is not None:
                 return graph
     return fallback
