@@ -6,7 +6,7 @@ onnxruntime on EVERY example (train, test, arc-gen) with the official cost. A ta
 counts for a family when one of its solvers passes all examples; the task's points
 are those of its cheapest passing network.
 
-    python bench/solvers_coverage.py [--data /work/shared/data/neurogolf] [--tasks 1-400]
+    python bench/solvers_coverage.py [--data DIR] [--tasks 1-400]
         [--solvers a,b] [--jobs 2] [--json out.json]
 """
 
@@ -19,8 +19,6 @@ import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-
-DEFAULT_DATA = "/work/shared/data/neurogolf"
 
 
 def fit_split(task) -> list:
@@ -71,12 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     from trmgolf.tasks import parse_task_range
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--data", help="task folder (default: $TRMGOLF_DATA or ../shared/data/neurogolf)")
     ap.add_argument("--tasks", default="1-400")
     ap.add_argument("--solvers", default="")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", default="")
     ns = ap.parse_args(argv)
+    from trmgolf.demo import task_folder
+
+    ns.data = str(task_folder(ns.data) or ns.data)
     if not Path(ns.data).is_dir():
         print(f"no data folder {ns.data}", file=sys.stderr)
         return 2

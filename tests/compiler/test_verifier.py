@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import neurogolf_dir
 from onnx import TensorProto as T
 from onnx import helper as h
 from onnx_factories import color_map, identity, make, swap_task
@@ -18,7 +19,7 @@ from trmgolf.compiler.verifier import run_examples, verify
 from trmgolf.errors import UserError
 from trmgolf.tasks import grid_to_onehot
 
-REAL = Path("/work/shared/data/neurogolf")
+REAL = neurogolf_dir() or Path("absent")
 SWAP = {1: 2, 2: 1}
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import neurogolf_dir
 
 from trmgolf.compiler.emit import emit
 from trmgolf.compiler.pipeline import optimize
@@ -13,7 +14,7 @@ from trmgolf.compiler.verifier import run_examples
 from trmgolf.ir.graph import Graph
 from trmgolf.tasks import Example, Task, grid_to_onehot, load_task
 
-DATA = Path("/work/shared/data/neurogolf")
+DATA = neurogolf_dir() or Path("absent")
 
 
 def random_grids(n: int, seed: int, lo: int = 3, hi: int = 9, colors: int = 10) -> list[np.ndarray]:
