@@ -375,19 +375,3 @@ def view_rule(examples: list[Example]) -> Graph | None:
                 full = fit_weights(examples, st, deadline, featurize)
                 fallback = checked(views_graph(views)(*full, st), examples) if full is not None else None
     return fallback
-    probe = examples[: min(len(examples), 6)]
-    for k in (1, 3):
-        st = Stencil.square(k)
-        for views in sets:
-            if time.monotonic() > deadline:
-                return None
-            featurize = featurizer(views)
-            if dataset(probe, st, featurize) is None or dataset(examples, st, featurize) is None:
-                continue
-            graph = fit_stencils(examples, [st], featurize, views_graph(views),
-                                 budget=max(0.0, deadline - time.monotonic()), fallback_ok=False)
-            if graph is None:
-                graph = fit_table(examples, views, st)
-            if graph is not None:
-                return graph
-    return None
