@@ -14,9 +14,9 @@ Layout (plain dicts, lists, str, int, float, bool and tensors only)::
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from typing import Any
 import torch
 
 from trmgolf.errors import UserError
+from trmgolf.fsutil import write_atomic
 from trmgolf.tasks import task_number
 
 FORMAT = "trmgolf.trainer/1"
@@ -34,14 +35,9 @@ def save_checkpoint(path: str | os.PathLike[str], ckpt: dict[str, Any]) -> None:
     """Write atomically: a temporary file in the same folder, then ``os.replace``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(ckpt, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    buffer = io.BytesIO()
+    torch.save(ckpt, buffer)
+    write_atomic(path, buffer.getvalue())
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
