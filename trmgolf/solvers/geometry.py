@@ -154,25 +154,36 @@ def _same(x: np.ndarray | None, y: np.ndarray) -> bool:
     return x is not None and x.shape == y.shape and bool(np.array_equal(x, y))
 
 
-def index_map_graph(m: IndexMap, fixed_shape: tuple[int, int] | None) -> Graph | None:
-    """The network of an index map; with ``fixed_shape`` (input h, w) its indices are constants."""
-    b = Builder()
+def gather_index_map(b: Builder, m: IndexMap,
+                     index_for: Callable[[AxisMap, int], Value | None]) -> Value | None:
+    """Apply ``m`` to the input: an optional transpose, then one Gather per moved axis.
+
+    ``index_for(axis map, source axis)`` gives that Gather's indices (None: no fit)."""
     x: Value = b.input
     if m.transpose:
         x = b.op("transpose", x, perm=(0, 1, 3, 2))
     for axis, amap in ((2, m.rows), (3, m.cols)):
         if amap.identity:
             continue
-        source_axis = axis if not m.transpose else 5 - axis
-        if fixed_shape is not None:
-            row = amap.row(fixed_shape[source_axis - 2])
-            if row is None:
-                return None
-            idx = b.const(row)
-        else:
-            idx = b.op("gather", b.const(amap.table()), grid_extent(b, source_axis), axis=0)
+        idx = index_for(amap, axis if not m.transpose else 5 - axis)
+        if idx is None:
+            return None
         x = b.op("gather", x, idx, axis=axis)
-    return b.finish(x)
+    return x
+
+
+def index_map_graph(m: IndexMap, fixed_shape: tuple[int, int] | None) -> Graph | None:
+    """The network of an index map; with ``fixed_shape`` (input h, w) its indices are constants."""
+    b = Builder()
+
+    def index_for(amap: AxisMap, source_axis: int) -> Value | None:
+        if fixed_shape is None:
+            return b.op("gather", b.const(amap.table()), grid_extent(b, source_axis), axis=0)
+        row = amap.row(fixed_shape[source_axis - 2])
+        return None if row is None else b.const(row)
+
+    x = gather_index_map(b, m, index_for)
+    return None if x is None else b.finish(x)
 
 
 def cropped_graph(m: IndexMap, shape: tuple[int, int]) -> Graph | None:

@@ -38,7 +38,7 @@ from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, grid_extent, pairs
-from trmgolf.solvers.geometry import AxisMap, IndexMap, _apply, _tile
+from trmgolf.solvers.geometry import AxisMap, IndexMap, _apply, _tile, gather_index_map
 from trmgolf.solvers.local_rule import Stencil, dataset, features, fit_stencils, fit_weights
 from trmgolf.tasks import COLORS, GRID, Example
 
@@ -70,18 +70,14 @@ def _ident() -> AxisMap:
 
 def index_view(name: str, m: IndexMap) -> View:
     def build(b: Builder, cache: dict) -> Value:
-        x: Value = b.input
-        if m.transpose:
-            x = b.op("transpose", x, perm=(0, 1, 3, 2))
-        for axis, amap in ((2, m.rows), (3, m.cols)):
-            if amap.identity:
-                continue
-            source_axis = axis if not m.transpose else 5 - axis
+        def index_for(amap: AxisMap, source_axis: int) -> Value:
             key = ("extent", source_axis)
             if key not in cache:
                 cache[key] = grid_extent(b, source_axis)
-            idx = b.op("gather", b.const(amap.table()), cache[key], axis=0)
-            x = b.op("gather", x, idx, axis=axis)
+            return b.op("gather", b.const(amap.table()), cache[key], axis=0)
+
+        x = gather_index_map(b, m, index_for)
+        assert x is not None  # index_for always gives indices
         return x
 
     return View(name, lambda a: _apply(a, m), build)
