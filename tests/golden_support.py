@@ -18,7 +18,7 @@ def check_golden(text: str, relpath: str) -> None:
     assert text == path.read_text(), f"{relpath} differs (TRMGOLF_UPDATE_GOLDEN=1 rewrites it)"
 
 
-def check_pass(graph, pass_fn, relpath: str, seed: int = 0):
+def check_pass(graph, pass_fn, relpath: str, seed: int = 0, tol: float = 1e-6):
     """Run ``pass_fn`` on a copy of ``graph``: the printed before/after must match the golden
     file and the interpreter must give the same output before and after. Returns the result."""
     import numpy as np
@@ -34,5 +34,5 @@ def check_pass(graph, pass_fn, relpath: str, seed: int = 0):
     check_golden(f"// before\n{before}// after\n{after}", relpath)
     got = run(after_graph, x)
     assert got.dtype == want.dtype and got.shape == want.shape
-    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
     return after_graph

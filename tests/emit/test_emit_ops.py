@@ -242,12 +242,12 @@ def rope(length: int, hd: int, base: float = 10000.0) -> tuple[np.ndarray, np.nd
     return np.cos(angles).astype(np.float32), np.sin(angles).astype(np.float32)
 
 
-def attention(rope_tables: bool) -> Build:
+def attention(rope_tables: bool, **attrs) -> Build:
     """RoPE tables, or any [L, hd] tables (which rule out the half-width RotaryEmbedding)."""
     def build(b: Builder, x: Value) -> Value:
         cos, sin = rope(L, D // HEADS) if rope_tables else (c(L, D // HEADS), c(L, D // HEADS))
         ws = [b.const(weight(D, D)) for _ in range(4)]
-        return b.op("attention", x, *ws, b.const(cos), b.const(sin), heads=HEADS)
+        return b.op("attention", x, *ws, b.const(cos), b.const(sin), heads=HEADS, **attrs)
     return build
 
 
@@ -279,7 +279,8 @@ CASES.update({
     "rms_norm": [Case("tokens", TOKENS, unary("rms_norm", axis=-1, eps=1e-5)),
                  Case("nchw", NCHW, unary("rms_norm", axis=1, eps=1e-5))],
     "attention": [Case("rope_2_heads", TOKENS, attention(True)),
-                  Case("free_tables", TOKENS, attention(False))],
+                  Case("free_tables", TOKENS, attention(False)),
+                  Case("residual", TOKENS, attention(True, residual=1))],
     "swiglu": [Case("tokens", TOKENS, swiglu(2)), Case("nchw", NCHW, swiglu(-3))],
     "onehot_embed": [Case(f"{layout}", TensorType("float32", (1, 10, 3, 4)), embed(layout), onehot)
                      for layout in ("tokens", "nchw")],

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import onnx
 from onnx import helper
 
-from trmgolf.compiler.select import ExtraCost, choose
+from trmgolf.compiler.select import ExtraCost, choose, plan
 from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.ir.verify import verify
@@ -78,6 +78,7 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
     assert graph.output is not None
     nodes: list[onnx.NodeProto] = []
     choices: list[Choice] = []
+    forced = {**plan(graph.nodes, opset, forced, extra), **(forced or {})}
 
     for node in graph.nodes:
         if node.op == "constant":

@@ -12,6 +12,7 @@ from trmgolf.compiler.passes.cse import cse
 from trmgolf.compiler.passes.dce import dce
 from trmgolf.compiler.passes.dedupe_constants import dedupe_constants
 from trmgolf.compiler.passes.fold_constants import fold_constants
+from trmgolf.compiler.passes.fuse_residual import fuse_residual
 from trmgolf.compiler.passes.simplify import simplify
 from trmgolf.errors import UserError
 from trmgolf.ir.graph import Graph
@@ -24,6 +25,7 @@ PIPELINE: list[tuple[str, Pass]] = [
     ("fold_constants", fold_constants),
     ("simplify", simplify),
     ("contract_einsum", contract_einsum),
+    ("fuse_residual", fuse_residual),
     ("dedupe_constants", dedupe_constants),
     ("cse", cse),
     ("dce", dce),

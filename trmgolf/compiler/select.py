@@ -8,7 +8,7 @@ initializers it adds (official model); plus its MACs under the legacy model.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from trmgolf.errors import UserError
 from trmgolf.ir.graph import Node
@@ -69,7 +69,62 @@ def choose(node: Node, opset: int, initializers: Initializers, in_names: list[st
     return best
 
 
+def plan(nodes: Sequence[Node], opset: int, forced: Mapping[str, str] | None = None,
+         extra: ExtraCost | None = None) -> dict[str, str]:
+    """Per op type, one lowering for all its nodes where that costs less in total than
+    choosing node by node.
+
+    ``choose`` is greedy: the first node pays for every table a lowering adds (a RoPE table,
+    an RNN's recurrence matrix) while later nodes get them free, so a lowering whose tables
+    pay off only over many nodes loses on the first node and is then never tried again. The
+    plan costs each op's nodes as a whole: greedily, and with each lowering available to all
+    of them; a uniform lowering that beats the greedy total is returned, to be forced.
+    """
+    forced = forced or {}
+    by_op: dict[str, list[Node]] = {}
+    for node in nodes:
+        if node.op != "constant" and node.op not in forced:
+            by_op.setdefault(node.op, []).append(node)
+    out: dict[str, str] = {}
+    for op, group in by_op.items():
+        alts = [a for a in alternatives(op) if all(a.available(n, opset) for n in group)]
+        if len(alts) < 2 or len(group) < 2:
+            continue
+        memo: dict = {}
+        greedy = _total(group, opset, None, extra, memo)
+        totals = {a.name: _total(group, opset, a.name, extra, memo) for a in alts}
+        best = min(totals, key=lambda name: totals[name])  # dict order: ties keep registration
+        if totals[best] < greedy:
+            out[op] = best
+    return out
+
+
+def _total(group: Sequence[Node], opset: int, lowering: str | None, extra: ExtraCost | None,
+           memo: dict) -> int:
+    """What emitting ``group`` costs, every node with ``lowering`` (greedy when None)."""
+    inits = Initializers(memo=memo)
+    names: dict[int, str] = {}
+
+    def name(v) -> str:
+        if v.is_constant:
+            return inits.add(v.constant, "c", inits.memo.setdefault(("value", id(v)), (v.constant,
+                             inits.key(v.constant)))[1])
+        return names.setdefault(id(v), f"v{len(names)}")
+
+    total = 0
+    for node in group:
+        ins = [name(v) for v in node.inputs]
+        outs = [name(v) for v in node.outputs]
+        alt, cost = choose(node, opset, inits, ins, outs, {node.op: lowering} if lowering else None,
+                           extra)
+        ctx = EmitContext(opset, inits, set(), prefix=f"{outs[0]}/")
+        alt.emit(ctx, node, ins, outs)
+        inits.referenced.update(n for onnx_node in ctx.nodes for n in onnx_node.input)
+        total += cost
+    return total
+
+
 def _copy(inits: Initializers) -> Initializers:
     """A view of the model's initializers that a scratch emission may add to freely."""
     return Initializers(dict(inits.by_key), [], set(inits.used_names), dict(inits.sizes),
-                        set(inits.referenced))
+                        set(inits.referenced), inits.memo)

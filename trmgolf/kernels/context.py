@@ -37,6 +37,10 @@ class Initializers:
     used_names: set[str] = field(default_factory=set)
     sizes: dict[str, int] = field(default_factory=dict)
     referenced: set[str] = field(default_factory=set)
+    # Derived constants by how they were derived (see ``EmitContext.const``'s ``key``): kernel
+    # selection emits every alternative of every node, so RoPE tables and rotated weights
+    # would otherwise be rebuilt and re-hashed thousands of times. Shared with scratch copies.
+    memo: dict[tuple, tuple[np.ndarray, str]] = field(default_factory=dict)
 
     @staticmethod
     def key(array: np.ndarray) -> str:
@@ -45,8 +49,8 @@ class Initializers:
     def lookup(self, array: np.ndarray) -> str | None:
         return self.by_key.get(self.key(array))
 
-    def add(self, array: np.ndarray, hint: str) -> str:
-        k = self.key(array)
+    def add(self, array: np.ndarray, hint: str, digest: str | None = None) -> str:
+        k = digest or self.key(array)
         if k in self.by_key:
             return self.by_key[k]
         name = hint
@@ -98,20 +102,31 @@ class EmitContext:
         self.temporaries.append((name, type))
         return name
 
-    def const(self, value: Any, dtype: str, hint: str = "c") -> str:
-        """An initializer shared by content; its elements are the lowering's param cost."""
-        array = np.asarray(value, dtype=TensorType(dtype, ()).np_dtype)
-        existing = self.initializers.lookup(array)
+    def const(self, value: Any, dtype: str, hint: str = "c", key: tuple | None = None) -> str:
+        """An initializer shared by content; its elements are the lowering's param cost.
+
+        ``value`` may be a function of no arguments, called only when ``key`` (what the
+        constant is derived from, e.g. the ids of the IR values it is built of, valid for
+        one emission) has not been seen: the array and its digest are then remembered."""
+        memo = self.initializers.memo
+        if key is not None and (key, dtype) in memo:
+            array, digest = memo[(key, dtype)]
+        else:
+            array = np.asarray(value() if callable(value) else value, dtype=TensorType(dtype, ()).np_dtype)
+            digest = self.initializers.key(array)
+            if key is not None:
+                memo[(key, dtype)] = (array, digest)
+        existing = self.initializers.by_key.get(digest)
         if existing is not None:
             return existing
-        return self.initializers.add(array, hint)
+        return self.initializers.add(array, hint, digest)
 
     def ints(self, values: tuple[int, ...] | list[int], hint: str = "shape") -> str:
         """A 1-D int64 initializer (shapes, axes, pads, starts ...)."""
         return self.const(np.asarray(list(values), dtype=np.int64), "int64", hint)
 
     def node(self, op_type: str, inputs: list[str], outputs: list[str], **attrs: Any) -> None:
-        name = outputs[0]
+        name = next((o for o in outputs if o), "")
         node = helper.make_node(op_type, inputs, outputs, name=name, **attrs)
         if self.region:
             node.doc_string = f"region={self.region}"

@@ -31,6 +31,17 @@ def _np(node: Node, i: int) -> np.ndarray:
     return node.inputs[i].constant
 
 
+def _key(node: Node, tag: str, *indices: int, extra: object = None) -> tuple:
+    """What a derived constant is built from (``EmitContext.const``'s ``key``): a tag and
+    the identities of the node's constant inputs it reads."""
+    return (tag, *(id(node.inputs[i]) for i in indices), extra)
+
+
+def _weight(ctx: EmitContext, node: Node, index: int, dt: str, hint: str) -> str:
+    """Constant input ``index`` as an initializer of dtype ``dt`` (memoised by identity)."""
+    return ctx.const(lambda: _np(node, index), dt, hint, _key(node, "input", index))
+
+
 def _dtype(node: Node) -> str:
     return node.inputs[0].type.dtype
 
@@ -95,12 +106,18 @@ def _rope_projection(ctx: EmitContext, node: Node, ins: list[str], w_index: int,
     """
     length, d, heads, hd = _heads(node)
     dt = _dtype(node)
-    w = _np(node, w_index).astype(np.float64).reshape(heads, hd, d) * scale
-    rotated = rotate_half(w.transpose(0, 2, 1)).transpose(0, 2, 1)  # rows of R W per head
-    w2 = np.stack((w, rotated))  # [2, H, hd, D]
-    table = np.stack((_np(node, 5), _np(node, 6)), axis=1).astype(np.float64)  # [L, 2, hd]
+
+    def w2() -> np.ndarray:
+        w = _np(node, w_index).astype(np.float64).reshape(heads, hd, d) * scale
+        rotated = rotate_half(w.transpose(0, 2, 1)).transpose(0, 2, 1)  # rows of R W per head
+        return np.stack((w, rotated))  # [2, H, hd, D]
+
+    def table() -> np.ndarray:
+        return np.stack((_np(node, 5), _np(node, 6)), axis=1).astype(np.float64)  # [L, 2, hd]
+
     out = ctx.tmp(TensorType(dt, (1, heads, length, hd)), hint)
-    ctx.node("Einsum", [ins[0], ctx.const(w2, dt, f"{hint}_rope_w"), ctx.const(table, dt, "rope_table")],
+    w2_name = ctx.const(w2, dt, f"{hint}_rope_w", _key(node, "rope_w", w_index, extra=scale))
+    ctx.node("Einsum", [ins[0], w2_name, ctx.const(table, dt, "rope_table", _key(node, "rope_table", 5, 6))],
              [out], equation="bld,khjd,lkj->bhlj")
     return out
 
@@ -108,16 +125,31 @@ def _rope_projection(ctx: EmitContext, node: Node, ins: list[str], w_index: int,
 def _head_projection(ctx: EmitContext, node: Node, ins: list[str], w_index: int, hint: str) -> str:
     length, d, heads, hd = _heads(node)
     dt = _dtype(node)
-    w = _np(node, w_index).reshape(heads, hd, d)
+    w = ctx.const(lambda: _np(node, w_index).reshape(heads, hd, d), dt, f"{hint}_w",
+                  _key(node, "heads_w", w_index))
     out = ctx.tmp(TensorType(dt, (1, heads, length, hd)), hint)
-    ctx.node("Einsum", [ins[0], ctx.const(w, dt, f"{hint}_w")], [out], equation="bld,hjd->bhlj")
+    ctx.node("Einsum", [ins[0], w], [out], equation="bld,hjd->bhlj")
     return out
 
 
-def _out_projection(ctx: EmitContext, node: Node, y: str, outs: list[str]) -> None:
+def _residual_target(ctx: EmitContext, node: Node, outs: list[str]) -> list[str]:
+    """Where the projection writes: ``outs``, or a temporary that ``_add_residual`` adds to h."""
+    return [ctx.tmp(node.output.type, "o")] if node.attrs.get("residual") else outs
+
+
+def _add_residual(ctx: EmitContext, node: Node, ins: list[str], projected: list[str],
+                  outs: list[str]) -> None:
+    if projected != outs:
+        ctx.node("Add", [ins[0], projected[0]], outs)
+
+
+def _out_projection(ctx: EmitContext, node: Node, ins: list[str], y: str, outs: list[str]) -> None:
     _, d, heads, hd = _heads(node)
-    wo = _np(node, 4).T.reshape(heads, hd, d)  # [H, hd, D_out]
-    ctx.node("Einsum", [y, ctx.const(wo, _dtype(node), "o_w")], outs, equation="bhlj,hje->ble")
+    wo = ctx.const(lambda: _np(node, 4).T.reshape(heads, hd, d), _dtype(node), "o_w",  # [H, hd, D_out]
+                   _key(node, "o_w", 4))
+    target = _residual_target(ctx, node, outs)
+    ctx.node("Einsum", [y, wo], target, equation="bhlj,hje->ble")
+    _add_residual(ctx, node, ins, target, outs)
 
 
 @lowering("attention", "fused", min_opset=23, applies=_weights_constant)
@@ -130,7 +162,54 @@ def attention_fused(ctx: EmitContext, node: Node, ins: list[str], outs: list[str
     v = _head_projection(ctx, node, ins, 3, "v")
     y = ctx.tmp(TensorType(_dtype(node), (1, heads, length, hd)), "attn")
     ctx.node("Attention", [q, k, v], [y])
-    _out_projection(ctx, node, y, outs)
+    _out_projection(ctx, node, ins, y, outs)
+
+
+def _rope_projection_3d(ctx: EmitContext, node: Node, ins: list[str], w_index: int, hint: str) -> str:
+    """``_rope_projection`` for the 3-D layout ``[1, L, D]`` (heads side by side): the
+    ``[L, 2, D]`` table repeats the per-head cos/sin for every head."""
+    length, d, heads, hd = _heads(node)
+    dt = _dtype(node)
+
+    def w2() -> np.ndarray:
+        w = _np(node, w_index).astype(np.float64).reshape(heads, hd, d)
+        rotated = rotate_half(w.transpose(0, 2, 1)).transpose(0, 2, 1)
+        return np.stack((w.reshape(d, d), rotated.reshape(d, d)))  # [2, D_out, D_in]
+
+    def table() -> np.ndarray:
+        cos, sin = (np.tile(_np(node, i).astype(np.float64), (1, heads)) for i in (5, 6))
+        return np.stack((cos, sin), axis=1)  # [L, 2, D]
+
+    out = ctx.tmp(TensorType(dt, (1, length, d)), hint)
+    ctx.node("Einsum", [ins[0], ctx.const(w2, dt, f"{hint}_rope_w", _key(node, "rope_w_3d", w_index)),
+                        ctx.const(table, dt, "rope_table_3d", _key(node, "rope_table_3d", 5, 6))],
+             [out], equation="bld,kjd,lkj->blj")
+    return out
+
+
+def _residual_weights(node: Node) -> bool:
+    return bool(node.attrs.get("residual")) and _weights_constant(node)
+
+
+@lowering("attention", "fused_rnn_residual", min_opset=23, applies=_residual_weights)
+def attention_fused_rnn_residual(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """RoPE-folded q/k Einsums and v in the 3-D layout, opset-23 Attention, then ONE RNN step
+    for the output projection AND the residual: ``X = y`` ``[seq=1, batch=L, D]``, ``W = W_o``,
+    ``R = I``, ``initial_h = h``, identity Affine activation, so its last state ``Y_h`` is
+    ``y W_o^T + h`` ``[1, L, D]``: the projection is never stored apart from the sum."""
+    length, d, heads, hd = _heads(node)
+    dt = _dtype(node)
+    q = _rope_projection_3d(ctx, node, ins, 1, "q")
+    k = _rope_projection_3d(ctx, node, ins, 2, "k")
+    v = ctx.tmp(TensorType(dt, (1, length, d)), "v")
+    ctx.node("Einsum", [ins[0], _weight(ctx, node, 3, dt, "v_w")], [v], equation="bld,ed->ble")
+    y = ctx.tmp(TensorType(dt, (1, length, d)), "attn")
+    ctx.node("Attention", [q, k, v], [y], q_num_heads=heads, kv_num_heads=heads)
+    ctx.node("RNN", [y, ctx.const(lambda: _np(node, 4)[None], dt, "o_w3", _key(node, "o_w3", 4)),
+                     ctx.const(lambda: np.eye(d)[None], dt, "identity_recurrence", ("eye", d)), "", "",
+                     ins[0]],
+             ["", outs[0]], hidden_size=d, activations=["Affine"], activation_alpha=[1.0],
+             activation_beta=[0.0])
 
 
 def _rope_halves_repeat(node: Node) -> bool:
@@ -161,7 +240,9 @@ def attention_fused_rotary(ctx: EmitContext, node: Node, ins: list[str], outs: l
     y = ctx.tmp(t, "attn")
     ctx.node("Attention", [proj["q"], proj["k"], proj["v"]], [y], q_num_heads=heads,
              kv_num_heads=heads)
-    ctx.node("MatMul", [y, ctx.const(_np(node, 4).T, dt, "o_wt")], outs)
+    target = _residual_target(ctx, node, outs)
+    ctx.node("MatMul", [y, ctx.const(_np(node, 4).T, dt, "o_wt")], target)
+    _add_residual(ctx, node, ins, target, outs)
 
 
 @lowering("attention", "decomposed", min_opset=13, applies=_weights_constant)
@@ -179,7 +260,7 @@ def attention_decomposed(ctx: EmitContext, node: Node, ins: list[str], outs: lis
     ctx.node("Softmax", [scores], [probs], axis=-1)
     y = ctx.tmp(TensorType(dt, (1, heads, length, hd)), "attn")
     ctx.node("Einsum", [probs, v], [y], equation="bhlm,bhmj->bhlj")
-    _out_projection(ctx, node, y, outs)
+    _out_projection(ctx, node, ins, y, outs)
 
 
 # --------------------------------------------------------------------------- swiglu
@@ -213,7 +294,7 @@ def _gate(ctx: EmitContext, node: Node, ins: list[str], index: int, hint: str) -
     t = _with_channels(node.inputs[0].type, axis, inter)
     out = ctx.tmp(t, hint)
     x, y = _eq(node, "d"), _eq(node, "i")
-    ctx.node("Einsum", [ins[0], ctx.const(_np(node, index), dt, f"{hint}_w")], [out],
+    ctx.node("Einsum", [ins[0], _weight(ctx, node, index, dt, f"{hint}_w")], [out],
              equation=f"{x},id->{y}")
     return out, t
 
@@ -226,8 +307,8 @@ def swiglu_einsum4(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]
     gate, t = _gate(ctx, node, ins, 1, "gate")
     act = _silu(ctx, node, gate, t)
     x, y, o = _eq(node, "d"), _eq(node, "i"), _eq(node, "e")
-    ctx.node("Einsum", [ins[0], ctx.const(_np(node, 2), dt, "up_w"), act,
-                        ctx.const(_np(node, 3), dt, "down_w")], outs,
+    ctx.node("Einsum", [ins[0], _weight(ctx, node, 2, dt, "up_w"), act,
+                        _weight(ctx, node, 3, dt, "down_w")], outs,
              equation=f"{x},id,{y},ei->{o}")
 
 
@@ -241,7 +322,55 @@ def swiglu_separate(ctx: EmitContext, node: Node, ins: list[str], outs: list[str
     prod = ctx.tmp(t, "glu")
     ctx.node("Mul", [act, up], [prod])
     y, o = _eq(node, "i"), _eq(node, "e")
-    ctx.node("Einsum", [prod, ctx.const(_np(node, 3), dt, "down_w")], outs, equation=f"{y},ei->{o}")
+    ctx.node("Einsum", [prod, _weight(ctx, node, 3, dt, "down_w")], outs, equation=f"{y},ei->{o}")
+
+
+def _tokens_ok(node: Node) -> bool:
+    """``[1, L, D]`` tokens: read as an RNN's ``X`` ``[seq=1, batch=L, input=D]`` unchanged."""
+    t = node.inputs[0].type
+    return _swiglu_ok(node) and t.rank == 3 and t.shape[0] == 1
+
+
+@lowering("swiglu", "rnn_sigmoid", min_opset=7, applies=_tokens_ok)
+def swiglu_rnn_sigmoid(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """One RNN step with a zero recurrence computes ``sigmoid(h W_gate^T)`` without storing the
+    gate itself; one six-operand Einsum ``(h, W_gate, h, W_up, sigmoid, W_down)`` rebuilds
+    ``silu(gate) * up`` and projects it down. The only stored tensor is ``[1, 1, L, I]`` (half of
+    einsum4's), for an ``I x I`` zero matrix shared by every block (slow in onnxruntime)."""
+    dt = _dtype(node)
+    _, length, _ = node.inputs[0].type.shape
+    inter = _np(node, 1).shape[0]
+    # [1, I, D]: the RNN's W and an Einsum operand
+    w_gate = ctx.const(lambda: _np(node, 1)[None], dt, "gate_w", _key(node, "gate_w3", 1))
+    sig = ctx.tmp(TensorType(dt, (1, 1, length, inter)), "gate_sigmoid")
+    ctx.node("RNN", [ins[0], w_gate, ctx.const(lambda: np.zeros((1, inter, inter)), dt, "zero_recurrence",
+                                              ("zeros", inter, inter))],
+             [sig], hidden_size=inter, activations=["Sigmoid"])
+    ctx.node("Einsum", [ins[0], w_gate, ins[0], _weight(ctx, node, 2, dt, "up_w"), sig,
+                        _weight(ctx, node, 3, dt, "down_w")], outs,
+             equation="bld,kid,blc,ic,bkli,ei->ble")
+
+
+@lowering("swiglu", "gru_silu", min_opset=7, applies=_tokens_ok)
+def swiglu_gru_silu(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """One GRU step with a zero state gives ``(1 - sigmoid(-g)) * g = silu(g)`` directly (update
+    gate weights ``-W_gate``, candidate ``W_gate`` through an identity Affine), then einsum4's
+    ``(h, W_up, silu, W_down)`` Einsum: one stored ``[1, 1, L, I]`` tensor like rnn_sigmoid and
+    2.5x faster in onnxruntime, for a larger ``3I x I`` zero recurrence and ``3I x D`` weights."""
+    dt = _dtype(node)
+    _, length, _ = node.inputs[0].type.shape
+    wg = _np(node, 1)
+    inter = wg.shape[0]
+    w = ctx.const(lambda: np.concatenate((-wg, np.zeros_like(wg), wg))[None], dt, "gru_w",  # z, r, h
+                  _key(node, "gru_w", 1))
+    act = ctx.tmp(TensorType(dt, (1, 1, length, inter)), "silu")
+    ctx.node("GRU", [ins[0], w,
+                     ctx.const(lambda: np.zeros((1, 3 * inter, inter)), dt, "zero_recurrence",
+                               ("zeros", 3 * inter, inter))],
+             [act], hidden_size=inter, activations=["Sigmoid", "Affine"],
+             activation_alpha=[1.0, 1.0], activation_beta=[0.0, 0.0])
+    ctx.node("Einsum", [ins[0], _weight(ctx, node, 2, dt, "up_w"), act,
+                        _weight(ctx, node, 3, dt, "down_w")], outs, equation="bld,id,bkli,ei->ble")
 
 
 # --------------------------------------------------------------------------- embedding

@@ -33,6 +33,10 @@ def _fmt(x: float | None) -> str:
 @click.option("--batch-size", type=int, help="Global batch size (default: the preset's).")
 @click.option("--lr", type=float, help="Peak learning rate (default: the preset's).")
 @click.option("--augmentations", type=int, help="Variants (puzzle ids) per task.")
+@click.option("--warmup", type=int, help="Linear warm-up steps (default: the preset's).")
+@click.option("--ema-decay", type=float,
+              help="Decay of the weight average the checkpoint holds (default: the preset's; "
+                   "0 keeps the raw weights, for short runs).")
 @click.option("--resume", is_flag=True, help="Continue the run saved in --output.")
 @click.option("--init", "init_ckpt", help="Fine-tune this (multi-task) checkpoint on --task.")
 @click.option("--extra", multiple=True,
@@ -41,7 +45,8 @@ def _fmt(x: float | None) -> str:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(task: str | None, tasks_spec: str | None, preset: str, output: str,
           steps: int | None, device: str, data: str | None, seed: int | None,
-          batch_size: int | None, lr: float | None, augmentations: int | None, resume: bool,
+          batch_size: int | None, lr: float | None, augmentations: int | None, warmup: int | None,
+          ema_decay: float | None, resume: bool,
           init_ckpt: str | None, extra: tuple[str, ...], max_examples: int | None,
           quiet: bool) -> None:
     """Train a TRM on one task, on many tasks, or fine-tune a checkpoint on one task."""
@@ -49,7 +54,7 @@ def train(task: str | None, tasks_spec: str | None, preset: str, output: str,
         raise UserError("pass exactly one of --task N or --tasks SPEC")
     if init_ckpt is not None and task is None:
         raise UserError("--init fine-tunes on one task: pass --task N")
-    overrides = Overrides(steps, seed, batch_size, lr, augmentations)
+    overrides = Overrides(steps, seed, batch_size, lr, augmentations, warmup, ema_decay)
     if init_ckpt is not None:
         result = finetune(task, init_ckpt, output, data, overrides, device, resume, not quiet)
     else:

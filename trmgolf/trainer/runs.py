@@ -39,12 +39,18 @@ class Overrides:
     batch_size: int | None = None
     lr: float | None = None
     augmentations: int | None = None
+    warmup_steps: int | None = None
+    ema_decay: float | None = None
 
     def apply(self, cfg: TrainConfig) -> TrainConfig:
         changes = {k: v for k, v in vars(self).items() if v is not None}
         for k in ("steps", "batch_size", "augmentations"):
             if k in changes and changes[k] < 1:
                 raise UserError(f"--{k.replace('_', '-')} must be >= 1")
+        if changes.get("warmup_steps", 0) < 0:
+            raise UserError("--warmup must be >= 0")
+        if not 0.0 <= changes.get("ema_decay", 0.0) < 1.0:
+            raise UserError("--ema-decay must be in [0, 1)")
         cfg = replace(cfg, **changes)
         return replace(cfg, eval_every=min(cfg.eval_every, cfg.steps))
 

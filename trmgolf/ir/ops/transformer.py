@@ -70,8 +70,9 @@ def rotate_half(x: np.ndarray) -> np.ndarray:
 
 
 @register("attention", infer=_attention, arity=7)
-def attention(h, wq, wk, wv, wo, cos, sin, *, heads):
-    """Non-causal multi-head self-attention with 1-D RoPE: ``o(softmax(q k^T / sqrt(hd)) v)``.
+def attention(h, wq, wk, wv, wo, cos, sin, *, heads, residual=0):
+    """Non-causal multi-head self-attention with 1-D RoPE: ``o(softmax(q k^T / sqrt(hd)) v)``,
+    plus ``h`` itself when ``residual`` (set by the ``fuse_residual`` pass).
 
     ``w*`` are ``Linear`` weights ``[out, in]``; head ``i`` owns rows ``i*hd .. (i+1)*hd``.
     """
@@ -89,7 +90,8 @@ def attention(h, wq, wk, wv, wo, cos, sin, *, heads):
     p = np.exp(scores - scores.max(-1, keepdims=True))
     p /= p.sum(-1, keepdims=True)
     y = (p @ v).transpose(1, 0, 2).reshape(length, d)
-    return (y @ _f64(wo).T)[None].astype(h.dtype)
+    out = y @ _f64(wo).T + (x if residual else 0.0)
+    return out[None].astype(h.dtype)
 
 
 # --------------------------------------------------------------------------- swiglu

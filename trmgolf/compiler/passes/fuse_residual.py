@@ -1,0 +1,44 @@
+"""Residual fusion: ``add(h, attention(h, ...))`` becomes ``attention(h, ..., residual=1)``.
+
+A residual add writes one more full-width tensor per block. Made part of the composite
+op, the add becomes a choice of its lowerings: one can put it inside the output
+projection (an RNN step with the residual as its initial state computes
+``y W_o^T + h`` in one node), the others add it back as before. Fused only when the
+attention's output has no other reader, so nothing else needs the unfused value.
+"""
+
+from __future__ import annotations
+
+from trmgolf.ir.graph import Graph, Node
+
+
+def fuse_residual(graph: Graph) -> Graph:
+    uses = graph.uses()
+    kept: list[Node] = []
+    for node in graph.nodes:
+        fused = _fusable(node, uses, graph)
+        if fused is None:
+            kept.append(node)
+            continue
+        attn = fused
+        new = Node("attention", list(attn.inputs), {**attn.attrs, "residual": 1},
+                   [node.output.type], attn.region)
+        new.output.name = node.output.name
+        kept[kept.index(attn)] = new
+        graph.replace_uses(node.output, new.output)
+    graph.nodes = kept
+    return graph
+
+
+def _fusable(node: Node, uses, graph: Graph) -> Node | None:
+    """The attention node whose residual ``node`` adds, or None."""
+    if node.op != "add" or len(node.inputs) != 2:
+        return None
+    for i in (0, 1):
+        v, other = node.inputs[i], node.inputs[1 - i]
+        attn = v.producer
+        if (attn is not None and attn.op == "attention" and not attn.attrs.get("residual")
+                and attn.inputs[0] is other and len(uses.get(v, [])) == 1 and v is not graph.output
+                and v.type == node.output.type):
+            return attn
+    return None
