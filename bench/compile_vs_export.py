@@ -1,7 +1,13 @@
-"""torch.onnx.export (+ onnxsim) vs ``trmgolf compile`` on one freshly initialised checkpoint.
+"""torch.onnx.export (+ onnxsim) vs ``trmgolf compile`` on one checkpoint of a preset.
 
     python bench/compile_vs_export.py [--preset reference] [--task 20] [--data DIR]
-        [--examples N] [--baseline-examples N] [--seed S] [--puzzle-std X]
+        [--checkpoint CKPT | --train-steps N] [--examples N] [--baseline-examples N]
+        [--seed S] [--puzzle-std X]
+
+The checkpoint is freshly initialised by default; ``--train-steps N`` trains the preset's
+architecture on the task for N steps first (batch 4, lr 1e-3, 10 warm-up steps, no
+weight averaging, no augmentation: a short run whose logits are decisive, not one that
+solves the task), and ``--checkpoint`` uses one you trained.
 
 For each: nodes, memory bytes, params, points, file size, whether ``output > 0`` equals
 the PyTorch model's on the task's examples, and the seconds taken. The baselines
@@ -33,6 +39,7 @@ from trmgolf.errors import UserError  # noqa: E402
 from trmgolf.frontend.compile import compile_checkpoint, torch_answers  # noqa: E402
 from trmgolf.tasks import grid_to_onehot, load_task  # noqa: E402
 from trmgolf.trainer import load_model  # noqa: E402
+from trmgolf.trainer.runs import Overrides, train_tasks  # noqa: E402
 
 
 def row(name: str, data: bytes, inputs, expected, seconds: float, same: bool | None = None,
@@ -59,6 +66,9 @@ def main() -> None:
     ap.add_argument("--preset", default="reference")
     ap.add_argument("--task", default="20")
     ap.add_argument("--data", help="task folder (default: $TRMGOLF_DATA or ../shared/data/neurogolf)")
+    ap.add_argument("--checkpoint", help="compile this checkpoint instead of a fresh one")
+    ap.add_argument("--train-steps", type=int, default=0,
+                    help="train the preset on the task this many steps first (0: fresh init)")
     ap.add_argument("--examples", type=int, default=0)
     ap.add_argument("--baseline-examples", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
@@ -68,7 +78,17 @@ def main() -> None:
     args.data = str(task_folder(args.data))
     task = load_task(args.task, args.data)
     ckpt = tmp / "model.pt"
-    make_checkpoint(ckpt, args.preset, tasks=(task.name,), seed=args.seed, puzzle_std=args.puzzle_std)
+    if args.checkpoint:
+        ckpt = Path(args.checkpoint)
+    elif args.train_steps > 0:
+        t = time.perf_counter()
+        train_tasks([task.name], args.preset, ckpt, args.data,
+                    Overrides(steps=args.train_steps, seed=args.seed, batch_size=4, lr=1e-3,
+                              augmentations=1, warmup_steps=10, ema_decay=0.0), progress=False)
+        print(f"trained {args.preset} on {task.name} for {args.train_steps} steps in "
+              f"{time.perf_counter() - t:.0f} s", flush=True)
+    else:
+        make_checkpoint(ckpt, args.preset, tasks=(task.name,), seed=args.seed, puzzle_std=args.puzzle_std)
     module = load_model(ckpt, task.name)
     examples = task.examples()[: args.baseline_examples or None]
     inputs = [grid_to_onehot(ex.input) for _, ex in examples]

@@ -9,6 +9,7 @@ import click
 from trmgolf.compiler.ir_commands import parse_kernels
 from trmgolf.compiler.targets import DEFAULT_TARGET, TARGETS
 from trmgolf.errors import UserError
+from trmgolf.kernels import alternatives
 
 
 def write_png(report: dict, path: Path) -> None:
@@ -47,7 +48,11 @@ def write_png(report: dict, path: Path) -> None:
               show_default=True)
 @click.option("--report", "report_path", help="Write the cost report (JSON) here, and R.png.")
 @click.option("--dump-ir", "dump_dir", help="Write the IR after every stage into this folder.")
-@click.option("--kernel", "kernels", multiple=True, help="Force a lowering: OP=CHOICE.")
+@click.option("--kernel", "kernels", multiple=True,
+              help="Force a lowering: OP=CHOICE (repeatable; default: the cheapest). The TRM's: "
+                   + ", ".join(f"{op}={'|'.join(a.name for a in alternatives(op))}"
+                               for op in ("attention", "swiglu", "rms_norm"))
+                   + " (swiglu=gru_silu: a 3x larger zero recurrence, 2.6x faster to verify).")
 @click.option("--crop/--no-crop", default=False, show_default=True,
               help="Shrink the canvas to the task's largest grid (a different, smaller network).")
 @click.option("--no-narrow", is_flag=True, help="Keep every tensor float32.")
