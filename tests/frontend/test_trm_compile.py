@@ -190,3 +190,24 @@ def test_reference_uncropped_is_exact(preset_ckpts, data_dir):
                            narrow=False)
     assert c.exact and not c.source.cropped and validate(c.data).valid
     assert c.source.module.config.seq_len == 916
+
+
+def test_reference_block_stores_nine_token_tensors_and_one_gate(preset_ckpts, data_dir):
+    """The README's accounting of a reference block (916 tokens, float16): q, k, v, the
+    attention output, ``y W_o^T + h`` (one RNN), rms_norm, the SwiGLU output, the residual
+    add and rms_norm are ``[L, D]``; ``sigmoid(gate)`` (one RNN) is the only ``[L, I]``."""
+    from collections import Counter
+
+    from trmgolf.compiler.cost import measure
+
+    c = compile_checkpoint(preset_ckpts["reference"], "task004", data_dir, verify=False)
+    picked = Counter((ch.op, ch.lowering) for ch in c.emitted.choices)
+    assert picked[("attention", "fused_rnn_residual")] == 30 and picked[("swiglu", "rnn_sigmoid")] == 30
+    _, cost = measure(c.data)
+    by_region: Counter[str] = Counter()
+    for t in cost.tensors:
+        by_region[t.region] += t.bytes
+    length, d, inter = 916, 64, 256
+    blocks = [r for r in by_region if "/block" in r]
+    assert len(blocks) == 30
+    assert {by_region[r] for r in blocks} == {(9 * length * d + length * inter) * 2}
