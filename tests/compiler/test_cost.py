@@ -206,3 +206,14 @@ def test_invalid_model_has_no_cost():
         make([h.make_node("NonZero", ["input"], ["z"]), h.make_node("Relu", ["input"], ["output"])])
     )
     assert not v.valid and c is None
+
+
+def test_legacy_macs_of_recurrent_ops():
+    from trmgolf.compiler.cost import node_macs
+
+    shapes = {"x": (1, 916, 64), "w": (1, 256, 64), "r": (1, 256, 256)}
+    for op, gates in (("RNN", 1), ("GRU", 3), ("LSTM", 4)):
+        node = h.make_node(op, ["x", "w", "r"], ["", "y"], hidden_size=256)
+        assert node_macs(node, shapes) == 916 * gates * 256 * (64 + 256)
+    both = h.make_node("RNN", ["x", "w", "r"], ["y"], hidden_size=256, direction="bidirectional")
+    assert node_macs(both, shapes) == 2 * 916 * 256 * (64 + 256)

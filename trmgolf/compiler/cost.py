@@ -445,6 +445,20 @@ def _attention(node, ins, outs) -> int:
     return b * hq * sq * k[1] * (qd // hq + v[2] // hkv)
 
 
+def _recurrent(gates: int) -> MacFn:
+    """RNN (1 gate), GRU (3), LSTM (4): every step multiplies the input and the previous
+    state by each gate's weights: seq x batch x gates x hidden x (input + hidden)."""
+    def macs(node, ins, outs) -> int:
+        x = ins[0] if ins else None
+        if x is None or len(x) != 3:
+            return 0
+        seq, batch, inp = (x[1], x[0], x[2]) if _attr(node, "layout", 0) else x
+        hidden = int(_attr(node, "hidden_size", 0) or 0)
+        directions = 2 if _attr(node, "direction", b"forward") in (b"bidirectional", "bidirectional") else 1
+        return directions * seq * batch * gates * hidden * (inp + hidden)
+    return macs
+
+
 _ELEMENTWISE = (
     "Abs Acos Acosh Add And Asin Asinh Atan Atanh BitShift BitwiseAnd BitwiseNot BitwiseOr "
     "BitwiseXor Ceil Celu Clip Cos Cosh Div Elu Equal Erf Exp Floor Gelu Greater GreaterOrEqual "
@@ -470,7 +484,8 @@ _DATA_MOVEMENT = (
 #: Conv: out_elems x (in_ch/group) x prod(kernel). ConvTranspose: in_elems x out_ch/group x
 #: prod(kernel). MatMul/Gemm (and their integer/QLinear forms): out_elems x K, batched.
 #: Einsum: the product of every index size (the full contraction). Pooling: out_elems x
-#: prod(kernel). Attention: B x H x Sq x Skv x (Dqk + Dv). Elementwise ops: 1 per output
+#: prod(kernel). Attention: B x H x Sq x Skv x (Dqk + Dv). RNN/GRU/LSTM: seq x batch x
+#: gates x hidden x (input + hidden) per direction. Elementwise ops: 1 per output
 #: element (the onnx_tool convention the research notes used). Reductions, norms and
 #: softmax: 1 per input element. Pure data movement (Reshape, Slice, Cast, ...): 0.
 MACS: dict[str, MacFn] = {
@@ -487,6 +502,9 @@ MACS: dict[str, MacFn] = {
     "AveragePool": _pool,
     "LpPool": _pool,
     "Attention": _attention,
+    "RNN": _recurrent(1),
+    "GRU": _recurrent(3),
+    "LSTM": _recurrent(4),
     **{op: _out for op in _ELEMENTWISE},
     **{op: _in0 for op in _PER_INPUT},
     **{op: _zero for op in _DATA_MOVEMENT},
