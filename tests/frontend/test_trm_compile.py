@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from trmgolf.compiler.report import diff
 from trmgolf.compiler.rules import validate
 from trmgolf.errors import UserError
 from trmgolf.frontend.compile import compile_checkpoint, compile_stages
@@ -94,6 +95,10 @@ def test_forced_kernel_and_fused_savings(ckpts, data_dir):
     dec = compile_checkpoint(ckpts["attention"], "task001", data_dir, narrow=False,
                              forced={"attention": "decomposed", "rms_norm": "decomposed"})
     assert dec.exact and dec.report.memory > fused.report.memory
+    assert dec.report.kernels["attention=decomposed"] == sum(
+        n for k, n in fused.report.kernels.items() if k.startswith("attention="))
+    moved = {r["kernel"]: (r["a"], r["b"]) for r in diff(fused.report, dec.report)["kernels"]}
+    assert moved["attention=decomposed"][0] == 0 and moved["rms_norm=decomposed"][0] == 0
     with pytest.raises(UserError, match="kernel attention=nope"):
         compile_checkpoint(ckpts["attention"], "task001", data_dir, forced={"attention": "nope"})
 

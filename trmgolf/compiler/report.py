@@ -45,6 +45,8 @@ class CostReport:
     tensors: list[dict] = field(default_factory=list)
     op_types: dict[str, dict] = field(default_factory=dict)
     regions: dict[str, dict] = field(default_factory=dict)
+    # "op=lowering" -> nodes, for networks trmgolf emitted (empty for a plain ONNX file)
+    kernels: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int | None:
@@ -108,6 +110,7 @@ class CostReport:
             "examples": self.examples,
             "op_types": self.op_types,
             "regions": self.regions,
+            "kernels": self.kernels,
             "tensors": self.tensors,
         }
 
@@ -131,6 +134,7 @@ class CostReport:
                 tensors=list(d.get("tensors") or []),
                 op_types=dict(d.get("op_types") or {}),
                 regions=dict(d.get("regions") or {}),
+                kernels={str(k): int(v) for k, v in (d.get("kernels") or {}).items()},
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise UserError(f"not a cost report (missing or bad field {e})") from None
@@ -207,7 +211,8 @@ def _tensor_bytes(rows: Iterable[dict]) -> dict[str, dict]:
 
 
 def diff(a: CostReport, b: CostReport, top: int = 10) -> dict:
-    """Totals and points of b minus a, then the op types, regions and tensors that moved most."""
+    """Totals and points of b minus a, then the op types, regions and tensors that moved most,
+    and the kernel choices (lowering per IR op) whose counts differ."""
     return {
         "a": a.model,
         "b": b.model,
@@ -222,6 +227,9 @@ def diff(a: CostReport, b: CostReport, top: int = 10) -> dict:
         },
         "op_types": _rows_delta(a.op_types, b.op_types, "op_type", top),
         "regions": _rows_delta(a.regions, b.regions, "region", top),
+        "kernels": [{"kernel": k, "a": a.kernels.get(k, 0), "b": b.kernels.get(k, 0)}
+                    for k in sorted(set(a.kernels) | set(b.kernels))
+                    if a.kernels.get(k, 0) != b.kernels.get(k, 0)],
         "tensors": [
             {k: v for k, v in r.items() if "params" not in k}
             for r in _rows_delta(_tensor_bytes(a.tensors), _tensor_bytes(b.tensors), "name", top)
@@ -285,6 +293,8 @@ def render_report(report: CostReport, console: Console, top: int = 15) -> None:
         for k, r in list(rows.items())[:top]:
             t.add_row(k, *(_fmt(r[c]) for c in cols))
         console.print(t)
+    if report.kernels:
+        console.print("kernels  " + ", ".join(f"{k} x{n}" for k, n in report.kernels.items()))
     if report.tensors:
         t = Table(title=f"largest tensors (top {top})", header_style="bold")
         for col in ("tensor", "op", "dtype", "shape", "bytes", "region"):
@@ -307,6 +317,13 @@ def render_diff(d: dict, console: Console) -> None:
     for k, v in d["totals"].items():
         t.add_row(k, _fmt(v["a"]), _fmt(v["b"]), _signed(v["delta"]))
     console.print(t)
+    if d.get("kernels"):
+        t = Table(title="kernel choices that differ", header_style="bold")
+        for col in ("kernel", "a", "b"):
+            t.add_column(col, justify="left" if col == "kernel" else "right")
+        for r in d["kernels"]:
+            t.add_row(r["kernel"], _fmt(r["a"]), _fmt(r["b"]))
+        console.print(t)
     for section, label in (("op_types", "op_type"), ("regions", "region"), ("tensors", "name")):
         rows = d[section]
         if not rows:

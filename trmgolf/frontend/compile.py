@@ -266,6 +266,7 @@ def compile_checkpoint(ckpt_path: str | os.PathLike[str], task: str | int | None
             solved = all(c["failed"] == 0 for c in counts.values())
             # The report's ``exact`` is the scorer's: every example of the task passes.
             report = CostReport.build(str(ckpt_path), validity, cost, exact=solved, examples=counts)
+            report.kernels = kernel_counts(emitted)
             return Compiled(emitted, data_bytes, graph, source, label, report, True, len(inputs),
                             counts, seconds, notes)
         split, _ = examples[bad]
@@ -288,6 +289,15 @@ def _verify(model_bytes: bytes, inputs: Sequence[np.ndarray], expected: Sequence
                 return outputs, i + j
         outputs.extend(part)
     return outputs, None
+
+
+def kernel_counts(emitted: Emitted) -> dict[str, int]:
+    """How many nodes got each lowering, as ``{"op=lowering": n}`` in first-use order."""
+    counts: dict[str, int] = {}
+    for choice in emitted.choices:
+        key = f"{choice.op}={choice.lowering}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def model_from(compiled: Compiled) -> onnx.ModelProto:
