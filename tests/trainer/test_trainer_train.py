@@ -121,6 +121,8 @@ def test_cli_train_and_eval(data_dir, tmp_path):
     (["train", "--task", "1", "--tasks", "1-2", "-o", "x.pt"], "exactly one of"),
     (["train", "--task", "1", "--steps", "0", "-o", "x.pt"], "--steps must be"),
     (["train", "--task", "1", "--device", "tpu", "-o", "x.pt"], "unknown device"),
+    (["train", "--task", "1", "--warmup", "-1", "-o", "x.pt"], "--warmup must be"),
+    (["train", "--task", "1", "--ema-decay", "1.0", "-o", "x.pt"], "--ema-decay must be"),
     (["train", "--tasks", "1-x", "-o", "x.pt"], "not a task range"),
     (["eval", "missing.pt", "--task", "1"], "checkpoint not found"),
     (["eval", "corrupt.pt", "--task", "1"], "not a readable checkpoint"),
@@ -138,6 +140,13 @@ def test_eval_of_a_task_missing_from_a_checkpoint(trained, data_dir):
     out, _ = trained
     res = CliRunner().invoke(cli, ["eval", str(out), "--task", "2", "--data", str(data_dir)])
     assert res.exit_code == 1 and "not in this checkpoint" in res.output
+
+
+def test_overrides_set_warmup_and_ema_decay():
+    from trmgolf.trainer.config import get_preset
+
+    cfg = Overrides(steps=40, warmup_steps=3, ema_decay=0.0).apply(get_preset("reference").train)
+    assert (cfg.steps, cfg.warmup_steps, cfg.ema_decay, cfg.eval_every) == (40, 3, 0.0, 40)
 
 
 def test_stop_early_needs_this_steps_evaluation_exact_on_training_of_every_task():
