@@ -287,6 +287,9 @@ CASES.update({
     "argmax_decode": [
         Case("tokens_prefix", TensorType("float32", (1, 2 + 12, D)),
              decode(weight(11, D), layout="tokens", canvas=(3, 4), prefix=2, size=5)),
+        # more classes than channels: the states are sliced before the head, not the logits
+        Case("tokens_prefix_wide_head", TensorType("float32", (1, 2 + 12, D)),
+             decode(weight(D + 4, D), layout="tokens", canvas=(3, 4), prefix=2, size=5)),
         Case("nchw", NCHW, decode(weight(11, D), layout="nchw", canvas=(2, 4), size=6)),
         # whole numbers: tied logits mark every tied colour; a full canvas needs no Pad
         Case("ties_full_canvas", TensorType("float32", (1, 4, 3, 3)),

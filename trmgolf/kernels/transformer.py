@@ -420,13 +420,22 @@ def _decode_logits(ctx: EmitContext, node: Node, ins: list[str]) -> tuple[str, T
         out = ctx.tmp(grid, "logits")
         ctx.node("Einsum", [ins[0], ins[1]], [out], equation="bdhw,kd->bkhw")
         return out, grid
-    src = ins[0]
-    if prefix:
-        src = ctx.tmp(TensorType(dt, (1, ch * cw, z.shape[2])), "cells")
-        ctx.node("Slice", [ins[0], ctx.ints([prefix], "starts"), ctx.ints([z.shape[1]], "ends"),
-                           ctx.ints([1], "axes")], [src])
-    flat = ctx.tmp(TensorType(dt, (1, k, ch * cw)), "logits")
-    ctx.node("Einsum", [src, ins[1]], [flat], equation="bld,kd->bkl")
+    length, d = z.shape[1], z.shape[2]
+    if prefix and k < d:
+        # Drop the prefix tokens from the K-channel logits, not from the D-channel states.
+        every = ctx.tmp(TensorType(dt, (1, k, length)), "token_logits")
+        ctx.node("Einsum", [ins[0], ins[1]], [every], equation="bld,kd->bkl")
+        flat = ctx.tmp(TensorType(dt, (1, k, ch * cw)), "logits")
+        ctx.node("Slice", [every, ctx.ints([prefix], "starts"), ctx.ints([length], "ends"),
+                           ctx.ints([2], "axes")], [flat])
+    else:
+        src = ins[0]
+        if prefix:
+            src = ctx.tmp(TensorType(dt, (1, ch * cw, d)), "cells")
+            ctx.node("Slice", [ins[0], ctx.ints([prefix], "starts"), ctx.ints([length], "ends"),
+                               ctx.ints([1], "axes")], [src])
+        flat = ctx.tmp(TensorType(dt, (1, k, ch * cw)), "logits")
+        ctx.node("Einsum", [src, ins[1]], [flat], equation="bld,kd->bkl")
     out = ctx.tmp(grid, "logits_grid")
     ctx.node("Reshape", [flat, ctx.ints(grid.shape, "shape")], [out])
     return out, grid
