@@ -38,3 +38,4 @@ def test_choice_is_the_same_or_cheaper_under_legacy():
         # Gather reads ten int64 indices and does no arithmetic.
         assert alt.name == "gather_selection" and cost == 10
     assert extra_cost_for("official") is None
+
