@@ -216,3 +216,26 @@ def test_reference_block_stores_nine_token_tensors_and_one_gate(preset_ckpts, da
     blocks = [r for r in by_region if "/block" in r]
     assert len(blocks) == 30
     assert {by_region[r] for r in blocks} == {(9 * length * d + length * inter) * 2}
+
+
+def test_an_invalid_candidate_falls_back_to_the_next_precision(ckpts, data_dir, monkeypatch):
+    """A precision whose file breaks a rule (say, float32 copies of the weights over the size
+    limit) is skipped with a note; only when every candidate is invalid does compile refuse."""
+    import trmgolf.frontend.compile as compile_mod
+    from trmgolf.compiler.rules import Validity
+
+    real = compile_mod.inspect
+    seen: list[int] = []
+
+    def first_too_big(data: bytes):
+        seen.append(len(data))
+        if len(seen) == 1:
+            return Validity(False, "file_size", "too big"), None
+        return real(data)
+
+    monkeypatch.setattr(compile_mod, "inspect", first_too_big)
+    c = compile_checkpoint(ckpts["conv"], "task001", data_dir)
+    assert c.exact and len(seen) >= 2 and "invalid (file_size: too big)" in c.kept_note[0]
+    monkeypatch.setattr(compile_mod, "inspect", lambda data: (Validity(False, "file_size", "too big"), None))
+    with pytest.raises(UserError, match="refusing to write an invalid network: file_size"):
+        compile_checkpoint(ckpts["conv"], "task001", data_dir)

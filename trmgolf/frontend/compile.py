@@ -246,13 +246,18 @@ def compile_checkpoint(ckpt_path: str | os.PathLike[str], task: str | int | None
     candidates.sort(key=lambda c: c[0])  # stable: ties keep the safer order
     notes: list[str] = []
     last_error = ""
+    invalid = ""
     for _, label, graph, emitted in candidates:
         t1 = time.perf_counter()
         data_bytes = emitted.to_bytes()
         validity, view = inspect(data_bytes)
-        if not validity.valid or view is None:
-            raise UserError(f"refusing to write an invalid network: {validity.line()}")
         seconds["emit"] += time.perf_counter() - t1
+        if not validity.valid or view is None:
+            # e.g. a mixed precision whose float32 copies of the weights exceed the file limit:
+            # a safer precision may still be valid.
+            invalid = f"refusing to write an invalid network: {validity.line()}"
+            notes.append(f"{label}: invalid ({validity.line()})")
+            continue
         if not verify:
             return Compiled(emitted, data_bytes, graph, source, label, exact=None,
                             seconds=seconds, kept_note=notes)
@@ -272,6 +277,8 @@ def compile_checkpoint(ckpt_path: str | os.PathLike[str], task: str | int | None
         split, _ = examples[bad]
         last_error = f"example {bad} ({split}) differs"
         notes.append(f"{label}: {last_error}")
+    if not last_error:  # every candidate was invalid
+        raise UserError(invalid)
     raise UserError(f"compiled network disagrees with the PyTorch model: {last_error}")
 
 
