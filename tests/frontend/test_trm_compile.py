@@ -239,3 +239,29 @@ def test_an_invalid_candidate_falls_back_to_the_next_precision(ckpts, data_dir, 
     monkeypatch.setattr(compile_mod, "inspect", lambda data: (Validity(False, "file_size", "too big"), None))
     with pytest.raises(UserError, match="refusing to write an invalid network: file_size"):
         compile_checkpoint(ckpts["conv"], "task001", data_dir)
+
+
+def test_verify_tries_known_hard_examples_first(monkeypatch):
+    import onnx
+
+    import trmgolf.frontend.compile as compile_mod
+
+    graph = onnx.helper.make_graph(
+        [onnx.helper.make_node("Identity", ["input"], ["output"])], "g",
+        [onnx.helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [1, 10, 30, 30])],
+        [onnx.helper.make_tensor_value_info("output", onnx.TensorProto.FLOAT, [1, 10, 30, 30])])
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 13)])
+    model.ir_version = 10
+    rng = np.random.default_rng(0)
+    inputs = [rng.normal(size=(1, 10, 30, 30)).astype(np.float32) for _ in range(20)]
+    expected = [x > 0 for x in inputs]
+    calls: list[int] = []
+    real = compile_mod.ort_outputs
+    monkeypatch.setattr(compile_mod, "ort_outputs", lambda s, xs: calls.append(len(xs)) or real(s, xs))
+    outputs, bad = compile_mod._verify(model.SerializeToString(), inputs, expected, chunk=4,
+                                       first=[17, 3])
+    assert bad is None and all(np.array_equal(o, x) for o, x in zip(outputs, inputs, strict=True))
+    expected[17] = ~expected[17]
+    calls.clear()
+    _, bad = compile_mod._verify(model.SerializeToString(), inputs, expected, chunk=4, first=[17])
+    assert bad == 17 and calls == [4]  # found in the first chunk, not the fifth

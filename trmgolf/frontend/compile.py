@@ -45,12 +45,13 @@ def _net_call(node: Node) -> str:
     return (node.region or "").split("/block")[0]
 
 
-def _keep_calls(calls: set[str], residual: bool = False) -> Keep:
-    """Keep float32: the decode, every node of the named net calls and, with ``residual``,
-    the residual stream everywhere (the adds and the rms_norm outputs: the block's output
-    precision, while the mixer and SwiGLU interiors, most of the bytes, run float16)."""
+def _keep_calls(calls: set[str], residual: bool = False, regions: frozenset[str] = frozenset()) -> Keep:
+    """Keep float32: the decode, every node of the named net calls (or exact ``regions``,
+    e.g. one block) and, with ``residual``, the residual stream everywhere (the adds and the
+    rms_norm outputs: the block's output precision, while the mixer and SwiGLU interiors,
+    most of the bytes, run float16)."""
     def keep(node: Node) -> bool:
-        return (node.region == "decode" or _net_call(node) in calls
+        return (node.region == "decode" or _net_call(node) in calls or node.region in regions
                 or (residual and node.op in ("add", "rms_norm")))
     return keep
 
@@ -66,12 +67,16 @@ def _net_calls(graph: Graph) -> list[str]:
 
 def narrow_levels(graph: Graph) -> list[tuple[str, Keep | None]]:
     """Candidate precisions, roughly from cheapest to safest (``compile_checkpoint`` orders
-    them by their bytes): float16 everywhere but the decode; the last 1, one cycle's worth
+    them by their bytes): float16 everywhere but the decode; the last block; the last 1, one cycle's worth
     and half of the net calls kept float32 (late calls first: errors made there have the
     least time to grow); the residual stream kept float32 (alone and with the last call);
     then all float32 (``None``)."""
     calls = _net_calls(graph)
     levels: list[tuple[str, Keep | None]] = [("float16, decode in float32", _keep_calls(set()))]
+    blocks = [n.region for n in graph.nodes if n.region and "/block" in n.region]
+    if blocks and len(set(blocks)) > 1:
+        levels.append((f"float16, last block ({blocks[-1]}) and decode in float32",
+                       _keep_calls(set(), regions=frozenset({blocks[-1]}))))
     per_cycle = sum(1 for c in calls if c.startswith(calls[0].rsplit("/", 1)[0] + "/")) if calls else 0
     for k in sorted({1, per_cycle, len(calls) // 2} - {0}):
         if k < len(calls):
@@ -247,6 +252,7 @@ def compile_checkpoint(ckpt_path: str | os.PathLike[str], task: str | int | None
     notes: list[str] = []
     last_error = ""
     invalid = ""
+    hard: list[int] = []  # examples a rejected precision failed: the next one tries them first
     for _, label, graph, emitted in candidates:
         t1 = time.perf_counter()
         data_bytes = emitted.to_bytes()
@@ -262,7 +268,7 @@ def compile_checkpoint(ckpt_path: str | os.PathLike[str], task: str | int | None
             return Compiled(emitted, data_bytes, graph, source, label, exact=None,
                             seconds=seconds, kept_note=notes)
         t2 = time.perf_counter()
-        outputs, bad = _verify(view.model_bytes, inputs, expected)
+        outputs, bad = _verify(view.model_bytes, inputs, expected, first=hard)
         seconds["verify"] = seconds.get("verify", 0.0) + time.perf_counter() - t2
         if bad is None:
             _, events = profiled_run(view.model_bytes, inputs[:1])  # shapes are static
@@ -274,6 +280,7 @@ def compile_checkpoint(ckpt_path: str | os.PathLike[str], task: str | int | None
             report.kernels = kernel_counts(emitted)
             return Compiled(emitted, data_bytes, graph, source, label, report, True, len(inputs),
                             counts, seconds, notes)
+        hard.append(bad)
         split, _ = examples[bad]
         last_error = f"example {bad} ({split}) differs"
         notes.append(f"{label}: {last_error}")
@@ -283,19 +290,23 @@ def compile_checkpoint(ckpt_path: str | os.PathLike[str], task: str | int | None
 
 
 def _verify(model_bytes: bytes, inputs: Sequence[np.ndarray], expected: Sequence[np.ndarray],
-            chunk: int = 8) -> tuple[list[np.ndarray | Exception], int | None]:
-    """Outputs on every input and the index of the first disagreement with ``expected``
-    (None if none). Runs in chunks and stops at the first bad chunk: a rejected precision
-    costs a few examples, not the whole task."""
-    outputs: list[np.ndarray | Exception] = []
+            chunk: int = 8, first: Sequence[int] = ()) -> tuple[list[np.ndarray | Exception], int | None]:
+    """Outputs on every input (in input order) and the index of a disagreement with
+    ``expected`` (None if none). Runs the ``first`` indices (examples an earlier precision
+    failed, the likeliest to fail again), then the rest, in chunks, and stops at the first
+    bad chunk: a rejected precision costs a few examples, not the whole task."""
     session = grader_session(model_bytes)
-    for i in range(0, len(inputs), chunk):
-        part = ort_outputs(session, inputs[i:i + chunk])
-        for j, (o, e) in enumerate(zip(part, expected[i:i + chunk], strict=True)):
-            if not isinstance(o, np.ndarray) or not np.array_equal(o > 0, e):
-                return outputs, i + j
-        outputs.extend(part)
-    return outputs, None
+    head = list(dict.fromkeys(i for i in first if 0 <= i < len(inputs)))
+    seen = set(head)
+    order = head + [i for i in range(len(inputs)) if i not in seen]
+    results: dict[int, np.ndarray | Exception] = {}
+    for start in range(0, len(order), chunk):
+        ids = order[start:start + chunk]
+        for i, o in zip(ids, ort_outputs(session, [inputs[i] for i in ids]), strict=True):
+            if not isinstance(o, np.ndarray) or not np.array_equal(o > 0, expected[i]):
+                return [], i
+            results[i] = o
+    return [results[i] for i in range(len(inputs))], None
 
 
 def kernel_counts(emitted: Emitted) -> dict[str, int]:
