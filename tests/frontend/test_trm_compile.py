@@ -265,3 +265,18 @@ def test_verify_tries_known_hard_examples_first(monkeypatch):
     calls.clear()
     _, bad = compile_mod._verify(model.SerializeToString(), inputs, expected, chunk=4, first=[17])
     assert bad == 17 and calls == [4]  # found in the first chunk, not the fifth
+
+
+def test_narrow_levels_go_from_float16_to_float32(ckpts):
+    from trmgolf.compiler.pipeline import optimize
+    from trmgolf.frontend.compile import narrow_levels
+
+    graph = optimize(trm_graph(ckpts["attention"], "task001"))
+    levels = narrow_levels(graph)
+    labels = [label for label, _ in levels]
+    assert labels[0] == "float16, decode in float32" and labels[-1] == "float32"
+    assert labels[1].startswith("float16, last block (step1/cycle1/H/block1)")
+    kept = {label: {n.region for n in graph.nodes if keep is not None and keep(n)} for label, keep in levels}
+    assert kept[labels[0]] == {"decode"}
+    assert kept[labels[1]] == {"decode", "step1/cycle1/H/block1"}
+    assert levels[-1][1] is None
