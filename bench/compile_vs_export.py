@@ -124,6 +124,8 @@ def main() -> None:
                             time.perf_counter() - t, same=False))
             continue
         total = time.perf_counter() - t
+        for note in c.kept_note:
+            print(f"{name}: rejected {note}")
         compile_s = c.seconds["frontend+passes"] + c.seconds["emit"]
         rows.append(row(f"{name} ({c.precision})", c.data, inputs, None,
                         total, same=c.exact,
