@@ -5,7 +5,11 @@ cheap lowerings contract several operands in one node (Einsum), fold RoPE's
 position-dependent rotation into the q/k projection (one Einsum with a ``[L, 2, hd]``
 cos/sin table), and use the fused opset-23/24 operators (``Attention`` never writes
 its ``[heads, L, L]`` scores; ``RMSNormalization`` and ``Swish`` are one node each).
-Decomposed alternatives cover older opsets and serve as ``--kernel`` comparisons.
+One step of an ONNX ``RNN``/``GRU`` (tokens read as ``[seq=1, batch=L, D]``) is a fused
+"linear map + activation" or "linear map + residual" node: with a zero recurrence it
+stores ``sigmoid(h W^T)`` without ``h W^T``; with ``R = I`` and ``initial_h = h`` it
+stores ``y W^T + h`` without ``y W^T``. Decomposed alternatives cover older opsets and
+serve as ``--kernel`` comparisons.
 Derived constants (reshaped or rotated weights, RoPE tables) go through ``ctx.const``,
 which shares them by content: every unrolled step reads the same initializer.
 """
