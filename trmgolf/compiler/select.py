@@ -107,8 +107,10 @@ def _total(group: Sequence[Node], opset: int, lowering: str | None, extra: Extra
 
     def name(v) -> str:
         if v.is_constant:
-            return inits.add(v.constant, "c", inits.memo.setdefault(("value", id(v)), (v.constant,
-                             inits.key(v.constant)))[1])
+            key = ("value", id(v))
+            if key not in inits.memo:  # hash each constant input once per plan
+                inits.memo[key] = (v.constant, inits.key(v.constant))
+            return inits.add(v.constant, "c", inits.memo[key][1])
         return names.setdefault(id(v), f"v{len(names)}")
 
     total = 0
