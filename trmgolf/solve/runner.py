@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trmgolf.errors import UserError
+from trmgolf.progress import make_progress
 from trmgolf.router import make_router
 from trmgolf.router.base import Route, Router
 from trmgolf.solve.bundle import write_submission
@@ -81,28 +82,6 @@ def route_tasks(
     return routes
 
 
-def _progress(enabled: bool):
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[note]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        disable=not enabled,
-        transient=False,
-    )
-
-
 def _pool(jobs: int) -> ProcessPoolExecutor:
     """Forked workers inherit the registered solvers (and any a test registered)."""
     methods = multiprocessing.get_all_start_methods()
@@ -166,7 +145,7 @@ def run_solve(opts: SolveOptions, echo: Echo, warn: Echo) -> RunOutcome:
     skipped = len(results)
     if skipped:
         echo(f"resuming: {skipped} task(s) already finished in {opts.out}, {len(todo)} to do")
-    with _progress(opts.progress) as bar:
+    with make_progress("{task.fields[note]}", opts.progress) as bar:
         bar_id = bar.add_task(f"routing ({router.name})", total=len(todo), note="")
         routes = route_tasks(router, todo, list(solvers.values()), lambda: bar.advance(bar_id))
         jobs = {

@@ -228,20 +228,10 @@ def progress_bar(total: int, start: int, enabled: bool) -> Iterator[Callable[...
     if not enabled:
         yield lambda **_: None
         return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from trmgolf.progress import make_progress
 
-    columns = [TextColumn("train"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("loss {task.fields[loss]:.4f}  em {task.fields[em]:.2f}  "
-                          "held-out {task.fields[held]}"),
-               TimeElapsedColumn(), TimeRemainingColumn()]
-    with Progress(*columns, transient=False) as bar:
+    fields = "loss {task.fields[loss]:.4f}  em {task.fields[em]:.2f}  held-out {task.fields[held]}"
+    with make_progress(fields) as bar:
         task = bar.add_task("train", total=total, completed=start, loss=0.0, em=0.0, held="-")
         yield lambda **kw: bar.update(task, advance=1, **kw)
 
