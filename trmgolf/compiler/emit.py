@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 import onnx
 from onnx import helper
 
-from trmgolf.compiler.select import ExtraCost, choose, plan
+from trmgolf.compiler.select import ExtraCost, emit_node, plan
 from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.ir.verify import verify
-from trmgolf.kernels.context import EmitContext, Initializers, onnx_dtype
+from trmgolf.kernels.context import Initializers, onnx_dtype
 
 IR_VERSION = 10
 RESERVED = {"input", "output"}
@@ -94,11 +94,8 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
             else:
                 onnx_name[v] = _unique(names, _value_hint(v))
             outs.append(onnx_name[v])
-        alt, cost = choose(node, opset, inits, ins, outs, forced, extra)
-        ctx = EmitContext(opset, inits, names, prefix=f"{outs[0]}/", region=node.region)
-        alt.emit(ctx, node, ins, outs)
+        alt, cost, ctx = emit_node(node, opset, inits, names, ins, outs, forced, extra, node.region)
         nodes.extend(ctx.nodes)
-        inits.referenced.update(n for onnx_node in ctx.nodes for n in onnx_node.input)
         choices.append(Choice(outs[0], node.op, alt.name, cost))
 
     if onnx_name[graph.output] != "output":

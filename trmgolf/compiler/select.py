@@ -117,13 +117,24 @@ def _total(group: Sequence[Node], opset: int, lowering: str | None, extra: Extra
     for node in group:
         ins = [name(v) for v in node.inputs]
         outs = [name(v) for v in node.outputs]
-        alt, cost = choose(node, opset, inits, ins, outs, {node.op: lowering} if lowering else None,
-                           extra)
-        ctx = EmitContext(opset, inits, set(), prefix=f"{outs[0]}/")
-        alt.emit(ctx, node, ins, outs)
-        inits.referenced.update(n for onnx_node in ctx.nodes for n in onnx_node.input)
+        _, cost, _ = emit_node(node, opset, inits, set(), ins, outs,
+                               {node.op: lowering} if lowering else None, extra)
         total += cost
     return total
+
+
+def emit_node(node: Node, opset: int, inits: Initializers, names: set[str], ins: list[str],
+              outs: list[str], forced: Mapping[str, str] | None = None,
+              extra: ExtraCost | None = None, region: str | None = None
+              ) -> tuple[Lowering, int, EmitContext]:
+    """Emit ``node`` with its cheapest (or forced) lowering into ``inits``; the initializers
+    its nodes read count as referenced from now on. Returns the lowering, its cost and the
+    context holding the ONNX nodes."""
+    alt, cost = choose(node, opset, inits, ins, outs, forced, extra)
+    ctx = EmitContext(opset, inits, names, prefix=f"{outs[0]}/", region=region)
+    alt.emit(ctx, node, ins, outs)
+    inits.referenced.update(n for onnx_node in ctx.nodes for n in onnx_node.input)
+    return alt, cost, ctx
 
 
 def _copy(inits: Initializers) -> Initializers:
