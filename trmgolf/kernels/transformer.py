@@ -101,6 +101,14 @@ def _heads(node: Node) -> tuple[int, int, int, int]:
     return length, d, heads, d // heads
 
 
+def _plain_and_rotated(node: Node, w_index: int, scale: float) -> np.ndarray:
+    """``[W; R W]`` per head, ``[2, H, hd, D]`` (float64): a projection's rows and the rows
+    of its rotate-half image, so ``rope(h W^T)`` is one contraction with a cos/sin table."""
+    _, d, heads, hd = _heads(node)
+    w = _np(node, w_index).astype(np.float64).reshape(heads, hd, d) * scale
+    return np.stack((w, rotate_half(w.transpose(0, 2, 1)).transpose(0, 2, 1)))
+
+
 def _rope_projection(ctx: EmitContext, node: Node, ins: list[str], w_index: int, scale: float,
                      hint: str) -> str:
     """q (or k) per head with RoPE folded in: ``Einsum(h, [W; R W], [cos, sin])``.
@@ -112,9 +120,7 @@ def _rope_projection(ctx: EmitContext, node: Node, ins: list[str], w_index: int,
     dt = _dtype(node)
 
     def w2() -> np.ndarray:
-        w = _np(node, w_index).astype(np.float64).reshape(heads, hd, d) * scale
-        rotated = rotate_half(w.transpose(0, 2, 1)).transpose(0, 2, 1)  # rows of R W per head
-        return np.stack((w, rotated))  # [2, H, hd, D]
+        return _plain_and_rotated(node, w_index, scale)  # [2, H, hd, D]
 
     def table() -> np.ndarray:
         return np.stack((_np(node, 5), _np(node, 6)), axis=1).astype(np.float64)  # [L, 2, hd]
@@ -176,9 +182,7 @@ def _rope_projection_3d(ctx: EmitContext, node: Node, ins: list[str], w_index: i
     dt = _dtype(node)
 
     def w2() -> np.ndarray:
-        w = _np(node, w_index).astype(np.float64).reshape(heads, hd, d)
-        rotated = rotate_half(w.transpose(0, 2, 1)).transpose(0, 2, 1)
-        return np.stack((w.reshape(d, d), rotated.reshape(d, d)))  # [2, D_out, D_in]
+        return _plain_and_rotated(node, w_index, 1.0).reshape(2, d, d)  # [2, D_out, D_in]
 
     def table() -> np.ndarray:
         cos, sin = (np.tile(_np(node, i).astype(np.float64), (1, heads)) for i in (5, 6))
