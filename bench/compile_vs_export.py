@@ -32,11 +32,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.checkpoints import make_checkpoint  # noqa: E402
-from trmgolf.compiler.cost import measure  # noqa: E402
-from trmgolf.compiler.verifier import run_examples  # noqa: E402
 from trmgolf.demo import task_folder  # noqa: E402
 from trmgolf.errors import UserError  # noqa: E402
 from trmgolf.frontend.compile import compile_checkpoint, torch_answers  # noqa: E402
+from trmgolf.scoring.answers import run_examples  # noqa: E402
+from trmgolf.scoring.cost import measure  # noqa: E402
 from trmgolf.tasks import grid_to_onehot, load_task  # noqa: E402
 from trmgolf.trainer import load_model  # noqa: E402
 from trmgolf.trainer.runs import Overrides, train_tasks  # noqa: E402

@@ -31,9 +31,9 @@ sys.path.insert(0, str(REPO))
 
 from trmgolf.router import make_router  # noqa: E402
 from trmgolf.router.base import Route  # noqa: E402
-from trmgolf.solve.registry import load_solvers  # noqa: E402
-from trmgolf.solve.results import TaskResult, load_result  # noqa: E402
-from trmgolf.solve.runner import SolveOptions, route_tasks, run_solve, task_paths  # noqa: E402
+from trmgolf.submission.registry import load_solvers  # noqa: E402
+from trmgolf.submission.results import TaskResult, load_result  # noqa: E402
+from trmgolf.submission.runner import SolveOptions, route_tasks, run_solve, task_paths  # noqa: E402
 from trmgolf.tasks import parse_task_range  # noqa: E402
 
 PASS = ("passed", "thread_mismatch")

@@ -31,7 +31,7 @@ def run_task(args: tuple[str, int, list[str] | None]) -> dict:
     data, num, names = args
     from trmgolf.compiler.emit import emit
     from trmgolf.compiler.pipeline import optimize
-    from trmgolf.compiler.verifier import verify
+    from trmgolf.scoring.answers import verify
     from trmgolf.solvers import SOLVERS
     from trmgolf.tasks import load_task
 

@@ -1,7 +1,8 @@
 """The ``trmgolf`` command line: a click group that gathers the commands of each area.
 
-Each area keeps its commands beside its code (a ``COMMANDS`` list in the module
-named below); this file only assembles them and turns ``UserError`` into one line.
+The commands live in ``trmgolf.commands`` (one module per command group, each with a
+``COMMANDS`` list); this file only assembles them and turns ``UserError`` into one line.
+No package below ``commands`` imports click.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import click
 from trmgolf.errors import UserError
 
 COMMAND_MODULES = [
-    "trmgolf.demo",
-    "trmgolf.compiler.ir_commands",
-    "trmgolf.compiler.scoring_commands",
-    "trmgolf.trainer.commands",
-    "trmgolf.solve.commands",
-    "trmgolf.frontend.commands",
+    "trmgolf.commands.demo",
+    "trmgolf.commands.ir",
+    "trmgolf.commands.scoring",
+    "trmgolf.commands.train",
+    "trmgolf.commands.solve",
+    "trmgolf.commands.compile",
 ]
 
 

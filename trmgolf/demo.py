@@ -1,4 +1,4 @@
-"""``trmgolf demo``: the main job on a built-in default, for a first look at trmgolf.
+"""The main job on a built-in default (``trmgolf demo``) on a built-in default, for a first look at trmgolf.
 
 1. Train a ``tiny`` TRM on a small task (NeuroGolf task016 when the task files are
    found, else a built-in synthetic colour-map task), compile it with ``trmgolf
@@ -12,15 +12,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import click
 from rich.console import Console
 from rich.table import Table
 
 from trmgolf.compiler.optimize import optimize_model
-from trmgolf.compiler.report import render_report
-from trmgolf.compiler.verifier import verify
 from trmgolf.examples import EXAMPLES, synthetic_colour_map_task
 from trmgolf.fsutil import write_atomic
+from trmgolf.scoring.answers import verify
+from trmgolf.scoring.report import render_report
 from trmgolf.tasks import data_dir, load_task
 
 DEMO_TASK = 16
@@ -81,15 +80,8 @@ def train_and_compile(out: Path, folder: Path | None, steps: int | None, console
                   f"{compiled.examples} examples; against the task: {counts}; {verdict}")
 
 
-@click.command("demo")
-@click.option("--data", help="Folder of taskNNN.json files (default: $TRMGOLF_DATA or ../shared/data).")
-@click.option("-o", "--out", "out_dir", default="demo-out", show_default=True,
-              help="Folder for the checkpoint, networks and reports the demo writes.")
-@click.option("--steps", type=int, help="Training steps for the tiny TRM (default: the preset's).")
-@click.option("--skip-trm", is_flag=True, help="Only optimise the built-in example networks.")
-def demo(data: str | None, out_dir: str, steps: int | None, skip_trm: bool) -> None:
-    """Run the main job on built-in defaults: train, compile, verify and score a tiny TRM,
-    then optimise and score the built-in example networks."""
+def run_demo(data: str | None, out_dir: str, steps: int | None, skip_trm: bool) -> None:
+    """Train, compile, verify and score a tiny TRM, then optimise the built-in examples."""
     console = Console(highlight=False)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -102,6 +94,3 @@ def demo(data: str | None, out_dir: str, steps: int | None, skip_trm: bool) -> N
     console.print("[bold]3. optimising the built-in wasteful networks[/bold]")
     optimise_examples(out, folder, console)
     console.print(f"everything is in {out}/")
-
-
-COMMANDS = [demo]

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import torch
 
-from trmgolf.compiler.report import diff
-from trmgolf.compiler.rules import validate
 from trmgolf.errors import UserError
 from trmgolf.frontend.compile import compile_checkpoint, compile_stages
 from trmgolf.frontend.trm import trm_graph
 from trmgolf.ir import run
+from trmgolf.scoring.report import diff
+from trmgolf.scoring.validity import validate
 from trmgolf.trainer import TRMConfig, load_model
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -203,7 +203,7 @@ def test_reference_block_stores_nine_token_tensors_and_one_gate(preset_ckpts, da
     add and rms_norm are ``[L, D]``; ``sigmoid(gate)`` (one RNN) is the only ``[L, I]``."""
     from collections import Counter
 
-    from trmgolf.compiler.cost import measure
+    from trmgolf.scoring.cost import measure
 
     c = compile_checkpoint(preset_ckpts["reference"], "task004", data_dir, verify=False)
     picked = Counter((ch.op, ch.lowering) for ch in c.emitted.choices)
@@ -222,7 +222,7 @@ def test_an_invalid_candidate_falls_back_to_the_next_precision(ckpts, data_dir, 
     """A precision whose file breaks a rule (say, float32 copies of the weights over the size
     limit) is skipped with a note; only when every candidate is invalid does compile refuse."""
     import trmgolf.frontend.compile as compile_mod
-    from trmgolf.compiler.rules import Validity
+    from trmgolf.scoring.validity import Validity
 
     real = compile_mod.inspect
     seen: list[int] = []

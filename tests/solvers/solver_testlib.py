@@ -10,8 +10,8 @@ from conftest import neurogolf_dir
 
 from trmgolf.compiler.emit import emit
 from trmgolf.compiler.pipeline import optimize
-from trmgolf.compiler.verifier import run_examples
 from trmgolf.ir.graph import Graph
+from trmgolf.scoring.answers import run_examples
 from trmgolf.tasks import Example, Task, grid_to_onehot, load_task
 
 DATA = neurogolf_dir() or Path("absent")

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 import onnx
 
-from trmgolf.compiler.cost import measure
 from trmgolf.compiler.emit import Choice, emit
 from trmgolf.compiler.importer import import_model
 from trmgolf.compiler.pipeline import optimize
-from trmgolf.compiler.report import CostReport
 from trmgolf.compiler.select import extra_cost_for
 from trmgolf.compiler.targets import DEFAULT_TARGET
-from trmgolf.compiler.verifier import run_examples, task_examples
 from trmgolf.errors import UserError
+from trmgolf.scoring.answers import run_examples, task_examples
+from trmgolf.scoring.cost import measure
+from trmgolf.scoring.report import CostReport
 from trmgolf.tasks import Task, grid_to_onehot
 
 

@@ -23,7 +23,7 @@ ExtraCost = Callable[[EmitContext, Node, list[str], list[str]], int]
 
 def legacy_macs(ctx: EmitContext, node: Node, in_names: list[str], out_names: list[str]) -> int:
     """MACs of the nodes a lowering emitted, from the legacy table in ``cost``."""
-    from trmgolf.compiler.cost import node_macs
+    from trmgolf.scoring.cost import node_macs
 
     shapes = {name: v.type.shape for name, v in zip(in_names, node.inputs, strict=True)}
     shapes.update({name: v.type.shape for name, v in zip(out_names, node.outputs, strict=True)})
@@ -141,3 +141,14 @@ def _copy(inits: Initializers) -> Initializers:
     """A view of the model's initializers that a scratch emission may add to freely."""
     return Initializers(dict(inits.by_key), [], set(inits.used_names), dict(inits.sizes),
                         set(inits.referenced), inits.memo)
+
+
+def parse_kernels(specs: tuple[str, ...]) -> dict[str, str]:
+    """``("attention=decomposed", ...)`` -> ``{"attention": "decomposed"}``."""
+    out = {}
+    for spec in specs:
+        op, sep, choice = spec.partition("=")
+        if not sep or not op or not choice:
+            raise UserError(f"--kernel wants OP=CHOICE, got {spec!r}")
+        out[op.strip()] = choice.strip()
+    return out

@@ -25,16 +25,16 @@ import numpy as np
 import onnx
 import torch
 
-from trmgolf.compiler.cost import cost_of_view, profiled_run
 from trmgolf.compiler.emit import Emitted, emit, serialize
 from trmgolf.compiler.passes.narrow_dtypes import Keep, narrow_dtypes
 from trmgolf.compiler.pipeline import PIPELINE, optimize, stages
-from trmgolf.compiler.report import CostReport
-from trmgolf.compiler.rules import inspect, session_options
 from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.errors import UserError
 from trmgolf.frontend.trm import Source, build_graph, load_source
 from trmgolf.ir.graph import Graph, Node
+from trmgolf.scoring.cost import cost_of_view, profiled_run
+from trmgolf.scoring.report import CostReport
+from trmgolf.scoring.validity import inspect, session_options
 from trmgolf.tasks import Example, Task, grid_to_onehot
 from trmgolf.trainer.inference import TRMInference
 

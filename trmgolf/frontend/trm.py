@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trmgolf.compiler.passes.crop_canvas import check_fits, crop_canvas
+from trmgolf.frontend.crop_canvas import check_fits, crop_canvas
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.tasks import Task, load_task

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from trmgolf.ir.ops.rules import (
+from trmgolf.ir.ops.infer import (
     broadcast,
     broadcast_bool,
     broadcast_shape,

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from trmgolf.ir.ops.rules import broadcast_shape, normalize_axis, same_dtype
+from trmgolf.ir.ops.infer import broadcast_shape, normalize_axis, same_dtype
 from trmgolf.ir.registry import IRTypeError, register
 from trmgolf.ir.types import TensorType
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from trmgolf.ir.ops.rules import normalize_axis, require_float, same_dtype
+from trmgolf.ir.ops.infer import normalize_axis, require_float, same_dtype
 from trmgolf.ir.registry import IRTypeError, register
 from trmgolf.ir.types import TensorType
 

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from trmgolf.solve.results import TaskResult, write_atomic
+from trmgolf.submission.results import TaskResult, write_atomic
 
 COLUMNS = (
     "task", "solved", "solver", "family", "memory", "params", "cost", "points",

@@ -12,10 +12,10 @@ import solve_fakes as fakes
 from click.testing import CliRunner
 
 from trmgolf.cli import cli
-from trmgolf.compiler.rules import validate
-from trmgolf.compiler.verifier import verify
-from trmgolf.solve.bundle import FIXED_TIME
-from trmgolf.solve.report import COLUMNS
+from trmgolf.scoring.answers import verify
+from trmgolf.scoring.validity import validate
+from trmgolf.submission.bundle import FIXED_TIME
+from trmgolf.submission.report import COLUMNS
 from trmgolf.tasks import load_task
 
 
@@ -207,7 +207,7 @@ def test_new_solver_reopens_finished_tasks(tmp_path, data, monkeypatch):
 
 
 def test_trm_checkpoint_is_compiled_per_task(tmp_path, data, monkeypatch):
-    import trmgolf.solve.trm as trm
+    import trmgolf.submission.trm as trm
     from trmgolf.compiler.emit import emit
 
     fakes.install(monkeypatch, ("identity",))

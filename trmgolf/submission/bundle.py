@@ -7,7 +7,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from trmgolf.solve.results import write_atomic
+from trmgolf.submission.results import write_atomic
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 

@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trmgolf.compiler.verifier import VerifyResult, verify
-from trmgolf.solve.results import (
+from trmgolf.scoring.answers import VerifyResult, verify
+from trmgolf.solvers.base import Solver
+from trmgolf.submission.results import (
     Attempt,
     TaskResult,
     onnx_path,
@@ -25,8 +26,7 @@ from trmgolf.solve.results import (
     sha256,
     write_atomic,
 )
-from trmgolf.solve.split import FIT_SPLITS, HELDOUT_SPLITS, OFFICIAL, Split, split_task
-from trmgolf.solvers.base import Solver
+from trmgolf.submission.split import FIT_SPLITS, HELDOUT_SPLITS, OFFICIAL, Split, split_task
 from trmgolf.tasks import load_task_file, task_number
 
 MODES = ("all", "first")
@@ -164,7 +164,7 @@ Tried = tuple[Attempt, bytes | None, VerifyResult | None]
 
 
 def try_trm(checkpoint: str, task_path: str, split: Split) -> Tried:
-    from trmgolf.solve.trm import trm_network
+    from trmgolf.submission.trm import trm_network
 
     attempt = Attempt(TRM_SOLVER, TRM_SOLVER, "no_fit")
     t0 = time.perf_counter()
@@ -247,7 +247,7 @@ def _fill(result: TaskResult, best: Candidate, out: Path) -> None:
 def solve_job(job: Job, solvers: dict[str, Solver] | None = None) -> TaskResult:
     """Solve the task of ``job``, write its network and result, and return the result."""
     if solvers is None:
-        from trmgolf.solve.registry import load_solvers
+        from trmgolf.submission.registry import load_solvers
 
         solvers = load_solvers()
     t0 = time.perf_counter()

@@ -14,9 +14,9 @@ from onnx import TensorProto as T
 from onnx import helper as h
 from onnx_factories import color_map, identity, make, swap_task
 
-from trmgolf.compiler import verifier
-from trmgolf.compiler.verifier import run_examples, verify
+from trmgolf.scoring import answers as verifier
 from trmgolf.errors import UserError
+from trmgolf.scoring.answers import run_examples, verify
 from trmgolf.tasks import grid_to_onehot
 
 REAL = neurogolf_dir() or Path("absent")

@@ -15,10 +15,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from trmgolf.compiler.cost import Cost, points
-from trmgolf.compiler.rules import Validity
 from trmgolf.errors import UserError
 from trmgolf.fsutil import write_atomic
+from trmgolf.scoring.cost import Cost, points
+from trmgolf.scoring.validity import Validity
 
 SCHEMA = "trmgolf.cost-report/1"
 

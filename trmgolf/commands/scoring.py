@@ -12,10 +12,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from trmgolf.compiler.cost import COST_MODELS, measure
-from trmgolf.compiler.report import CostReport, diff, load_report, render_diff, render_report
-from trmgolf.compiler.verifier import DEFAULT_THREADS, VerifyResult, verify
 from trmgolf.errors import UserError
+from trmgolf.scoring.answers import DEFAULT_THREADS, VerifyResult, verify
+from trmgolf.scoring.cost import COST_MODELS, measure
+from trmgolf.scoring.report import CostReport, diff, load_report, render_diff, render_report
 from trmgolf.tasks import load_task
 
 

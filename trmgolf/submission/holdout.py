@@ -10,9 +10,9 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from trmgolf.compiler.verifier import verify
 from trmgolf.errors import UserError
-from trmgolf.solve.results import TaskResult, onnx_path, write_atomic
+from trmgolf.scoring.answers import verify
+from trmgolf.submission.results import TaskResult, onnx_path, write_atomic
 from trmgolf.tasks import Example, Task, load_extra_examples, parse_examples, read_json, task_number
 
 

@@ -10,8 +10,8 @@ import pytest
 import torch
 from golden_support import check_golden
 
-from trmgolf.compiler.passes.crop_canvas import crop_canvas
 from trmgolf.errors import UserError
+from trmgolf.frontend.crop_canvas import crop_canvas
 from trmgolf.frontend.trm import build_graph
 from trmgolf.ir import print_graph, run
 from trmgolf.tasks import Example, Task

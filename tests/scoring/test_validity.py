@@ -11,8 +11,8 @@ from onnx import helper as h
 from onnx import numpy_helper as nh
 from onnx_factories import IO, identity, make, relu_neg
 
-from trmgolf.compiler.rules import MAX_FILE_BYTES, RULES, scorer_view, validate
 from trmgolf.errors import UserError
+from trmgolf.scoring.validity import MAX_FILE_BYTES, RULES, scorer_view, validate
 
 
 def _vi(name, elem=T.FLOAT, shape=(1, 10, 30, 30)):
@@ -201,7 +201,7 @@ def test_every_rule_reachable_is_tested():
 
 
 def test_untyped_tensor_rule_on_inferred_graph():
-    from trmgolf.compiler.rules import _tensors
+    from trmgolf.scoring.validity import _tensors
 
     g = h.make_graph([h.make_node("Foo", ["input"], ["t"])], "g", [_vi("input")], [_vi("output")])
     assert _tensors(g).rule == "untyped_tensor"

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from trmgolf.compiler.cost import Cost, cost_of_view, profiled_run
-from trmgolf.compiler.rules import ModelLike, Validity, inspect, read_model, scorer_view
-from trmgolf.compiler.rules import session_options as _session_options
 from trmgolf.errors import UserError
+from trmgolf.scoring.cost import Cost, cost_of_view, profiled_run
+from trmgolf.scoring.validity import ModelLike, Validity, inspect, read_model, scorer_view
+from trmgolf.scoring.validity import session_options as _session_options
 from trmgolf.tasks import Example, Grid, Task, grid_to_onehot, load_extra_examples, load_task
 
 DEFAULT_THREADS = (1, 4)

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from trmgolf.compiler.rules import (
+from trmgolf.scoring.validity import (
     IO_NAMES,
     IO_SHAPE,
     ModelLike,

@@ -6,38 +6,10 @@ from pathlib import Path
 
 import click
 
-from trmgolf.compiler.ir_commands import parse_kernels
+from trmgolf.compiler.select import parse_kernels
 from trmgolf.compiler.targets import DEFAULT_TARGET, TARGETS
 from trmgolf.errors import UserError
 from trmgolf.kernels import alternatives
-
-
-def write_png(report: dict, path: Path) -> None:
-    """Bytes per net call and per op type, two bar charts (matplotlib Agg)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    calls: dict[str, int] = {}
-    for region, row in report.get("regions", {}).items():
-        key = region.split("/block")[0]
-        calls[key] = calls.get(key, 0) + int(row.get("bytes", 0))
-    ops = {k: int(v.get("bytes", 0)) for k, v in report.get("op_types", {}).items()}
-    fig, (a, b) = plt.subplots(2, 1, figsize=(10, 8))
-    a.bar(list(calls), [v / 1e6 for v in calls.values()])
-    a.set_ylabel("MB")
-    a.set_title("memory per region")
-    a.tick_params(axis="x", rotation=90, labelsize=6)
-    b.bar(list(ops), [v / 1e6 for v in ops.values()])
-    b.set_ylabel("MB")
-    b.set_title("memory per op type")
-    b.tick_params(axis="x", rotation=45, labelsize=7)
-    fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    tmp.replace(path)
 
 
 @click.command("compile")
@@ -65,10 +37,10 @@ def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: st
     """Compile a TRM checkpoint into a NeuroGolf network that answers exactly as it does."""
     import time
 
-    from trmgolf.compiler.report import render_report
     from trmgolf.frontend.compile import compile_checkpoint, compile_stages
     from trmgolf.fsutil import write_atomic
     from trmgolf.ir.printer import print_graph
+    from trmgolf.scoring.report import render_report
 
     start = time.perf_counter()
     forced = parse_kernels(kernels)
@@ -101,6 +73,8 @@ def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: st
             raise UserError("--report needs verification (drop --no-verify)")
         path = Path(report_path)
         compiled.report.write(path)
+        from trmgolf.scoring.plot import write_png
+
         write_png(compiled.report.to_dict(), path.with_suffix(".png"))
 
 

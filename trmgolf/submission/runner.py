@@ -19,12 +19,12 @@ from trmgolf.errors import UserError
 from trmgolf.progress import make_progress
 from trmgolf.router import make_router
 from trmgolf.router.base import Route, Router
-from trmgolf.solve.bundle import write_submission
-from trmgolf.solve.registry import load_solvers
-from trmgolf.solve.report import write_tables
-from trmgolf.solve.results import TaskResult, load_result, onnx_path
-from trmgolf.solve.worker import Job, solve_job
 from trmgolf.solvers.base import Solver
+from trmgolf.submission.bundle import write_submission
+from trmgolf.submission.registry import load_solvers
+from trmgolf.submission.report import write_tables
+from trmgolf.submission.results import TaskResult, load_result, onnx_path
+from trmgolf.submission.worker import Job, solve_job
 from trmgolf.tasks import load_task_file, resolve_task_path
 
 Echo = Callable[[str], None]
@@ -128,7 +128,7 @@ def run_solve(opts: SolveOptions, echo: Echo, warn: Echo) -> RunOutcome:
     if not solvers:
         raise UserError("no solvers are registered (trmgolf.solvers is empty)")
     if opts.trm:
-        from trmgolf.solve.trm import check_trm_checkpoint
+        from trmgolf.submission.trm import check_trm_checkpoint
 
         if not Path(opts.trm).is_file():
             raise UserError(f"--trm: checkpoint not found: {opts.trm}")

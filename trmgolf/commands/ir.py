@@ -9,28 +9,18 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from trmgolf.compiler.cost import COST_MODELS
 from trmgolf.compiler.importer import import_file, load_model
 from trmgolf.compiler.optimize import optimize_model
 from trmgolf.compiler.pipeline import pass_names, run_until
+from trmgolf.compiler.select import parse_kernels
 from trmgolf.compiler.targets import DEFAULT_TARGET, TARGETS
 from trmgolf.errors import UserError
 from trmgolf.fsutil import write_atomic
 from trmgolf.ir.printer import print_graph
+from trmgolf.scoring.cost import COST_MODELS
 from trmgolf.tasks import load_task
 
 PASSES_HELP = "Stop after this pass: " + ", ".join(pass_names()) + "."
-
-
-def parse_kernels(specs: tuple[str, ...]) -> dict[str, str]:
-    """``("attention=decomposed", ...)`` -> ``{"attention": "decomposed"}``."""
-    out = {}
-    for spec in specs:
-        op, sep, choice = spec.partition("=")
-        if not sep or not op or not choice:
-            raise UserError(f"--kernel wants OP=CHOICE, got {spec!r}")
-        out[op.strip()] = choice.strip()
-    return out
 
 
 @click.command("ir")

@@ -9,9 +9,9 @@ import click
 
 from trmgolf.errors import UserError
 from trmgolf.router import ROUTERS
-from trmgolf.solve.holdout import check_holdout
-from trmgolf.solve.report import summary_lines
-from trmgolf.solve.runner import SolveOptions, run_solve
+from trmgolf.submission.holdout import check_holdout
+from trmgolf.submission.report import summary_lines
+from trmgolf.submission.runner import SolveOptions, run_solve
 from trmgolf.tasks import parse_task_range
 
 
