@@ -14,8 +14,8 @@ from onnx import TensorProto as T
 from onnx import helper as h
 from onnx_factories import color_map, identity, make, swap_task
 
-from trmgolf.scoring import answers as verifier
 from trmgolf.errors import UserError
+from trmgolf.scoring import answers as verifier
 from trmgolf.scoring.answers import run_examples, verify
 from trmgolf.tasks import grid_to_onehot
 

@@ -29,6 +29,64 @@ class IRTypeError(TypeError):
     """An op was given inputs or attributes that its type rule rejects."""
 
 
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+#: The default of an attribute that every node of the op must set.
+REQUIRED: Any = _Required()
+
+#: What an attribute may hold: ``int``, ``float``, ``str``, ``bool``, ``"ints"`` (a tuple of
+#: ints), ``"floats"``, ``"array"`` (a numpy array), ``"bytes"`` or ``"any"``.
+AttrKind = type | str
+
+
+@dataclass(frozen=True)
+class Attr:
+    """One declared attribute of an op: its kind and its default (``REQUIRED`` if none).
+
+    A node's attributes are checked against the declarations by the IR verifier, so a
+    missing or mistyped attribute is reported where it is made, not as a ``KeyError`` in
+    a pass or a lowering later. ``None`` is accepted for an optional attribute whose
+    default is ``None``.
+    """
+
+    kind: AttrKind
+    default: Any = REQUIRED
+
+    def check(self, op: str, name: str, value: Any) -> None:
+        if value is None and self.default is None:
+            return
+        if not _is_kind(value, self.kind):
+            raise IRTypeError(f"{op}: attribute {name!r} should be {_kind_name(self.kind)}, "
+                              f"got {type(value).__name__} {value!r:.60}")
+
+
+def _is_kind(value: Any, kind: AttrKind) -> bool:
+    if kind == "any":
+        return True
+    if kind == "ints":
+        return isinstance(value, tuple) and all(isinstance(v, int) and not isinstance(v, bool)
+                                                for v in value)
+    if kind == "floats":
+        return isinstance(value, tuple) and all(isinstance(v, int | float) for v in value)
+    if kind == "array":
+        return isinstance(value, np.ndarray)
+    if kind == "bytes":
+        return isinstance(value, bytes)
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    assert isinstance(kind, type)
+    return isinstance(value, kind)
+
+
+def _kind_name(kind: AttrKind) -> str:
+    return kind if isinstance(kind, str) else kind.__name__
+
+
 @dataclass(frozen=True)
 class OpDef:
     name: str
@@ -37,6 +95,21 @@ class OpDef:
     arity: tuple[int, int]  # min and max number of inputs
     commutative: bool = False
     doc: str = ""
+    attrs: Mapping[str, Attr] | None = None  # None: not declared yet (checked only when declared)
+
+    def check_attrs(self, attrs: Mapping[str, Any]) -> None:
+        """Raise ``IRTypeError`` for an unknown, missing or mistyped attribute."""
+        if self.attrs is None:
+            return
+        for name in attrs:
+            if name not in self.attrs:
+                known = ", ".join(self.attrs) or "none"
+                raise IRTypeError(f"{self.name}: unknown attribute {name!r} (declared: {known})")
+        for name, decl in self.attrs.items():
+            if name in attrs:
+                decl.check(self.name, name, attrs[name])
+            elif decl.default is REQUIRED:
+                raise IRTypeError(f"{self.name}: missing attribute {name!r}")
 
     def infer_types(self, types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
         lo, hi = self.arity
@@ -54,14 +127,17 @@ OPS: dict[str, OpDef] = {}
 
 
 def register(name: str, *, infer: Infer, arity: int | tuple[int, int] = 1,
-             commutative: bool = False) -> Callable[[Compute], Compute]:
-    """Register ``name`` with its type rule; decorates the numpy reference implementation."""
+             commutative: bool = False,
+             attrs: Mapping[str, Attr] | None = None) -> Callable[[Compute], Compute]:
+    """Register ``name`` with its type rule and declared attributes; decorates the numpy
+    reference implementation."""
     lo_hi = (arity, arity) if isinstance(arity, int) else arity
 
     def wrap(fn: Compute) -> Compute:
         if name in OPS:
             raise ValueError(f"op {name!r} registered twice")
-        OPS[name] = OpDef(name, infer, fn, lo_hi, commutative, (fn.__doc__ or "").strip())
+        OPS[name] = OpDef(name, infer, fn, lo_hi, commutative, (fn.__doc__ or "").strip(),
+                         dict(attrs) if attrs is not None else None)
         return fn
 
     return wrap

@@ -1,8 +1,9 @@
 """The IR verifier: a graph is well-formed when every check here passes.
 
-Checks: every input of a node is defined earlier (SSA, topological order); every
-node's result types agree with its op's type rule; the output is set and is float32
-[1,10,30,30] (a NeuroGolf graph) unless ``grid_output=False``.
+Checks: every input of a node is defined earlier (SSA, topological order); its
+attributes match the op's declarations; every node's result types agree with its
+op's type rule; the output is set and is float32 [1,10,30,30] (a NeuroGolf graph)
+unless ``grid_output=False``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ def verify(graph: Graph, *, grid_output: bool = True) -> None:
             if v not in defined:
                 raise IRVerifyError(f"{where}: reads a value that is not defined before it")
         try:
-            want = get_op(node.op).infer_types([v.type for v in node.inputs], node.attrs)
+            opdef = get_op(node.op)
+            opdef.check_attrs(node.attrs)
+            want = opdef.infer_types([v.type for v in node.inputs], node.attrs)
         except IRTypeError as e:
             raise IRVerifyError(f"{where}: {e}") from None
         got = [v.type for v in node.outputs]
