@@ -148,6 +148,8 @@ def verify_cmd(
     path = _model_path(model)
     loaded = load_task(task, data)
     result = verify(path, loaded, extra, threads_check=not no_threads_check, threads=threads)
+    if result.validity.rule == "parse":
+        raise UserError(f"{model}: not a loadable ONNX model ({result.validity.reason})")
     ok = result.passed and result.validity.valid and not result.thread_mismatch
     if as_json:
         _echo_json(result.to_dict())
