@@ -26,11 +26,8 @@ DEMO_TASK = 16
 
 
 def task_folder(data: str | None) -> Path | None:
-    """``--data`` / ``TRMGOLF_DATA``, else ``../shared/data/neurogolf`` beside the checkout."""
+    """The task folder by the rule of every command (``tasks.data_dir``), when it exists."""
     folder = data_dir(data)
-    if folder is None:
-        beside = Path(__file__).resolve().parents[2] / "shared" / "data" / "neurogolf"
-        folder = beside if beside.is_dir() else None
     return folder if folder is not None and folder.is_dir() else None
 
 
