@@ -71,7 +71,7 @@ def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: st
     if compiled.report is not None and not quiet:
         from rich.console import Console
 
-        render_report(compiled.report, Console(), top=10)
+        render_report(compiled.report, Console(soft_wrap=True), top=10)
     if report_path:
         if compiled.report is None:
             raise UserError("--report needs verification (drop --no-verify)")

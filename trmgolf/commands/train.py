@@ -71,6 +71,10 @@ def train(task: str | None, tasks_spec: str | None, preset: str, output: str,
     click.echo(f"wrote {output}: step {result.get('step')}, {result['wall_s']:.0f} s, exact "
                f"match train {_fmt(result.get('train'))}, held-out "
                f"{_fmt(result.get('heldout'))}, test {_fmt(result.get('test'))}")
+    if result.get("stopped_early"):
+        from trmgolf.trainer.train import early_stop_note
+
+        click.echo(early_stop_note(result["step"], result["planned_steps"]))
 
 
 @click.command("eval")
