@@ -23,7 +23,7 @@ from trmgolf.solvers.base import Solver
 from trmgolf.submission.bundle import write_submission
 from trmgolf.submission.registry import load_solvers
 from trmgolf.submission.report import write_tables
-from trmgolf.submission.results import TaskResult, load_result, onnx_path
+from trmgolf.submission.results import TaskResult, finished_results, load_result, onnx_path
 from trmgolf.submission.worker import Job, solve_job
 from trmgolf.tasks import load_task_file, resolve_task_path
 
@@ -47,7 +47,7 @@ class SolveOptions:
     progress: bool = True
     fit_share: float = 0.5
     llm_timeout: float = 60.0
-    log_every: int = 0  # without a progress bar: one line per this many finished tasks
+    log_every: int = 0  # without a progress bar: a line per this many finished tasks (0: none)
 
 
 @dataclass
@@ -163,10 +163,14 @@ def run_solve(opts: SolveOptions, echo: Echo, warn: Echo) -> RunOutcome:
             bar.update(solve_id, advance=1, note=f"solved {solved}")
             done = len(results) - skipped
             if opts.log_every and (done % opts.log_every == 0 or done == len(jobs)):
-                echo(f"{done}/{len(jobs)} tasks done, {solved} solved")
+                verdict = (f"solved by {r.solver}, {r.points:.3f} points" if r.solved
+                           else "not solved")
+                echo(f"{done}/{len(jobs)} {r.task}: {verdict} ({solved} solved so far)")
 
         _execute(jobs, opts.jobs, on_done)
-    ordered = [results[n] for n in sorted(results)]
+    # The zip and the tables cover every finished task in the folder, not only this run's.
+    everything = {**finished_results(opts.out), **results}
+    ordered = [everything[n] for n in sorted(everything)]
     summary = write_tables(opts.out, ordered)
     zipped = write_submission(
         opts.out / "submission.zip", [onnx_path(opts.out, r.number) for r in ordered if r.solved]
