@@ -56,7 +56,8 @@ def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str 
 
 @click.command("optimize")
 @click.argument("model")
-@click.option("-o", "--output", "out_path", required=True, help="Where to write the optimised network.")
+@click.option("-o", "--output", "out_path", required=True,
+              help="Where to write the optimised network (for a submission: OUT.zip).")
 @click.option("--task", help="Refuse a result whose answers differ on this task's examples.")
 @click.option("--data", help="Folder of taskNNN.json files (default: $TRMGOLF_DATA).")
 @click.option("--target", type=click.Choice(list(TARGETS)), default=DEFAULT_TARGET, show_default=True,
@@ -67,10 +68,30 @@ def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str 
 @click.option("--report", "report_path", help="Write the optimised model's cost report (JSON) here.")
 @click.option("--dump-after", help="Also print the IR after this pass. " + PASSES_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print before/after totals as JSON.")
+@click.option("--jobs", type=int, default=2, show_default=True,
+              help="Submission: worker processes.")
+@click.option("--timeout", "timeout_s", type=float, default=300.0, show_default=True,
+              help="Submission: seconds per network (0: none); the original is kept past it.")
+@click.option("--redo", is_flag=True, help="Submission: redo every task, ignoring finished ones.")
+@click.option("--top", type=int, default=20, show_default=True,
+              help="Submission: rows of the printed table (largest gains first; 0: all).")
+@click.option("--quiet", is_flag=True, help="Submission: no progress bar.")
 def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, target: str,
                  kernels: tuple[str, ...], cost_model: str, report_path: str | None,
-                 dump_after: str | None, as_json: bool) -> None:
-    """Import MODEL, run the passes and kernel selection, and write the cheaper network."""
+                 dump_after: str | None, as_json: bool, jobs: int, timeout_s: float, redo: bool,
+                 top: int, quiet: bool) -> None:
+    """Import MODEL, run the passes and kernel selection, and write the cheaper network.
+
+    MODEL may also be a whole submission (a .zip or a folder of taskNNN.onnx): every network
+    is optimised and verified on every example of its task (--data), the cheaper of the
+    original and the result is kept per task, and OUT.zip, OUT.work/scores.csv and a table
+    are written. Interrupted runs resume.
+    """
+    from trmgolf.commands.optimize_batch import is_submission, optimize_submission
+
+    if is_submission(model):
+        optimize_submission(model, out_path, data, jobs, target, timeout_s, redo, quiet, as_json, top)
+        return
     proto = load_model(model)
     the_task = load_task(task, data) if task else None
     if dump_after:
