@@ -18,11 +18,9 @@ import hashlib
 import io
 import json
 import re
-import signal
 import time
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -30,6 +28,7 @@ import numpy as np
 
 from trmgolf.errors import UserError
 from trmgolf.fsutil import write_atomic
+from trmgolf.submission.worker import TaskTimeout, time_limit
 
 TASK_FILE = re.compile(r"^task(\d{3})\.onnx$")
 RESULT_VERSION = 1
@@ -112,29 +111,6 @@ def work_dir(out_zip: Path) -> Path:
     return out_zip.with_name(out_zip.stem + ".work")
 
 
-class _Timeout(Exception):
-    pass
-
-
-@contextmanager
-def _deadline(seconds: float | None) -> Iterator[None]:
-    """Raise ``_Timeout`` after ``seconds`` (SIGALRM: workers run tasks in their main thread)."""
-    if not seconds or not hasattr(signal, "SIGALRM"):
-        yield
-        return
-
-    def fire(signum, frame):  # noqa: ANN001 - the signal handler's fixed signature
-        raise _Timeout()
-
-    old = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 @dataclass
 class _Job:
     number: int
@@ -157,9 +133,9 @@ def optimise_one(job: _Job) -> TaskRow:
     row = TaskRow(task=f"task{job.number:03d}", number=job.number)
     kept = job.data
     try:
-        with _deadline(job.timeout_s):
+        with time_limit(job.timeout_s):
             kept = _optimise(job, row)
-    except _Timeout:
+    except TaskTimeout:
         row.kept, row.why = "original", f"timed out after {job.timeout_s:.0f} s"
         _copy_before(row)
     row.seconds = round(time.perf_counter() - start, 3)
