@@ -62,7 +62,8 @@ def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str 
 
 @click.command("optimize")
 @click.argument("model")
-@click.option("-o", "--output", "out_path", required=True, help="Where to write the optimised network.")
+@click.option("-o", "--output", "out_path", required=True,
+              help="Where to write the optimised network (for a submission: OUT.zip).")
 @click.option("--task", help="Check the result on this task's examples: refuse one whose answers "
               "differ from MODEL's, and say whether it solves the task.")
 @click.option("--data", help=DATA_HELP)
@@ -76,10 +77,30 @@ def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str 
 @click.option("--dump-after", cls=LazyHelpOption,
               help_fn=pass_names_help("Also print the IR as it is after this pass"))
 @click.option("--json", "as_json", is_flag=True, help="Print before/after totals as JSON.")
+@click.option("--jobs", type=int, default=2, show_default=True,
+              help="Submission: worker processes.")
+@click.option("--timeout", "timeout_s", type=float, default=300.0, show_default=True,
+              help="Submission: seconds per network (0: none); the original is kept past it.")
+@click.option("--redo", is_flag=True, help="Submission: redo every task, ignoring finished ones.")
+@click.option("--top", type=int, default=20, show_default=True,
+              help="Submission: rows of the printed table (largest gains first; 0: all).")
+@click.option("--quiet", is_flag=True, help="Submission: no progress bar.")
 def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, target: str,
                  kernels: tuple[str, ...], cost_model: str, report_path: str | None,
-                 dump_after: str | None, as_json: bool) -> None:
-    """Import MODEL, run the passes and kernel selection, and write the cheaper network."""
+                 dump_after: str | None, as_json: bool, jobs: int, timeout_s: float, redo: bool,
+                 top: int, quiet: bool) -> None:
+    """Import MODEL, run the passes and kernel selection, and write the cheaper network.
+
+    MODEL may also be a whole submission (a .zip or a folder of taskNNN.onnx): every network
+    is optimised and verified on every example of its task (--data), the cheaper of the
+    original and the result is kept per task, and OUT.zip, OUT.work/scores.csv and a table
+    are written. Interrupted runs resume.
+    """
+    from trmgolf.commands.optimize_batch import is_submission, optimize_submission
+
+    if is_submission(model):
+        optimize_submission(model, out_path, data, jobs, target, timeout_s, redo, quiet, as_json, top)
+        return
     from rich.console import Console
     from rich.table import Table
 
