@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from trmgolf.errors import UserError
-from trmgolf.frontend.compile import compile_checkpoint, compile_stages
+from trmgolf.frontend.compile import compile_checkpoint
 from trmgolf.frontend.trm import trm_graph
 from trmgolf.ir import run
 from trmgolf.scoring.report import diff
@@ -114,9 +114,9 @@ def test_crop_is_exact_against_the_cropped_model(ckpts, data_dir):
     assert c.exact and c.source.cropped and c.report.memory < full.report.memory
 
 
-def test_stages_name_every_pass(ckpts):
-    names = [n for n, _ in compile_stages(ckpts["conv"], "task001")]
-    assert names[0] == "frontend" and "narrow_dtypes" in names
+def test_stages_name_every_pass(ckpts, data_dir):
+    names = [n for n, _ in compile_checkpoint(ckpts["conv"], "task001", data_dir, verify=False).stages]
+    assert names[0] == "frontend" and "narrow_dtypes" in names and names[-1] == "dce@narrowed"
 
 
 def test_cli_compile_refuses_and_writes_nothing(ckpts, data_dir, tmp_path):

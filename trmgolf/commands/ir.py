@@ -9,49 +9,73 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from trmgolf.compiler.driver import compile_graph, stage_names
 from trmgolf.compiler.importer import import_file, load_model
 from trmgolf.compiler.optimize import optimize_model
-from trmgolf.compiler.pipeline import pass_names, run_until
+from trmgolf.compiler.pipeline import pass_names
 from trmgolf.compiler.select import parse_kernels
 from trmgolf.compiler.targets import DEFAULT_TARGET, TARGETS
 from trmgolf.errors import UserError
 from trmgolf.fsutil import write_atomic
+from trmgolf.ir.graph import Graph
 from trmgolf.ir.printer import print_graph
 from trmgolf.scoring.cost import COST_MODELS
 from trmgolf.tasks import load_task
 
-PASSES_HELP = "Stop after this pass: " + ", ".join(pass_names()) + "."
+PASSES_HELP = ("Stop after this pass (its first run): " + ", ".join(pass_names())
+               + "; or final: the IR emitted.")
 
 
 @click.command("ir")
 @click.argument("model")
-@click.option("--after", help=PASSES_HELP + " For a checkpoint also: frontend, narrow_dtypes.")
+@click.option("--after", help=PASSES_HELP + " For a checkpoint also: frontend, narrow_dtypes, PASS@narrowed "
+              "(the stages of the network `compile` writes: the same options give the same IR).")
 @click.option("--task", help="For a checkpoint (.pt): the task whose network to show.")
 @click.option("--data", help="Folder of taskNNN.json files (default: $TRMGOLF_DATA).")
+@click.option("--target", type=click.Choice(sorted(TARGETS)), default=DEFAULT_TARGET, show_default=True)
+@click.option("--kernel", "kernels", multiple=True, metavar="OP=CHOICE",
+              help="Force a lowering (as compile).")
+@click.option("--crop/--no-crop", default=False, show_default=True, help="For a checkpoint: as compile.")
+@click.option("--no-narrow", is_flag=True, help="For a checkpoint: as compile.")
+@click.option("--no-verify", is_flag=True,
+              help="For a checkpoint: as compile (the cheapest valid precision, not the verified one).")
 @click.option("--json", "as_json", is_flag=True, help="Print {\"model\", \"after\", \"ir\"} as JSON.")
-def ir(model: str, after: str | None, task: str | None, data: str | None, as_json: bool) -> None:
-    """Print the IR of MODEL (an .onnx file, or a TRM checkpoint .pt with --task)."""
+def ir(model: str, after: str | None, task: str | None, data: str | None, target: str,
+       kernels: tuple[str, ...], crop: bool, no_narrow: bool, no_verify: bool, as_json: bool) -> None:
+    """Print the IR of MODEL (an .onnx file, or a TRM checkpoint .pt with --task), after a stage
+    of the compile that writes its network."""
+    how = {"target": target, "forced": parse_kernels(kernels)}
     if model.endswith(".pt"):
-        text = print_graph(_checkpoint_stage(model, task, data, after))
+        graph = _checkpoint_stage(model, task, data, after, crop=crop, narrow=not no_narrow,
+                                  verify=not no_verify, **how)
     else:
         graph = import_file(model)
-        text = print_graph(run_until(graph, after) if after else graph)
+        if after:
+            _check_stage(after, stage_names("import"))
+            graph = compile_graph(graph, source="import", **how).after(after)
+    text = print_graph(graph)
     if as_json:
         click.echo(json.dumps({"model": model, "after": after, "ir": text}, indent=1))
     else:
         click.echo(text, nl=False)
 
 
-def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str | None):
-    """The IR of a TRM checkpoint's network after stage ``after`` (the front end's when None)."""
-    from trmgolf.frontend.compile import compile_stages
+def _check_stage(after: str, names: list[str]) -> None:
+    if after not in names:
+        raise UserError(f"unknown stage {after!r} (stages: {', '.join(names)})")
 
-    names = []
-    for name, graph in compile_stages(ckpt, task, data):
-        if after is None or name == after:
-            return graph
-        names.append(name)
-    raise UserError(f"unknown stage {after!r} (stages: {', '.join(dict.fromkeys(names))})")
+
+def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str | None, *,
+                      crop: bool, **compile_options) -> Graph:
+    """The IR of a TRM checkpoint's network after stage ``after`` (the front end's when None):
+    past the front end, the stages of the very compile ``trmgolf compile`` runs."""
+    from trmgolf.frontend.compile import compile_checkpoint
+    from trmgolf.frontend.trm import trm_graph
+
+    if after is None or after == "frontend":
+        return trm_graph(ckpt, task, data, crop=crop)
+    _check_stage(after, stage_names("frontend", narrowing=compile_options["narrow"]))
+    return compile_checkpoint(ckpt, task, data, crop=crop, **compile_options).compilation.after(after)
 
 
 @click.command("optimize")
@@ -65,7 +89,8 @@ def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str 
               help="Force a lowering, e.g. --kernel reshape=reshape.")
 @click.option("--cost-model", type=click.Choice(COST_MODELS), default="official", show_default=True)
 @click.option("--report", "report_path", help="Write the optimised model's cost report (JSON) here.")
-@click.option("--dump-after", help="Also print the IR after this pass. " + PASSES_HELP)
+@click.option("--dump-after", help="Also print the IR after this pass (of the network written). "
+              + PASSES_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print before/after totals as JSON.")
 def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, target: str,
                  kernels: tuple[str, ...], cost_model: str, report_path: str | None,
@@ -74,9 +99,11 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
     proto = load_model(model)
     the_task = load_task(task, data) if task else None
     if dump_after:
-        click.echo(print_graph(run_until(import_file(model), dump_after)), nl=False)
+        _check_stage(dump_after, stage_names("import"))
     result = optimize_model(proto, Path(model).name, target=target, forced=parse_kernels(kernels),
                             cost_model=cost_model, task=the_task)
+    if dump_after:
+        click.echo(print_graph(result.compilation.after(dump_after)), nl=False)
     write_atomic(out_path, result.data)
     if report_path:
         result.after.write(report_path)

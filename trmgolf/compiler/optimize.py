@@ -13,10 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import onnx
 
-from trmgolf.compiler.emit import Choice, emit
+from trmgolf.compiler.driver import Compilation, compile_graph
+from trmgolf.compiler.emit import Choice
 from trmgolf.compiler.importer import import_model
-from trmgolf.compiler.pipeline import optimize
-from trmgolf.compiler.select import extra_cost_for
 from trmgolf.compiler.targets import DEFAULT_TARGET
 from trmgolf.errors import UserError
 from trmgolf.scoring.answers import run_examples, task_examples
@@ -33,6 +32,7 @@ class Optimized:
     after: CostReport
     choices: list[Choice]
     checked: int  # examples on which both models were compared
+    compilation: Compilation  # the IR of every stage (``--dump-after``)
 
 
 def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: Task) -> int:
@@ -57,12 +57,13 @@ def optimize_model(model: onnx.ModelProto, name: str, *, target: str = DEFAULT_T
     inputs = [grid_to_onehot(ex.input) for _, ex in task.examples()[:1]] if task else None
     validity, cost = measure(model, inputs, cost_model=cost_model)
     before = CostReport.build(name, validity, cost, cost_model=cost_model)
-    graph = optimize(import_model(model))
-    emitted = emit(graph, target, forced, extra_cost_for(cost_model))
-    data = emitted.to_bytes()
+    compilation = compile_graph(import_model(model), target=target, forced=forced, cost_model=cost_model,
+                                source="import")
+    data = compilation.data
     validity, cost = measure(data, inputs, cost_model=cost_model)
     if not validity.valid:
         raise UserError(f"optimised model would be unscorable ({validity.line()}); not written")
     after = CostReport.build(name, validity, cost, cost_model=cost_model)
     checked = compare_answers(model, data, task) if task is not None else 0
-    return Optimized(emitted.model, data, before, after, emitted.choices, checked)
+    return Optimized(compilation.model, data, before, after, compilation.emitted.choices, checked,
+                     compilation)
