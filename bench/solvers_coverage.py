@@ -29,8 +29,7 @@ def fit_split(task) -> list:
 
 def run_task(args: tuple[str, int, list[str] | None]) -> dict:
     data, num, names = args
-    from trmgolf.compiler.emit import emit
-    from trmgolf.compiler.pipeline import optimize
+    from trmgolf.compiler.driver import compile_graph
     from trmgolf.scoring.answers import verify
     from trmgolf.solvers import SOLVERS
     from trmgolf.tasks import load_task
@@ -52,7 +51,7 @@ def run_task(args: tuple[str, int, list[str] | None]) -> dict:
             if fit_s > 2:
                 rows.append({"solver": name, "family": s.family, "status": "no", "fit_s": fit_s})
             continue
-        model = emit(optimize(graph)).model
+        model = compile_graph(graph).model
         result = verify(model, task, threads_check=False)
         rows.append({
             "solver": name, "family": s.family, "fit_s": round(fit_s, 2),

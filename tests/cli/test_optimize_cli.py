@@ -90,4 +90,4 @@ def test_ir_after_pass_shows_the_stage(tmp_path):
     assert "exp(" in raw and "exp(" not in folded
     assert folded.count("conv2d(") == 1 and "mul(" not in folded
     unknown = CliRunner().invoke(cli, ["ir", str(src), "--after", "nope"])
-    assert unknown.exit_code != 0 and "unknown pass" in unknown.output
+    assert unknown.exit_code != 0 and "unknown stage" in unknown.output

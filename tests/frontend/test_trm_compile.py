@@ -9,11 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from click.testing import CliRunner
 
+from trmgolf.cli import cli
+from trmgolf.compiler.driver import NARROW_STAGE, compile_graph
 from trmgolf.errors import UserError
-from trmgolf.frontend.compile import compile_checkpoint, compile_stages
+from trmgolf.frontend.compile import compile_checkpoint
 from trmgolf.frontend.trm import trm_graph
-from trmgolf.ir import run
+from trmgolf.ir import print_graph, run
 from trmgolf.scoring.report import diff
 from trmgolf.scoring.validity import validate
 from trmgolf.trainer import TRMConfig, load_model
@@ -114,16 +117,63 @@ def test_crop_is_exact_against_the_cropped_model(ckpts, data_dir):
     assert c.exact and c.source.cropped and c.report.memory < full.report.memory
 
 
-def test_stages_name_every_pass(ckpts):
-    names = [n for n, _ in compile_stages(ckpts["conv"], "task001")]
-    assert names[0] == "frontend" and "narrow_dtypes" in names
+def test_stages_name_every_pass(ckpts, data_dir):
+    names = [n for n, _ in compile_checkpoint(ckpts["conv"], "task001", data_dir, verify=False).stages]
+    assert names[0] == "frontend" and "narrow_dtypes" in names and names[-1] == "dce@narrowed"
+
+
+@pytest.mark.parametrize(("mixer", "narrow"), [("conv", True), ("conv", False), ("attention", True)])
+def test_last_stage_emitted_again_is_the_network_written(ckpts, data_dir, mixer, narrow):
+    """The conv model verifies in float16; the attention one only in float32 (every cheaper
+    precision refused): either way the stages are those of the candidate written."""
+    c = compile_checkpoint(ckpts[mixer], "task001", data_dir, narrow=narrow)
+    names = [n for n, _ in c.stages]
+    assert (NARROW_STAGE in names) == (c.precision != "float32")
+    assert (c.precision != "float32") == (mixer == "conv" and narrow)
+    assert names[0] == "frontend" and c.graph is c.stages[-1][1]
+    assert compile_graph(c.graph, pipeline=[]).data == c.data
+
+
+def _compile_and_show(runner, args: list[str], tmp_path, stage: str, *flags: str):
+    """``compile --dump-ir`` with ``flags``: the dumped files, the file written, and what
+    ``ir --after stage`` (same flags) prints."""
+    out, dump = tmp_path / "n.onnx", tmp_path / "dump"
+    res = runner.invoke(cli, ["compile", *args, "-o", str(out), "--dump-ir", str(dump), "-q", *flags])
+    assert res.exit_code == 0, res.output
+    shown = runner.invoke(cli, ["ir", *args, "--after", stage, *flags])
+    return sorted(dump.iterdir()), out.read_bytes(), shown
+
+
+def test_ir_after_a_stage_is_the_dump_of_the_network_written(ckpts, data_dir, tmp_path):
+    runner = CliRunner()
+    args = [str(ckpts["conv"]), "--task", "1", "--data", str(data_dir)]
+    files, written, shown = _compile_and_show(runner, args, tmp_path, NARROW_STAGE)
+    narrowed = [f for f in files if f.name.endswith(f"_{NARROW_STAGE}.ir")]
+    assert len(narrowed) == 1 and shown.exit_code == 0 and shown.output == narrowed[0].read_text()
+    assert "float16" in shown.output
+    final = runner.invoke(cli, ["ir", *args, "--after", "final"])
+    assert final.output == files[-1].read_text()
+    c = compile_checkpoint(ckpts["conv"], "task001", data_dir)
+    assert files[-1].read_text() == print_graph(c.graph)
+    assert compile_graph(c.graph, pipeline=[]).data == written
+
+
+def test_ir_follows_the_precision_compile_chose(ckpts, data_dir, tmp_path):
+    """The attention model verifies only in float32: nothing was narrowed, and ``ir`` says so
+    instead of showing a float16 graph; unverified, the cheapest (float16) is written and shown."""
+    runner = CliRunner()
+    args = [str(ckpts["attention"]), "--task", "1", "--data", str(data_dir)]
+    files, _, shown = _compile_and_show(runner, args, tmp_path / "v", NARROW_STAGE)
+    assert not any(NARROW_STAGE in f.name for f in files)
+    assert shown.exit_code != 0 and "precision float32" in shown.output
+    files, _, shown = _compile_and_show(runner, args, tmp_path / "nv", NARROW_STAGE, "--no-verify")
+    narrowed = [f for f in files if f.name.endswith(f"_{NARROW_STAGE}.ir")]
+    assert len(narrowed) == 1 and shown.exit_code == 0 and shown.output == narrowed[0].read_text()
+    unknown = runner.invoke(cli, ["ir", *args, "--after", "narow"])
+    assert unknown.exit_code != 0 and "unknown stage 'narow'" in unknown.output
 
 
 def test_cli_compile_refuses_and_writes_nothing(ckpts, data_dir, tmp_path):
-    from click.testing import CliRunner
-
-    from trmgolf.cli import cli
-
     out = tmp_path / "t.onnx"
     res = CliRunner().invoke(cli, ["compile", str(ckpts["conv"]), "--task", "3", "--data",
                                    str(data_dir), "-o", str(out)])

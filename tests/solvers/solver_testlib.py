@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from conftest import neurogolf_dir
 
-from trmgolf.compiler.emit import emit
-from trmgolf.compiler.pipeline import optimize
+from trmgolf.compiler.driver import compile_graph
 from trmgolf.ir.graph import Graph
 from trmgolf.scoring.answers import run_examples
 from trmgolf.tasks import Example, Task, grid_to_onehot, load_task
@@ -29,7 +28,7 @@ def make_examples(grids: list[np.ndarray], rule) -> list[Example]:
 
 def ort_exact(graph: Graph, examples: list[Example]) -> bool:
     """Optimise, emit and run under onnxruntime with the scorer's settings; exact on all?"""
-    model = emit(optimize(graph)).model
+    model = compile_graph(graph).model
     outs = run_examples(model, [grid_to_onehot(e.input) for e in examples])
     return all(np.array_equal(o > 0, grid_to_onehot(e.output) > 0)
                for o, e in zip(outs, examples, strict=True))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from trmgolf.commands.options import DATA_HELP, LazyHelpOption, kernel_help
 from trmgolf.compiler.targets import DEFAULT_TARGET, TARGETS
 from trmgolf.errors import UserError
+
+if TYPE_CHECKING:
+    from trmgolf.ir.graph import Graph
 
 
 @click.command("compile")
@@ -19,7 +23,8 @@ from trmgolf.errors import UserError
 @click.option("--target", type=click.Choice(list(TARGETS)), default=DEFAULT_TARGET,
               show_default=True, help="Opset and runtime to emit for.")
 @click.option("--report", "report_path", help="Write the cost report (JSON) here, and R.png.")
-@click.option("--dump-ir", "dump_dir", help="Write the IR after every stage into this folder.")
+@click.option("--dump-ir", "dump_dir",
+              help="Write the IR after every stage of the network written into this folder.")
 @click.option("--kernel", "kernels", multiple=True, metavar="OP=CHOICE", cls=LazyHelpOption,
               help_fn=kernel_help(("attention", "swiglu", "rms_norm"),
                                   "Force a lowering (repeatable; default: the cheapest). The TRM's ops:",
@@ -37,9 +42,8 @@ def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: st
     import time
 
     from trmgolf.compiler.select import parse_kernels
-    from trmgolf.frontend.compile import compile_checkpoint, compile_stages
+    from trmgolf.frontend.compile import compile_checkpoint
     from trmgolf.fsutil import write_atomic
-    from trmgolf.ir.printer import print_graph
     from trmgolf.scoring.report import render_report
 
     start = time.perf_counter()
@@ -47,11 +51,7 @@ def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: st
     compiled = compile_checkpoint(ckpt, task, data, target=target, forced=forced, crop=crop,
                                   verify=not no_verify, narrow=not no_narrow)
     if dump_dir:
-        folder = Path(dump_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        for i, (name, graph) in enumerate(compile_stages(ckpt, task, data, crop=crop,
-                                                         narrow=not no_narrow)):
-            (folder / f"{i:02d}_{name.replace('@', '_')}.ir").write_text(print_graph(graph))
+        write_stage_dumps(compiled.stages, Path(dump_dir))
     for warning in compiled.warnings:
         click.echo(f"warning: {warning}", err=True)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -80,6 +80,16 @@ def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: st
         from trmgolf.scoring.plot import write_png
 
         write_png(compiled.report.to_dict(), path.with_suffix(".png"))
+
+
+def write_stage_dumps(stages: list[tuple[str, Graph]], folder: Path) -> None:
+    """``NN_stage.ir`` per stage of the network written: its last file is the IR emitted."""
+    from trmgolf.fsutil import write_atomic
+    from trmgolf.ir.printer import print_graph
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, (name, graph) in enumerate(stages):
+        write_atomic(folder / f"{i:02d}_{name.replace('@', '_')}.ir", print_graph(graph))
 
 
 COMMANDS = [compile_]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,42 +23,69 @@ from trmgolf.commands.options import (
 from trmgolf.compiler.targets import DEFAULT_TARGET, TARGETS
 from trmgolf.errors import UserError
 
+if TYPE_CHECKING:
+    from trmgolf.ir.graph import Graph
+
 
 @click.command("ir")
 @click.argument("model")
 @click.option("--after", cls=LazyHelpOption,
-              help_fn=pass_names_help("Print the IR as it is after this pass (for a checkpoint also "
-                                      "frontend, narrow_dtypes)"))
+              help_fn=pass_names_help("Print the IR as it is after this stage of the compile that writes "
+                                      "the network (a pass's first run; final: the IR emitted; for a "
+                                      "checkpoint also frontend, narrow_dtypes, PASS@narrowed)"))
 @click.option("--task", help="For a checkpoint (.pt): the task whose network to show.")
 @click.option("--data", help=DATA_HELP)
+@click.option("--target", type=click.Choice(list(TARGETS)), default=DEFAULT_TARGET, show_default=True,
+              help="Opset and runtime to emit for.")
+@click.option("--kernel", "kernels", multiple=True, metavar="OP=CHOICE",
+              help="Force a lowering (as compile).")
+@click.option("--crop/--no-crop", default=False, show_default=True, help="For a checkpoint: as compile.")
+@click.option("--no-narrow", is_flag=True, help="For a checkpoint: as compile.")
+@click.option("--no-verify", is_flag=True,
+              help="For a checkpoint: as compile (the cheapest valid precision, not the verified one).")
 @click.option("--json", "as_json", is_flag=True, help="Print {\"model\", \"after\", \"ir\"} as JSON.")
-def ir(model: str, after: str | None, task: str | None, data: str | None, as_json: bool) -> None:
-    """Print the IR of MODEL (an .onnx file, or a TRM checkpoint .pt with --task)."""
+def ir(model: str, after: str | None, task: str | None, data: str | None, target: str,
+       kernels: tuple[str, ...], crop: bool, no_narrow: bool, no_verify: bool, as_json: bool) -> None:
+    """Print the IR of MODEL (an .onnx file, or a TRM checkpoint .pt with --task), after a stage
+    of the compile that writes its network."""
+    from trmgolf.compiler.driver import compile_graph, stage_names
     from trmgolf.compiler.importer import import_file
-    from trmgolf.compiler.pipeline import run_until
+    from trmgolf.compiler.select import parse_kernels
     from trmgolf.ir.printer import print_graph
 
+    how = {"target": target, "forced": parse_kernels(kernels)}
     if model.endswith(".pt"):
-        text = print_graph(_checkpoint_stage(model, task, data, after))
+        graph = _checkpoint_stage(model, task, data, after, crop=crop, narrow=not no_narrow,
+                                  verify=not no_verify, **how)
     else:
         graph = import_file(model)
-        text = print_graph(run_until(graph, after) if after else graph)
+        if after:
+            _check_stage(after, stage_names("import"))
+            graph = compile_graph(graph, source="import", **how).after(after)
+    text = print_graph(graph)
     if as_json:
         click.echo(json.dumps({"model": model, "after": after, "ir": text}, indent=1))
     else:
         click.echo(text, nl=False)
 
 
-def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str | None):
-    """The IR of a TRM checkpoint's network after stage ``after`` (the front end's when None)."""
-    from trmgolf.frontend.compile import compile_stages
+def _check_stage(after: str, names: list[str]) -> None:
+    if after not in names:
+        raise UserError(f"unknown stage {after!r} (stages: {', '.join(names)})")
 
-    names = []
-    for name, graph in compile_stages(ckpt, task, data):
-        if after is None or name == after:
-            return graph
-        names.append(name)
-    raise UserError(f"unknown stage {after!r} (stages: {', '.join(dict.fromkeys(names))})")
+
+def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str | None, *,
+                      crop: bool, **compile_options) -> Graph:
+    """The IR of a TRM checkpoint's network after stage ``after`` (the front end's when None):
+    past the front end, the stages of the very compile ``trmgolf compile`` runs."""
+    from trmgolf.compiler.driver import stage_names
+    from trmgolf.frontend.compile import compile_checkpoint
+    from trmgolf.frontend.trm import trm_graph
+
+    if after is None or after == "frontend":
+        return trm_graph(ckpt, task, data, crop=crop)
+    _check_stage(after, stage_names("frontend", narrowing=compile_options["narrow"]))
+    return compile_checkpoint(ckpt, task, data, crop=crop, **compile_options).compilation.after(after)
 
 
 @click.command("optimize")
@@ -75,7 +103,8 @@ def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str 
 @click.option("--cost-model", type=LazyChoice(cost_models), default="official", show_default=True)
 @click.option("--report", "report_path", help="Write the optimised model's cost report (JSON) here.")
 @click.option("--dump-after", cls=LazyHelpOption,
-              help_fn=pass_names_help("Also print the IR as it is after this pass"))
+              help_fn=pass_names_help("Also print the IR of the network written as it is after this "
+                                      "stage (a pass's first run; final: the IR emitted)"))
 @click.option("--json", "as_json", is_flag=True, help="Print before/after totals as JSON.")
 @click.option("--jobs", type=int, default=2, show_default=True,
               help="Submission: worker processes.")
@@ -104,9 +133,9 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
     from rich.console import Console
     from rich.table import Table
 
-    from trmgolf.compiler.importer import import_file, load_model
+    from trmgolf.compiler.driver import stage_names
+    from trmgolf.compiler.importer import load_model
     from trmgolf.compiler.optimize import optimize_model
-    from trmgolf.compiler.pipeline import run_until
     from trmgolf.compiler.select import parse_kernels
     from trmgolf.fsutil import write_atomic
     from trmgolf.ir.printer import print_graph
@@ -115,11 +144,13 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
     proto = load_model(model)
     the_task = load_task(task, data) if task else None
     if dump_after:
-        click.echo(print_graph(run_until(import_file(model), dump_after)), nl=False)
+        _check_stage(dump_after, stage_names("import"))
     result = optimize_model(proto, Path(model).name, target=target, forced=parse_kernels(kernels),
                             cost_model=cost_model, task=the_task)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if dump_after:
+        click.echo(print_graph(result.compilation.after(dump_after)), nl=False)
     write_atomic(out_path, result.data)
     result.before.model, result.after.model, result.after.source = model, out_path, model
     if report_path:

@@ -10,16 +10,15 @@ the task's expected answers, per split, and the report says whether the task is 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import onnx
 
-from trmgolf.compiler.emit import Choice, emit
+from trmgolf.compiler.driver import Compilation, compile_graph
+from trmgolf.compiler.emit import Choice
 from trmgolf.compiler.importer import import_model
-from trmgolf.compiler.pipeline import optimize
-from trmgolf.compiler.select import check_forced, extra_cost_for
-from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
+from trmgolf.compiler.targets import DEFAULT_TARGET
 from trmgolf.errors import UserError
 from trmgolf.scoring.answers import run_examples, task_examples
 from trmgolf.scoring.cost import measure
@@ -35,7 +34,12 @@ class Optimized:
     after: CostReport
     choices: list[Choice]
     checked: int  # examples on which both models were compared
-    warnings: list[str] = field(default_factory=list)  # e.g. a --kernel op the graph lacks
+    compilation: Compilation  # the IR of every stage (``--dump-after``)
+
+    @property
+    def warnings(self) -> list[str]:
+        """E.g. a --kernel op the graph lacks."""
+        return self.compilation.warnings
 
     @property
     def solved(self) -> bool | None:
@@ -80,10 +84,10 @@ def optimize_model(model: onnx.ModelProto, name: str, *, target: str = DEFAULT_T
     inputs = [grid_to_onehot(ex.input) for _, ex in task.examples()[:1]] if task else None
     validity, cost = measure(model, inputs, cost_model=cost_model)
     before = CostReport.build(name, validity, cost, cost_model=cost_model)
-    graph = optimize(import_model(model))
-    warnings = check_forced(graph.nodes, forced or {}, get_target(target).opset)
-    emitted = emit(graph, target, forced, extra_cost_for(cost_model))
-    data = emitted.to_bytes()
+    compilation = compile_graph(import_model(model), target=target, forced=forced, cost_model=cost_model,
+                                source="import")
+    emitted = compilation.emitted
+    data = compilation.data
     validity, cost = measure(data, inputs, cost_model=cost_model)
     if not validity.valid:
         raise UserError(f"optimised model would be unscorable ({validity.line()}); not written")
@@ -93,4 +97,4 @@ def optimize_model(model: onnx.ModelProto, name: str, *, target: str = DEFAULT_T
                              examples=counts)
     after.kernels = kernel_counts(emitted.choices)
     checked = sum(c["passed"] + c["failed"] for c in counts.values()) if counts else 0
-    return Optimized(emitted.model, data, before, after, emitted.choices, checked, warnings)
+    return Optimized(emitted.model, data, before, after, emitted.choices, checked, compilation)

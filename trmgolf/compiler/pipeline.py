@@ -1,6 +1,6 @@
 """The optimisation pipeline: a plain list of passes, run in order until nothing changes.
 
-Any stage can be printed (``stages`` / ``trmgolf ir --after PASS``).
+``compiler.driver.compile_graph`` runs it (and records every stage for ``trmgolf ir --after PASS``).
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def optimize(graph: Graph, pipeline: list[tuple[str, Pass]] = PIPELINE) -> Graph
 
 
 def run_until(graph: Graph, after: str, pipeline: list[tuple[str, Pass]] = PIPELINE) -> Graph:
-    """The graph right after the first run of pass ``after`` (for IR dumps)."""
+    """The graph right after the first run of pass ``after`` (the pipeline alone; the CLI's
+    dumps read the stages a compile recorded: ``driver.Compilation.after``)."""
     if after not in pass_names(pipeline):
         raise UserError(f"unknown pass {after!r} (passes: {', '.join(pass_names(pipeline))})")
     for name, g in stages(graph, pipeline):

@@ -1,12 +1,12 @@
 """Compile a TRM checkpoint into a verified NeuroGolf network.
 
-Stages: front end (``trm.build_graph``) -> generic passes (``pipeline.optimize``: constant
-folding, sharing, CSE, DCE) -> ``narrow_dtypes`` -> generic passes again -> ``emit`` with
-per-node kernel selection. Verification runs the file the way the grader does (renamed,
-onnxruntime, ``ORT_DISABLE_ALL``) on every example of the task and compares ``output > 0``
-with the PyTorch module's; float16 narrowing is widened step by step (``narrow_levels``)
-until the answers agree. Nothing is written unless the network is valid (and, unless
-verification is off, exact).
+The front end (``trm.build_graph``) gives the IR; ``compiler.driver.compile_graph`` runs the
+rest (generic passes, ``narrow_dtypes``, the passes again, ``emit`` with per-node kernel
+selection) with ``VerifiedPrecision`` as its narrowing policy. Verification runs the file
+the way the grader does (renamed, onnxruntime, ``ORT_DISABLE_ALL``) on every example of the
+task and compares ``output > 0`` with the PyTorch module's; float16 narrowing is widened
+step by step (``narrow_levels``) until the answers agree. Nothing is written unless the
+network is valid (and, unless verification is off, exact).
 
 Exact (equal to PyTorch) is not solved: the report also counts, per split, the examples
 whose answer equals the task's expected output, and gives points only when every example
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -25,17 +25,24 @@ import numpy as np
 import onnx
 import torch
 
-from trmgolf.compiler.emit import Emitted, emit, serialize
-from trmgolf.compiler.passes.narrow_dtypes import Keep, narrow_dtypes
-from trmgolf.compiler.pipeline import PIPELINE, optimize, stages
-from trmgolf.compiler.select import check_forced
+from trmgolf.compiler.driver import (
+    FLOAT32,
+    Candidate,
+    Compilation,
+    Level,
+    Stage,
+    compile_graph,
+    static_memory,
+)
+from trmgolf.compiler.emit import Emitted, serialize
+from trmgolf.compiler.passes.narrow_dtypes import Keep
 from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.errors import UserError
 from trmgolf.frontend.trm import Source, build_graph, load_source
 from trmgolf.ir.graph import Graph, Node
 from trmgolf.scoring.cost import cost_of_view, profiled_run
 from trmgolf.scoring.report import CostReport
-from trmgolf.scoring.validity import inspect, session_options
+from trmgolf.scoring.validity import ScorerView, Validity, inspect, session_options
 from trmgolf.tasks import Example, Task, grid_to_onehot
 from trmgolf.trainer.inference import TRMInference
 
@@ -67,61 +74,73 @@ def _net_calls(graph: Graph) -> list[str]:
     return calls
 
 
-def narrow_levels(graph: Graph) -> list[tuple[str, Keep | None]]:
+def narrow_levels(graph: Graph) -> list[Level]:
     """Candidate precisions, roughly from cheapest to safest (``compile_checkpoint`` orders
     them by their bytes): float16 everywhere but the decode; the last block; the last 1, one cycle's worth
     and half of the net calls kept float32 (late calls first: errors made there have the
     least time to grow); the residual stream kept float32 (alone and with the last call);
     then all float32 (``None``)."""
     calls = _net_calls(graph)
-    levels: list[tuple[str, Keep | None]] = [("float16, decode in float32", _keep_calls(set()))]
+    levels = [Level("float16, decode in float32", _keep_calls(set()))]
     blocks = [n.region for n in graph.nodes if n.region and "/block" in n.region]
     if blocks and len(set(blocks)) > 1:
-        levels.append((f"float16, last block ({blocks[-1]}) and decode in float32",
-                       _keep_calls(set(), regions=frozenset({blocks[-1]}))))
+        levels.append(Level(f"float16, last block ({blocks[-1]}) and decode in float32",
+                            _keep_calls(set(), regions=frozenset({blocks[-1]}))))
     per_cycle = sum(1 for c in calls if c.startswith(calls[0].rsplit("/", 1)[0] + "/")) if calls else 0
     for k in sorted({1, per_cycle, len(calls) // 2} - {0}):
         if k < len(calls):
             kept = calls[-k:]
-            levels.append((f"float16, last {k} net call(s) ({kept[0]}..) and decode in float32",
-                           _keep_calls(set(kept))))
-    levels.append(("float16, residual stream and decode in float32", _keep_calls(set(), True)))
+            levels.append(Level(f"float16, last {k} net call(s) ({kept[0]}..) and decode in float32",
+                                _keep_calls(set(kept))))
+    levels.append(Level("float16, residual stream and decode in float32", _keep_calls(set(), True)))
     if calls:
-        levels.append((f"float16, residual stream, last net call ({calls[-1]}) and decode in float32",
-                       _keep_calls({calls[-1]}, True)))
-    levels.append(("float32", None))
+        levels.append(Level(f"float16, residual stream, last net call ({calls[-1]}) and decode in float32",
+                            _keep_calls({calls[-1]}, True)))
+    levels.append(FLOAT32)
     return levels
-
-
-def static_memory(model: onnx.ModelProto) -> int:
-    """Bytes of every tensor but ``input``/``output`` from (strict) shape inference: the
-    official memory of a network whose shapes are all static, without running it. Used to
-    try the cheapest precision first (the IR alone cannot see the lowerings' temporaries)."""
-    inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True)
-    total = 0
-    for vi in inferred.graph.value_info:
-        t = vi.type.tensor_type
-        size = onnx.helper.tensor_dtype_to_np_dtype(t.elem_type).itemsize
-        total += size * int(np.prod([d.dim_value for d in t.shape.dim], dtype=np.int64))
-    return total
 
 
 @dataclass
 class Compiled:
     """A compiled network and everything said about it."""
 
-    emitted: Emitted
-    data: bytes
-    graph: Graph
+    compilation: Compilation  # the network written, its bytes and the IR of every stage
     source: Source
-    precision: str
     report: CostReport | None = None
     exact: bool | None = None  # thresholded answers equal the PyTorch module's on every example
     examples: int = 0
     task_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # vs expected outputs
     seconds: dict[str, float] = field(default_factory=dict)
-    kept_note: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # e.g. a --kernel op the network lacks
+
+    @property
+    def emitted(self) -> Emitted:
+        return self.compilation.emitted
+
+    @property
+    def data(self) -> bytes:
+        return self.compilation.data
+
+    @property
+    def graph(self) -> Graph:
+        return self.compilation.graph
+
+    @property
+    def stages(self) -> list[Stage]:
+        return self.compilation.stages
+
+    @property
+    def precision(self) -> str:
+        return self.compilation.precision
+
+    @property
+    def kept_note(self) -> list[str]:
+        """Why each cheaper precision was refused."""
+        return self.compilation.rejected
+
+    @property
+    def warnings(self) -> list[str]:
+        """E.g. a --kernel op the network lacks."""
+        return self.compilation.warnings
 
     @property
     def solved(self) -> bool | None:
@@ -140,21 +159,83 @@ class Compiled:
         return f"exact vs PyTorch on {self.examples} examples; {solved} ({counts})"
 
 
-def compile_stages(ckpt_path: str | os.PathLike[str], task: str | int | None = None,
-                   data: str | os.PathLike[str] | None = None, *, crop: bool = False,
-                   narrow: bool = True) -> Iterator[tuple[str, Graph]]:
-    """``(stage name, graph)`` after the front end, each generic pass, narrowing, and the
-    clean-up passes after it (unverified narrowing: this is for looking at the IR)."""
-    graph = build_graph(load_source(ckpt_path, task, data, crop=crop).module)
-    yield "frontend", graph
-    for name, g in stages(graph, PIPELINE):
-        graph = g
-        yield name, g
-    if narrow:
-        graph = narrow_dtypes(graph, _keep_calls(set()))
-        yield "narrow_dtypes", graph
-        for name, g in stages(graph, PIPELINE):
-            yield f"{name}@narrowed", g
+@dataclass
+class Reference:
+    """The task's examples and the PyTorch module's thresholded answers (when verifying)."""
+
+    examples: list[tuple[str, Example]]
+    inputs: list[np.ndarray]
+    expected: list[np.ndarray]
+    seconds: float = 0.0
+
+
+def reference_answers(source: Source, verify: bool, max_examples: int | None = None) -> Reference:
+    t0 = time.perf_counter()
+    examples = source.task.examples() if source.task is not None else []
+    if max_examples is not None:
+        examples = examples[:max_examples]
+    inputs = [grid_to_onehot(ex.input) for _, ex in examples]
+    expected = torch_answers(source.module, inputs) if verify else []
+    return Reference(examples, inputs, expected, time.perf_counter() - t0)
+
+
+@dataclass
+class Accepted:
+    """What the grader's checks said about the accepted candidate."""
+
+    validity: Validity
+    view: ScorerView
+    outputs: list[np.ndarray | Exception]  # raw outputs on every example (empty when unverified)
+
+
+@dataclass
+class VerifiedPrecision:
+    """The TRM's narrowing policy (a ``compiler.driver.NarrowingPolicy``): ``narrow_levels``,
+    or float32 alone; a candidate is accepted when its file is valid and, when verifying, its
+    thresholded answers equal the PyTorch module's on every example."""
+
+    reference: Reference
+    verify: bool = True
+    narrow: bool = True
+    seconds: dict[str, float] = field(default_factory=dict)
+    accepted: Accepted | None = None
+    hard: list[int] = field(default_factory=list)  # examples a refused precision failed: tried first
+    invalid: str = ""
+    disagreement: str = ""
+
+    def levels(self, graph: Graph) -> list[Level]:
+        return narrow_levels(graph) if self.narrow else [FLOAT32]
+
+    def check(self, candidate: Candidate) -> str | None:
+        t0 = time.perf_counter()
+        validity, view = inspect(candidate.data)
+        self._count("inspect", t0)
+        if not validity.valid or view is None:
+            # e.g. a mixed precision whose float32 copies of the weights exceed the file limit:
+            # a safer precision may still be valid.
+            self.invalid = f"refusing to write an invalid network: {validity.line()}"
+            return f"invalid ({validity.line()})"
+        if not self.verify:
+            self.accepted = Accepted(validity, view, [])
+            return None
+        t0 = time.perf_counter()
+        ref = self.reference
+        outputs, bad = _verify(view.model_bytes, ref.inputs, ref.expected, first=self.hard)
+        self._count("verify", t0)
+        if bad is None:
+            self.accepted = Accepted(validity, view, outputs)
+            return None
+        self.hard.append(bad)
+        self.disagreement = f"example {bad} ({ref.examples[bad][0]}) differs"
+        return self.disagreement
+
+    def refusal(self) -> UserError:
+        if not self.disagreement:  # every candidate was invalid
+            return UserError(self.invalid)
+        return UserError(f"compiled network disagrees with the PyTorch model: {self.disagreement}")
+
+    def _count(self, what: str, since: float) -> None:
+        self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - since
 
 
 def torch_answers(module: TRMInference, inputs: list[np.ndarray], batch: int = 16) -> list[np.ndarray]:
@@ -219,7 +300,7 @@ def task_counts(outputs: Sequence[np.ndarray | Exception],
     return counts
 
 
-def _check_target(module: TRMInference, target: str, forced: Mapping[str, str]) -> None:
+def _check_target(module: TRMInference, target: str) -> None:
     opset = get_target(target).opset
     if opset < 13:
         raise UserError(f"target {target} (opset {opset}) lacks Einsum/Softmax-13 the TRM needs")
@@ -231,70 +312,46 @@ def compile_checkpoint(ckpt_path: str | os.PathLike[str], task: str | int | None
                        crop: bool = False, verify: bool = True, narrow: bool = True,
                        max_examples: int | None = None) -> Compiled:
     """Compile, verify (unless told not to) and cost a checkpoint; raises UserError when
-    the result would be invalid or inexact."""
+    the result would be invalid or inexact. The stages recorded are those of the network
+    returned (``Compiled.stages``): what ``--dump-ir`` and ``ir --after`` print."""
     t0 = time.perf_counter()
-    forced = dict(forced or {})
+    source = _load_checked(ckpt_path, task, data, target=target, crop=crop, verify=verify)
+    graph = build_graph(source.module)
+    frontend_s = time.perf_counter() - t0
+    policy = VerifiedPrecision(reference_answers(source, verify, max_examples), verify=verify, narrow=narrow)
+    compilation = compile_graph(graph, target=target, forced=forced, narrowing=policy, source="frontend")
+    seconds = {"frontend+passes": frontend_s + compilation.seconds["passes"],
+               "torch": policy.reference.seconds,
+               "emit": compilation.seconds["emit"] + policy.seconds.get("inspect", 0.0)}
+    if not verify:
+        return Compiled(compilation, source, exact=None, seconds=seconds)
+    seconds["verify"] = policy.seconds.get("verify", 0.0)
+    return _with_report(Compiled(compilation, source, seconds=seconds), policy, str(ckpt_path))
+
+
+def _load_checked(ckpt_path: str | os.PathLike[str], task: str | int | None,
+                  data: str | os.PathLike[str] | None, *, target: str, crop: bool, verify: bool) -> Source:
     source = load_source(ckpt_path, task, data, crop=crop, need_task=verify)
     if verify and source.task is None:
         raise UserError("verification needs the task (--task N, --data DIR) or --no-verify")
-    _check_target(source.module, target, forced)
-    base = optimize(build_graph(source.module))
-    warnings = check_forced(base.nodes, forced, get_target(target).opset)
-    seconds = {"frontend+passes": time.perf_counter() - t0}
-    t_torch = time.perf_counter()
-    examples = source.task.examples() if source.task is not None else []
-    if max_examples is not None:
-        examples = examples[:max_examples]
-    inputs = [grid_to_onehot(ex.input) for _, ex in examples]
-    expected = torch_answers(source.module, inputs) if verify else []
-    seconds["torch"] = time.perf_counter() - t_torch
-    levels = narrow_levels(base) if narrow else [("float32", None)]
-    candidates = []
-    for label, keep in levels:
-        t1 = time.perf_counter()
-        graph = base if keep is None else optimize(narrow_dtypes(base, keep))
-        emitted = emit(graph, target, forced)
-        candidates.append((static_memory(emitted.model) if len(levels) > 1 else 0, label, graph, emitted))
-        seconds["emit"] = seconds.get("emit", 0.0) + time.perf_counter() - t1
-    candidates.sort(key=lambda c: c[0])  # stable: ties keep the safer order
-    notes: list[str] = []
-    last_error = ""
-    invalid = ""
-    hard: list[int] = []  # examples a rejected precision failed: the next one tries them first
-    for _, label, graph, emitted in candidates:
-        t1 = time.perf_counter()
-        data_bytes = emitted.to_bytes()
-        validity, view = inspect(data_bytes)
-        seconds["emit"] += time.perf_counter() - t1
-        if not validity.valid or view is None:
-            # e.g. a mixed precision whose float32 copies of the weights exceed the file limit:
-            # a safer precision may still be valid.
-            invalid = f"refusing to write an invalid network: {validity.line()}"
-            notes.append(f"{label}: invalid ({validity.line()})")
-            continue
-        if not verify:
-            return Compiled(emitted, data_bytes, graph, source, label, exact=None,
-                            seconds=seconds, kept_note=notes, warnings=warnings)
-        t2 = time.perf_counter()
-        outputs, bad = _verify(view.model_bytes, inputs, expected, first=hard)
-        seconds["verify"] = seconds.get("verify", 0.0) + time.perf_counter() - t2
-        if bad is None:
-            _, events = profiled_run(view.model_bytes, inputs[:1])  # shapes are static
-            cost = cost_of_view(view, events)
-            counts = task_counts(outputs, examples)
-            solved = all(c["failed"] == 0 for c in counts.values())
-            # The report's ``exact`` is the scorer's: every example of the task passes.
-            report = CostReport.build(str(ckpt_path), validity, cost, exact=solved, examples=counts)
-            report.kernels = kernel_counts(emitted)
-            return Compiled(emitted, data_bytes, graph, source, label, report, True, len(inputs),
-                            counts, seconds, notes, warnings)
-        hard.append(bad)
-        split, _ = examples[bad]
-        last_error = f"example {bad} ({split}) differs"
-        notes.append(f"{label}: {last_error}")
-    if not last_error:  # every candidate was invalid
-        raise UserError(invalid)
-    raise UserError(f"compiled network disagrees with the PyTorch model: {last_error}")
+    _check_target(source.module, target)
+    return source
+
+
+def _with_report(compiled: Compiled, policy: VerifiedPrecision, name: str) -> Compiled:
+    """Cost the verified network as the grader does and count the task's passes."""
+    accepted, ref = policy.accepted, policy.reference
+    assert accepted is not None
+    _, events = profiled_run(accepted.view.model_bytes, ref.inputs[:1])  # shapes are static
+    counts = task_counts(accepted.outputs, ref.examples)
+    solved = all(c["failed"] == 0 for c in counts.values())
+    # The report's ``exact`` is the scorer's: every example of the task passes.
+    report = CostReport.build(name, accepted.validity, cost_of_view(accepted.view, events),
+                              exact=solved, examples=counts)
+    report.kernels = kernel_counts(compiled.emitted)
+    compiled.report, compiled.exact = report, True
+    compiled.examples, compiled.task_counts = len(ref.inputs), counts
+    return compiled
 
 
 def _verify(model_bytes: bytes, inputs: Sequence[np.ndarray], expected: Sequence[np.ndarray],
@@ -330,4 +387,5 @@ def model_from(compiled: Compiled) -> onnx.ModelProto:
     return onnx.ModelProto.FromString(compiled.data)
 
 
-__all__ = ["Compiled", "Task", "compile_checkpoint", "compile_stages", "serialize", "task_counts"]
+__all__ = ["Compiled", "Task", "VerifiedPrecision", "compile_checkpoint", "serialize", "static_memory",
+           "task_counts"]

@@ -22,6 +22,7 @@ from trmgolf.frontend.crop_canvas import check_fits, crop_canvas
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.tasks import Task, load_task
+from trmgolf.trainer.config import TRMConfig
 from trmgolf.trainer.inference import TRMInference, load_model
 
 
@@ -63,19 +64,34 @@ def _weights(module: TRMInference) -> dict[str, np.ndarray]:
 
 
 def build_graph(module: TRMInference) -> Graph:
-    """The IR of ``module.forward`` on one NeuroGolf input (batch 1)."""
+    """The IR of ``module.forward`` on one NeuroGolf input (batch 1): embed, the unrolled
+    recursion, decode. (Constants are made in a fixed order: the emitted file depends on it.)"""
     cfg = module.config
     w = _weights(module)
     b = Builder()
-    tokens = cfg.mixer == "attention"
-    ch, cw = cfg.canvas_h, cfg.canvas_w
-    d = cfg.hidden
-    scale = math.sqrt(d)
+    emb = _embed(b, w, cfg)
+    shape = (cfg.hidden,) if _tokens(cfg) else (cfg.hidden, 1, 1)
+    z_h: Value = b.const(w["H_init"].reshape(shape))
+    z_l: Value = b.const(w["L_init"].reshape(shape))
+    net = _Net(b, cfg, _block_weights(b, w, cfg), *_rope(b, module))
+    z_h = _recursion(b, cfg, net, emb, z_h, z_l)
+    return b.finish(_decode(b, w, cfg, z_h))
 
+
+def _tokens(cfg: TRMConfig) -> bool:
+    """Attention models keep the state as tokens ``[1, L, D]``, conv models as NCHW."""
+    return cfg.mixer == "attention"
+
+
+def _embed(b: Builder, w: dict[str, np.ndarray], cfg: TRMConfig) -> Value:
+    """The one-hot cells as one linear map (scale folded in), plus the puzzle vector: as a
+    prefix of tokens for attention, added to every cell for conv."""
+    tokens = _tokens(cfg)
+    d, scale = cfg.hidden, math.sqrt(cfg.hidden)
     with b.region("embed"):
         x = b.input
-        if (ch, cw) != (30, 30):
-            x = b.op("slice", x, starts=(0, 0), ends=(ch, cw), axes=(2, 3))
+        if (cfg.canvas_h, cfg.canvas_w) != (30, 30):
+            x = b.op("slice", x, starts=(0, 0), ends=(cfg.canvas_h, cfg.canvas_w), axes=(2, 3))
         table = b.const(w["embed_tokens.weight"])  # [11, D]
         row0 = b.op("slice", table, starts=(0,), ends=(1,), axes=(0,))
         rest = b.op("slice", table, starts=(1,), ends=(11,), axes=(0,))
@@ -90,32 +106,50 @@ def build_graph(module: TRMInference) -> Graph:
             prefix = np.zeros((1, cfg.puzzle_emb_len, d), np.float32)
             prefix[0, 0] = w["puzzle_emb.weight"][0]
             emb = b.op("concat", b.op("mul", b.const(prefix), scale), emb, axis=1)
-    shape = (d,) if tokens else (d, 1, 1)
-    z_h: Value = b.const(w["H_init"].reshape(shape))
-    z_l: Value = b.const(w["L_init"].reshape(shape))
-    blocks = _block_weights(b, w, cfg)
-    cos = sin = None
-    if tokens:
-        mixer = module.net.blocks[0].mixer
-        cos = b.const(mixer.rope_cos.numpy())
-        sin = b.const(mixer.rope_sin.numpy())
+    return emb
 
-    def net(h: Value, inj: Value, region: str) -> Value:
+
+def _rope(b: Builder, module: TRMInference) -> tuple[Value | None, Value | None]:
+    """The rotary tables (cos, sin) of an attention model; None for conv."""
+    if not _tokens(module.config):
+        return None, None
+    mixer = module.net.blocks[0].mixer
+    return b.const(mixer.rope_cos.numpy()), b.const(mixer.rope_sin.numpy())
+
+
+@dataclass
+class _Net:
+    """One call of the shared net: ``h + injection`` through every block, as region ``region``
+    with sub-regions ``block{i}``."""
+
+    b: Builder
+    cfg: TRMConfig
+    blocks: list[dict[str, Value]]
+    cos: Value | None
+    sin: Value | None
+
+    def __call__(self, h: Value, inj: Value, region: str) -> Value:
+        b, cfg = self.b, self.cfg
+        tokens = _tokens(cfg)
+        axis = 2 if tokens else 1
         with b.region(region):
             h = b.op("add", h, inj)
-            for i, bw in enumerate(blocks):
+            for i, bw in enumerate(self.blocks):
                 with b.region(f"block{i}"):
                     if tokens:
-                        m = b.op("attention", h, bw["q"], bw["k"], bw["v"], bw["o"], cos, sin,
+                        m = b.op("attention", h, bw["q"], bw["k"], bw["v"], bw["o"], self.cos, self.sin,
                                  heads=cfg.heads)
                     else:
                         m = b.op("conv2d", h, bw["conv"], pads=(1, 1, 1, 1))
-                    axis = 2 if tokens else 1
                     h = b.op("rms_norm", b.op("add", h, m), axis=axis, eps=cfg.norm_eps)
                     g = b.op("swiglu", h, bw["gate"], bw["up"], bw["down"], axis=axis)
                     h = b.op("rms_norm", b.op("add", h, g), axis=axis, eps=cfg.norm_eps)
         return h
 
+
+def _recursion(b: Builder, cfg: TRMConfig, net: _Net, emb: Value, z_h: Value, z_l: Value) -> Value:
+    """``sup_steps x H_cycles`` cycles of ``L_cycles`` low-level calls and one high-level
+    call, unrolled; returns the final high-level state."""
     for s in range(cfg.sup_steps):
         for c in range(cfg.H_cycles):
             cycle = f"step{s}/cycle{c}"
@@ -124,14 +158,19 @@ def build_graph(module: TRMInference) -> Graph:
             for k in range(cfg.L_cycles):
                 z_l = net(z_l, inj, f"{cycle}/L{k}")
             z_h = net(z_h, z_l, f"{cycle}/H")
+    return z_h
+
+
+def _decode(b: Builder, w: dict[str, np.ndarray], cfg: TRMConfig, z_h: Value) -> Value:
+    """The class head's argmax, written as the NeuroGolf one-hot answer."""
+    tokens = _tokens(cfg)
     with b.region("decode"):
-        out = b.op("argmax_decode", z_h, b.const(w["lm_head.weight"]),
-                   layout="tokens" if tokens else "nchw", canvas=(ch, cw),
-                   prefix=cfg.puzzle_emb_len if tokens else 0)
-    return b.finish(out)
+        return b.op("argmax_decode", z_h, b.const(w["lm_head.weight"]),
+                    layout="tokens" if tokens else "nchw", canvas=(cfg.canvas_h, cfg.canvas_w),
+                    prefix=cfg.puzzle_emb_len if tokens else 0)
 
 
-def _block_weights(b: Builder, w: dict[str, np.ndarray], cfg) -> list[dict[str, Value]]:
+def _block_weights(b: Builder, w: dict[str, np.ndarray], cfg: TRMConfig) -> list[dict[str, Value]]:
     """One constant per weight, shared by every unrolled call of the net."""
     d, inter = cfg.hidden, cfg.intermediate
     out = []

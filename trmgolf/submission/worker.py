@@ -134,8 +134,7 @@ def _check(attempt: Attempt, data: bytes, split: Split) -> VerifyResult:
 
 def try_solver(solver: Solver, split: Split) -> tuple[Attempt, bytes | None, VerifyResult | None]:
     """One solver on one task: the attempt record, and the network + its verification if built."""
-    from trmgolf.compiler.emit import emit
-    from trmgolf.compiler.pipeline import optimize
+    from trmgolf.compiler.driver import compile_graph
 
     attempt = Attempt(solver.name, solver.family, "no_fit")
     t0 = time.perf_counter()
@@ -143,7 +142,7 @@ def try_solver(solver: Solver, split: Split) -> tuple[Attempt, bytes | None, Ver
         graph = solver.build(list(split.fit))
         if graph is None:
             return attempt, None, None
-        data = emit(optimize(graph)).to_bytes()
+        data = compile_graph(graph).data
     except TaskTimeout:
         raise
     except Exception as e:  # noqa: BLE001 - a solver bug must not stop the run
