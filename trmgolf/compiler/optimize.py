@@ -16,11 +16,11 @@ import onnx
 from trmgolf.compiler.emit import Choice, emit
 from trmgolf.compiler.importer import import_model
 from trmgolf.compiler.pipeline import optimize
-from trmgolf.compiler.select import extra_cost_for
 from trmgolf.compiler.targets import DEFAULT_TARGET
 from trmgolf.errors import UserError
 from trmgolf.scoring.answers import run_examples, task_examples
 from trmgolf.scoring.cost import measure
+from trmgolf.scoring.cost_model import CostModel, get_cost_model
 from trmgolf.scoring.report import CostReport
 from trmgolf.tasks import Task, grid_to_onehot
 
@@ -51,18 +51,19 @@ def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: T
 
 
 def optimize_model(model: onnx.ModelProto, name: str, *, target: str = DEFAULT_TARGET,
-                   forced: Mapping[str, str] | None = None, cost_model: str = "official",
+                   forced: Mapping[str, str] | None = None, cost_model: str | CostModel = "official",
                    task: Task | None = None) -> Optimized:
     """Optimise ``model``; with ``task``, refuse a result that answers differently."""
+    cost_model = get_cost_model(cost_model)
     inputs = [grid_to_onehot(ex.input) for _, ex in task.examples()[:1]] if task else None
-    validity, cost = measure(model, inputs, cost_model=cost_model)
-    before = CostReport.build(name, validity, cost, cost_model=cost_model)
+    validity, cost = measure(model, inputs, cost_model=cost_model.name)
+    before = CostReport.build(name, validity, cost, cost_model=cost_model.name)
     graph = optimize(import_model(model))
-    emitted = emit(graph, target, forced, extra_cost_for(cost_model))
+    emitted = emit(graph, target, forced, cost_model)
     data = emitted.to_bytes()
-    validity, cost = measure(data, inputs, cost_model=cost_model)
+    validity, cost = measure(data, inputs, cost_model=cost_model.name)
     if not validity.valid:
         raise UserError(f"optimised model would be unscorable ({validity.line()}); not written")
-    after = CostReport.build(name, validity, cost, cost_model=cost_model)
+    after = CostReport.build(name, validity, cost, cost_model=cost_model.name)
     checked = compare_answers(model, data, task) if task is not None else 0
     return Optimized(emitted.model, data, before, after, emitted.choices, checked)
