@@ -20,7 +20,7 @@ from trmgolf.compiler.targets import DEFAULT_TARGET
 from trmgolf.errors import UserError
 from trmgolf.scoring.answers import run_examples, task_examples
 from trmgolf.scoring.cost import measure
-from trmgolf.scoring.cost_model import CostModel, get_cost_model
+from trmgolf.scoring.cost_model import OFFICIAL, CostModel, get_cost_model
 from trmgolf.scoring.report import CostReport
 from trmgolf.tasks import Task, grid_to_onehot
 
@@ -51,7 +51,7 @@ def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: T
 
 
 def optimize_model(model: onnx.ModelProto, name: str, *, target: str = DEFAULT_TARGET,
-                   forced: Mapping[str, str] | None = None, cost_model: str | CostModel = "official",
+                   forced: Mapping[str, str] | None = None, cost_model: str | CostModel = OFFICIAL,
                    task: Task | None = None) -> Optimized:
     """Optimise ``model``; with ``task``, refuse a result that answers differently."""
     cost_model = get_cost_model(cost_model)
