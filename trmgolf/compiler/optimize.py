@@ -2,13 +2,15 @@
 emit, and prove the result answers exactly as the original did.
 
 The proof is the task's examples: the thresholded outputs of both models under the
-scorer's runtime settings must be identical on every one, or nothing is written.
+scorer's runtime settings must be identical on every one, or nothing is written. Agreeing
+with the input network is not solving the task: the same outputs are also compared with
+the task's expected answers, per split, and the report says whether the task is solved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import onnx
@@ -16,7 +18,8 @@ import onnx
 from trmgolf.compiler.emit import Choice, emit
 from trmgolf.compiler.importer import import_model
 from trmgolf.compiler.pipeline import optimize
-from trmgolf.compiler.targets import DEFAULT_TARGET
+from trmgolf.compiler.select import check_forced
+from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.errors import UserError
 from trmgolf.scoring.answers import run_examples, task_examples
 from trmgolf.scoring.cost import measure
@@ -33,10 +36,27 @@ class Optimized:
     after: CostReport
     choices: list[Choice]
     checked: int  # examples on which both models were compared
+    warnings: list[str] = field(default_factory=list)  # e.g. a --kernel op the graph lacks
+
+    @property
+    def solved(self) -> bool | None:
+        """Whether the result passes every example of the task (None without a task)."""
+        return self.after.exact
 
 
-def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: Task) -> int:
-    """Raise UserError at the first example whose thresholded outputs differ; return the count."""
+def kernel_counts(choices: list[Choice]) -> dict[str, int]:
+    """How many nodes got each lowering, as ``{"op=lowering": n}`` in first-use order."""
+    counts: dict[str, int] = {}
+    for choice in choices:
+        key = f"{choice.op}={choice.lowering}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: Task
+                    ) -> dict[str, dict[str, int]]:
+    """Raise UserError at the first example whose thresholded outputs differ; return, per
+    split, how many of the (identical) answers equal the task's expected output."""
     examples = task_examples(task)
     inputs = [grid_to_onehot(ex.input) for _, _, ex in examples]
     try:
@@ -44,26 +64,35 @@ def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: T
     except RuntimeError as e:
         raise UserError(f"the input model does not run: {e}") from None
     got = run_examples(rewritten, inputs)
-    for (split, i, _), a, b in zip(examples, want, got, strict=True):
+    counts: dict[str, dict[str, int]] = {}
+    for (split, i, ex), a, b in zip(examples, want, got, strict=True):
         if not np.array_equal(a > 0, b > 0):
             raise UserError(f"optimised model answers differently on {split}[{i}]; not written")
-    return len(examples)
+        ok = b.shape == (1, 10, 30, 30) and np.array_equal(b > 0, grid_to_onehot(ex.output) > 0)
+        counts.setdefault(split, {"passed": 0, "failed": 0})["passed" if ok else "failed"] += 1
+    return counts
 
 
 def optimize_model(model: onnx.ModelProto, name: str, *, target: str = DEFAULT_TARGET,
                    forced: Mapping[str, str] | None = None, cost_model: str | CostModel = OFFICIAL,
                    task: Task | None = None) -> Optimized:
-    """Optimise ``model``; with ``task``, refuse a result that answers differently."""
+    """Optimise ``model``; with ``task``, refuse a result that answers differently, and
+    report (``after.exact``, ``after.examples``) whether the result solves the task."""
     cost_model = get_cost_model(cost_model)
     inputs = [grid_to_onehot(ex.input) for _, ex in task.examples()[:1]] if task else None
     validity, cost = measure(model, inputs, cost_model=cost_model.name)
     before = CostReport.build(name, validity, cost, cost_model=cost_model.name)
     graph = optimize(import_model(model))
+    warnings = check_forced(graph.nodes, forced or {}, get_target(target).opset)
     emitted = emit(graph, target, forced, cost_model)
     data = emitted.to_bytes()
     validity, cost = measure(data, inputs, cost_model=cost_model.name)
     if not validity.valid:
         raise UserError(f"optimised model would be unscorable ({validity.line()}); not written")
-    after = CostReport.build(name, validity, cost, cost_model=cost_model.name)
-    checked = compare_answers(model, data, task) if task is not None else 0
-    return Optimized(emitted.model, data, before, after, emitted.choices, checked)
+    counts = compare_answers(model, data, task) if task is not None else None
+    solved = None if counts is None else all(c["failed"] == 0 for c in counts.values())
+    after = CostReport.build(name, validity, cost, cost_model=cost_model.name, exact=solved,
+                             examples=counts)
+    after.kernels = kernel_counts(emitted.choices)
+    checked = sum(c["passed"] + c["failed"] for c in counts.values()) if counts else 0
+    return Optimized(emitted.model, data, before, after, emitted.choices, checked, warnings)

@@ -88,7 +88,8 @@ def _out_projection(ctx: EmitContext, node: Node, ins: list[str], y: str, outs: 
     _add_residual(ctx, node, ins, target, outs)
 
 
-@lowering("attention", "fused", min_opset=23, applies=weights_constant)
+@lowering("attention", "fused", min_opset=23, applies=weights_constant,
+          why="the weights are not constants")
 def attention_fused(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """RoPE folded into the q/k Einsums, opset-23 Attention on [1,H,L,hd] (scores never
     materialised), the output projection as an Einsum over (head, dim)."""
@@ -125,7 +126,8 @@ def _residual_weights(node: Node) -> bool:
     return bool(node.attrs.get("residual")) and weights_constant(node)
 
 
-@lowering("attention", "fused_rnn_residual", min_opset=23, applies=_residual_weights)
+@lowering("attention", "fused_rnn_residual", min_opset=23, applies=_residual_weights,
+          why="the attention has no fused residual, or its weights are not constants")
 def attention_fused_rnn_residual(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """RoPE-folded q/k Einsums and v in the 3-D layout, opset-23 Attention, then ONE RNN step
     for the output projection AND the residual: ``X = y`` ``[seq=1, batch=L, D]``, ``W = W_o``,
@@ -155,7 +157,8 @@ def _rope_halves_repeat(node: Node) -> bool:
     return all(np.array_equal(t[:, : hd // 2], t[:, hd // 2:]) for t in (operand(node, 5), operand(node, 6)))
 
 
-@lowering("attention", "fused_rotary", min_opset=23, applies=_rope_halves_repeat)
+@lowering("attention", "fused_rotary", min_opset=23, applies=_rope_halves_repeat,
+          why="the RoPE tables are not in the rotate-half layout (or not constants)")
 def attention_fused_rotary(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Separate MatMul projections, RotaryEmbedding on q and k, Attention on [1,L,D]."""
     length, d, heads, hd = _heads(node)
@@ -179,7 +182,8 @@ def attention_fused_rotary(ctx: EmitContext, node: Node, ins: list[str], outs: l
     _add_residual(ctx, node, ins, target, outs)
 
 
-@lowering("attention", "decomposed", min_opset=13, applies=weights_constant)
+@lowering("attention", "decomposed", min_opset=13, applies=weights_constant,
+          why="the weights are not constants")
 def attention_decomposed(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """RoPE-folded q/k Einsums (1/sqrt(hd) folded into q), scores Einsum, Softmax, Einsum with v:
     materialises two [1,H,L,L] tensors, what every opset before 23 must pay."""

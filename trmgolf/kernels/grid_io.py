@@ -14,7 +14,8 @@ from trmgolf.kernels.operands import activation_dtype, operand, weights_constant
 # --------------------------------------------------------------------------- embedding
 
 
-@lowering("onehot_embed", "einsum", min_opset=12, applies=weights_constant)
+@lowering("onehot_embed", "einsum", min_opset=12, applies=weights_constant,
+          why="the weights are not constants")
 def embed_einsum(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Einsum of the one-hot channels with the (scaled) table deltas, plus the base row."""
     dt = activation_dtype(node)
@@ -35,7 +36,8 @@ def embed_einsum(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) 
 
 
 @lowering("onehot_embed", "conv", min_opset=1,
-          applies=lambda n: weights_constant(n) and n.attrs["layout"] == "nchw")
+          applies=lambda n: weights_constant(n) and n.attrs["layout"] == "nchw",
+          why="the embedding is not an NCHW image with constant weights")
 def embed_conv(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One 1x1 Conv whose bias is the base row (NCHW): no temporaries."""
     dt = activation_dtype(node)

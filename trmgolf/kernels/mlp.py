@@ -31,6 +31,10 @@ def _eq(node: Node, ch: str) -> str:
     return LETTERS[layout].format(ch)
 
 
+SWIGLU_WHY = "needs constant weights and tokens [1, L, D] (axis 2) or an image [1, D, h, w] (axis 1)"
+TOKENS_WHY = "needs constant weights and an input of [1, L, D] tokens (axis 2)"
+
+
 def _swiglu_ok(node: Node) -> bool:
     rank, axis = node.inputs[0].type.rank, node.attrs["axis"] % node.inputs[0].type.rank
     return weights_constant(node) and (rank, axis) in ((3, 2), (4, 1))
@@ -59,7 +63,8 @@ def _gate(ctx: EmitContext, node: Node, ins: list[str], index: int, hint: str) -
     return out, t
 
 
-@lowering("swiglu", "einsum4", min_opset=12, applies=_swiglu_ok)
+@lowering("swiglu", "einsum4", min_opset=12, applies=_swiglu_ok,
+          why=SWIGLU_WHY)
 def swiglu_einsum4(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """gate Einsum, SiLU (Swish at opset 24), then ONE Einsum ``(h, W_up, silu, W_down)``: the
     up projection and the product are never materialised (slow in onnxruntime, cheapest here)."""
@@ -72,7 +77,8 @@ def swiglu_einsum4(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]
              equation=f"{x},id,{y},ei->{o}")
 
 
-@lowering("swiglu", "separate", min_opset=12, applies=_swiglu_ok)
+@lowering("swiglu", "separate", min_opset=12, applies=_swiglu_ok,
+          why=SWIGLU_WHY)
 def swiglu_separate(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """gate and up Einsums, SiLU, Mul, down Einsum: fast, materialises up and the product."""
     dt = activation_dtype(node)
@@ -91,7 +97,7 @@ def _tokens_ok(node: Node) -> bool:
     return _swiglu_ok(node) and t.rank == 3 and t.shape[0] == 1
 
 
-@lowering("swiglu", "rnn_sigmoid", min_opset=7, applies=_tokens_ok)
+@lowering("swiglu", "rnn_sigmoid", min_opset=7, applies=_tokens_ok, why=TOKENS_WHY)
 def swiglu_rnn_sigmoid(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One RNN step with a zero recurrence computes ``sigmoid(h W_gate^T)`` without storing the
     gate itself; one six-operand Einsum ``(h, W_gate, h, W_up, sigmoid, W_down)`` rebuilds
@@ -111,7 +117,7 @@ def swiglu_rnn_sigmoid(ctx: EmitContext, node: Node, ins: list[str], outs: list[
              equation="bld,kid,blc,ic,bkli,ei->ble")
 
 
-@lowering("swiglu", "gru_silu", min_opset=7, applies=_tokens_ok)
+@lowering("swiglu", "gru_silu", min_opset=7, applies=_tokens_ok, why=TOKENS_WHY)
 def swiglu_gru_silu(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One GRU step with a zero state gives ``(1 - sigmoid(-g)) * g = silu(g)`` directly (update
     gate weights ``-W_gate``, candidate ``W_gate`` through an identity Affine), then einsum4's

@@ -16,7 +16,8 @@ def _last_axis(node: Node) -> bool:
     return node.attrs["axis"] % node.inputs[0].type.rank == node.inputs[0].type.rank - 1
 
 
-@lowering("rms_norm", "fused", min_opset=23, applies=_last_axis)
+@lowering("rms_norm", "fused", min_opset=23, applies=_last_axis,
+          why="the normalised axis is not the last")
 def rms_norm_fused(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One RMSNormalization (opset 23) with a ones scale; statistics in float32 (stash_type)."""
     d = node.inputs[0].type.shape[-1]
