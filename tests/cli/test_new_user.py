@@ -332,7 +332,8 @@ def test_help_texts_agree():
         return " ".join(CliRunner().invoke(cli, [*cmd, "--help"], terminal_width=200).output.split())
 
     optimize = help_of("optimize")
-    assert "Stop after" not in optimize and "Also print the IR of the network written as it is after" in optimize
+    assert "Stop after" not in optimize
+    assert "Also print the IR of the network written as it is after" in optimize
     assert "trmgolf.compile" not in help_of("solve")
     assert "[ng2026|opset18|opset17|opset13]" in help_of("compile")
     assert "[ng2026|opset18|opset17|opset13]" in optimize

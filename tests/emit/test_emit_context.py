@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from trmgolf.kernels.context import EmitContext, Initializers
+from trmgolf.ir.types import TensorType
+from trmgolf.kernels.context import EmitContext, Initializers, unique_name
 
 
 def test_const_key_memoises_derived_constants():
@@ -21,3 +22,16 @@ def test_const_key_memoises_derived_constants():
     assert a == b == c and len(calls) == 1 and len(inits.tensors) == 1
     d = EmitContext(24, inits, set()).const(build, "float16", "t", key=("table", 1))
     assert d != a and len(calls) == 2  # the key is per dtype
+
+
+def test_one_naming_scheme_for_tensors_and_initializers():
+    """``unique_name`` numbers repeats from 2; initializers and temporaries share it and,
+    given the model's one name space, never collide."""
+    taken = {"input", "output"}
+    assert [unique_name(taken, h) for h in ("split", "split", "output", "split")] == [
+        "split", "split_2", "output_2", "split_3"]
+    inits = Initializers(used_names=taken)
+    ctx = EmitContext(24, inits, taken, prefix="n/")
+    assert inits.add(np.zeros(2), "split") == "split_4"
+    assert [ctx.tmp(TensorType("float32", (2,)), "t") for _ in range(2)] == ["n/t", "n/t_2"]
+    assert inits.add(np.ones(2), "n/t") == "n/t_3"

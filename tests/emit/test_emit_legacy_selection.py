@@ -1,10 +1,13 @@
 """Kernel selection under the legacy cost model counts each lowering's MACs."""
 
 import numpy as np
+import pytest
 
-from trmgolf.compiler.select import choose, extra_cost_for, legacy_macs
+from trmgolf.compiler.select import LoweringSession, legacy_macs
+from trmgolf.errors import UserError
 from trmgolf.ir import Builder
 from trmgolf.kernels.context import EmitContext, Initializers
+from trmgolf.scoring.cost_model import LEGACY, OFFICIAL
 
 
 def _conv_node():
@@ -28,14 +31,20 @@ def test_legacy_macs_of_conv_and_gather_lowerings():
     assert macs["gather_selection"] == 0
 
 
-def test_choice_is_the_same_or_cheaper_under_legacy():
+@pytest.mark.parametrize("model", ["official", "legacy", OFFICIAL, LEGACY])
+def test_choice_is_the_same_or_cheaper_under_legacy(model):
     node = _conv_node()
-    for model in ("official", "legacy"):
-        inits = Initializers()
-        w = inits.add(node.inputs[1].constant, "w")  # as the emitter registers IR constants
-        alt, cost = choose(node, 24, inits, ["input", w], ["out"], extra=extra_cost_for(model))
-        # Conv would read the 100-element weight (plus 90,000 MACs under legacy);
-        # Gather reads ten int64 indices and does no arithmetic.
-        assert alt.name == "gather_selection" and cost == 10
-    assert extra_cost_for("official") is None
+    inits = Initializers()
+    w = inits.add(node.inputs[1].constant, "w")  # as the emitter registers IR constants
+    session = LoweringSession(24, inits, cost_model=model)
+    alt, cost = session.choose(node, ["input", w], ["out"])
+    # Conv would read the 100-element weight (plus 90,000 MACs under legacy);
+    # Gather reads ten int64 indices and does no arithmetic.
+    assert alt.name == "gather_selection" and cost == 10
+    conv_macs = 90_000 if session.cost_model.counts_macs else 0
+    assert session.costs(node, ["input", w], ["out"]) == {"conv": 100 + conv_macs, "gather_selection": 10}
 
+
+def test_session_rejects_an_unknown_cost_model():
+    with pytest.raises(UserError, match="unknown cost model 'macs'"):
+        LoweringSession(24, cost_model="macs")

@@ -20,7 +20,7 @@ from emit_support import check_emitted
 from onnx import helper
 
 from trmgolf.compiler import targets
-from trmgolf.compiler.select import choose
+from trmgolf.compiler.select import LoweringSession
 from trmgolf.ir import OPS, Builder, Graph, TensorType, Value, verify
 from trmgolf.kernels import LOWERINGS
 from trmgolf.kernels.context import Initializers
@@ -372,12 +372,12 @@ def test_op_lowering_matches_interpreter(op, lowering, case, target):
 
 
 def test_selection_only_offers_available_lowerings():
-    """choose() never returns a lowering outside its opset window."""
+    """LoweringSession.choose never returns a lowering outside its opset window."""
     for op, alts in LOWERINGS.items():
         for case in CASES.get(op, []):  # a missing case fails test_every_op_has_a_case
             node = next(n for n in build_case(case).nodes if n.op == op)
             for opset in OPSETS.values():
                 if any(a.available(node, opset) for a in alts):
-                    alt, _ = choose(node, opset, Initializers(), ["i"] * len(node.inputs),
-                                    [f"o{k}" for k in range(len(node.outputs))])
+                    alt, _ = LoweringSession(opset, Initializers()).choose(
+                        node, ["i"] * len(node.inputs), [f"o{k}" for k in range(len(node.outputs))])
                     assert alt.available(node, opset)

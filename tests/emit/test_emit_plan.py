@@ -2,7 +2,7 @@
 
 Greedy per-node selection charges a shared table to the first node that reads it, so a
 lowering that adds a table but saves a temporary on every node loses on node one and is
-never tried again. ``plan`` costs the op's nodes together and forces the cheaper total.
+never tried again. ``LoweringSession.plan`` costs the op's nodes together and forces the cheaper total.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 from emit_support import check_emitted
 
 from trmgolf.compiler.emit import emit
-from trmgolf.compiler.select import plan
+from trmgolf.compiler.select import LoweringSession
 from trmgolf.frontend.compile import static_memory
 from trmgolf.ir import Builder, TensorType
 
@@ -41,10 +41,10 @@ def test_plan_prefers_the_lowering_that_is_cheaper_over_all_nodes():
     # On one node the RNN lowering's [L, 2, D] table and D x D identity (384 elements) cost
     # more than the 4-D table (64) and the [1, L, D] float32 projection (256 bytes) it saves.
     one = _chain(1)
-    assert plan(one.nodes, 24) == {}
+    assert LoweringSession(24).plan(one.nodes) == {}
     assert [c.lowering for c in emit(one, grid_output=False).choices] == ["fused"]
     graph = _chain(3)
-    assert plan(graph.nodes, 24) == {"attention": "fused_rnn_residual"}
+    assert LoweringSession(24).plan(graph.nodes) == {"attention": "fused_rnn_residual"}
     emitted = check_emitted(graph, np.random.default_rng(1).normal(size=(1, L, D)).astype(np.float32),
                             grid_output=False)
     assert {c.lowering for c in emitted.choices} == {"fused_rnn_residual"}
@@ -53,6 +53,6 @@ def test_plan_prefers_the_lowering_that_is_cheaper_over_all_nodes():
 
 def test_plan_leaves_user_forced_ops_alone():
     graph = _chain(3)
-    assert plan(graph.nodes, 24, {"attention": "decomposed"}) == {}
+    assert LoweringSession(24, forced={"attention": "decomposed"}).plan(graph.nodes) == {}
     choices = emit(graph, forced={"attention": "decomposed"}, grid_output=False).choices
     assert {c.lowering for c in choices} == {"decomposed"}

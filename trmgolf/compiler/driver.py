@@ -25,7 +25,7 @@ import onnx
 from trmgolf.compiler.emit import Emitted, emit
 from trmgolf.compiler.passes.narrow_dtypes import Keep, narrow_dtypes
 from trmgolf.compiler.pipeline import PIPELINE, Pass, pass_names, stages
-from trmgolf.compiler.select import check_forced, extra_cost_for
+from trmgolf.compiler.select import check_forced
 from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.errors import UserError
 from trmgolf.ir.graph import Graph
@@ -141,7 +141,7 @@ def compile_graph(graph: Graph, *, target: str = DEFAULT_TARGET, forced: Mapping
     # Forced lowerings are checked against the graph about to be emitted: an unknown op or
     # choice, or one that cannot lower a node, is an error; an op the graph lacks, a warning.
     warnings = check_forced(optimised[-1][1].nodes, forced or {}, get_target(target).opset)
-    extra = extra_cost_for(get_cost_model(cost_model).name)
+    model = get_cost_model(cost_model)
     levels = list(narrowing.levels(optimised[-1][1]))
     candidates = []
     for level in levels:
@@ -149,7 +149,7 @@ def compile_graph(graph: Graph, *, target: str = DEFAULT_TARGET, forced: Mapping
         staged = _narrowed(optimised, level, pipeline)
         seconds["passes"] += time.perf_counter() - t1
         t1 = time.perf_counter()
-        candidates.append(Candidate(level, staged, emit(staged[-1][1], target, forced, extra)))
+        candidates.append(Candidate(level, staged, emit(staged[-1][1], target, forced, model)))
         seconds["emit"] += time.perf_counter() - t1
     if len(candidates) > 1:
         t1 = time.perf_counter()

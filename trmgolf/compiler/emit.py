@@ -1,7 +1,7 @@
 """The emitter: IR graph -> ``onnx.ModelProto`` (IR version 10, the target's opset).
 
 One initializer per distinct constant; each node's lowering picked by cost
-(``select.choose``); the graph's output value is written directly as ``output``
+(``select.LoweringSession``); the graph's output value is written directly as ``output``
 (the final tensor is free). Tensor names come from value names or op names plus the
 node's region, and are numbered in graph order, so the same graph always gives a
 byte-identical file.
@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 import onnx
 from onnx import helper
 
-from trmgolf.compiler.select import ExtraCost, emit_node, plan
+from trmgolf.compiler.select import LoweringSession
 from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.ir.verify import verify
-from trmgolf.kernels.context import Initializers, onnx_dtype
+from trmgolf.kernels.context import Initializers, onnx_dtype, unique_name
+from trmgolf.scoring.cost_model import OFFICIAL, CostModel
 
 IR_VERSION = 10
 RESERVED = {"input", "output"}
@@ -62,8 +63,9 @@ def _value_hint(v: Value) -> str:
 
 
 def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] | None = None,
-         extra: ExtraCost | None = None, *, grid_output: bool = True) -> Emitted:
-    """Lower ``graph`` to ONNX for ``target``; ``forced`` maps op -> lowering name.
+         cost_model: str | CostModel = OFFICIAL, *, grid_output: bool = True) -> Emitted:
+    """Lower ``graph`` to ONNX for ``target``; ``forced`` maps op -> lowering name; the
+    lowerings are picked under ``cost_model``.
 
     ``grid_output=False`` lets the input and output have any type (tests of single ops).
     """
@@ -72,13 +74,13 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
     inits = Initializers(used_names=set(RESERVED))
     # One name space for initializers and tensors: a Split's sizes initializer and its
     # outputs both want the name 'split'.
-    names: set[str] = inits.used_names
+    session = LoweringSession(opset, inits, inits.used_names, forced, cost_model)
+    session.adopt_plan(graph.nodes)
     onnx_name: dict[Value, str] = {graph.input: "input"}
     used = {v for n in graph.nodes for v in n.inputs}
     assert graph.output is not None
     nodes: list[onnx.NodeProto] = []
     choices: list[Choice] = []
-    forced = {**plan(graph.nodes, opset, forced, extra), **(forced or {})}
 
     for node in graph.nodes:
         if node.op == "constant":
@@ -92,11 +94,11 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
             if v is graph.output:
                 onnx_name[v] = "output"
             else:
-                onnx_name[v] = _unique(names, _value_hint(v))
+                onnx_name[v] = unique_name(session.names, _value_hint(v))
             outs.append(onnx_name[v])
-        alt, cost, ctx = emit_node(node, opset, inits, names, ins, outs, forced, extra, node.region)
-        nodes.extend(ctx.nodes)
-        choices.append(Choice(outs[0], node.op, alt.name, cost))
+        lowered = session.emit(node, ins, outs, node.region)
+        nodes.extend(lowered.nodes)
+        choices.append(Choice(outs[0], node.op, lowered.lowering.name, lowered.cost))
 
     if onnx_name[graph.output] != "output":
         # The output is the input itself or a constant: copy it into `output`.
@@ -116,12 +118,3 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
                               opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="trmgolf")
     return Emitted(model, choices)
-
-
-def _unique(names: set[str], hint: str) -> str:
-    name, n = hint, 1
-    while name in names:
-        n += 1
-        name = f"{hint}_{n}"
-    names.add(name)
-    return name

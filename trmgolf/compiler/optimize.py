@@ -22,6 +22,7 @@ from trmgolf.compiler.targets import DEFAULT_TARGET
 from trmgolf.errors import UserError
 from trmgolf.scoring.answers import run_examples, task_examples
 from trmgolf.scoring.cost import measure
+from trmgolf.scoring.cost_model import OFFICIAL, CostModel, get_cost_model
 from trmgolf.scoring.report import CostReport
 from trmgolf.tasks import Task, grid_to_onehot
 
@@ -77,23 +78,24 @@ def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: T
 
 
 def optimize_model(model: onnx.ModelProto, name: str, *, target: str = DEFAULT_TARGET,
-                   forced: Mapping[str, str] | None = None, cost_model: str = "official",
+                   forced: Mapping[str, str] | None = None, cost_model: str | CostModel = OFFICIAL,
                    task: Task | None = None) -> Optimized:
     """Optimise ``model``; with ``task``, refuse a result that answers differently, and
     report (``after.exact``, ``after.examples``) whether the result solves the task."""
+    cost_model = get_cost_model(cost_model)
     inputs = [grid_to_onehot(ex.input) for _, ex in task.examples()[:1]] if task else None
-    validity, cost = measure(model, inputs, cost_model=cost_model)
-    before = CostReport.build(name, validity, cost, cost_model=cost_model)
+    validity, cost = measure(model, inputs, cost_model=cost_model.name)
+    before = CostReport.build(name, validity, cost, cost_model=cost_model.name)
     compilation = compile_graph(import_model(model), target=target, forced=forced, cost_model=cost_model,
                                 source="import")
     emitted = compilation.emitted
     data = compilation.data
-    validity, cost = measure(data, inputs, cost_model=cost_model)
+    validity, cost = measure(data, inputs, cost_model=cost_model.name)
     if not validity.valid:
         raise UserError(f"optimised model would be unscorable ({validity.line()}); not written")
     counts = compare_answers(model, data, task) if task is not None else None
     solved = None if counts is None else all(c["failed"] == 0 for c in counts.values())
-    after = CostReport.build(name, validity, cost, cost_model=cost_model, exact=solved,
+    after = CostReport.build(name, validity, cost, cost_model=cost_model.name, exact=solved,
                              examples=counts)
     after.kernels = kernel_counts(emitted.choices)
     checked = sum(c["passed"] + c["failed"] for c in counts.values()) if counts else 0

@@ -4,21 +4,23 @@ and keep the one that costs least; the "MAC-aware op selection" of trmgolf.
 A lowering's cost is what it adds beyond the node's own output, which every
 alternative produces alike: the bytes of its temporaries and the elements of the
 initializers it adds (official model); plus its MACs under the legacy model.
+``LoweringSession`` holds what every choice of one model shares: the opset, the
+model's initializers and names, the forced lowerings and the cost model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import onnx
 
 from trmgolf.errors import UserError
-from trmgolf.ir.graph import Node
+from trmgolf.ir.graph import Node, Value
 from trmgolf.kernels import alternatives
 from trmgolf.kernels.base import Lowering
 from trmgolf.kernels.context import EmitContext, Initializers
-
-#: Extra cost of a scratch emission beyond memory and params (the legacy model's MACs);
-#: called with the scratch context, the IR node and its input and output names.
-ExtraCost = Callable[[EmitContext, Node, list[str], list[str]], int]
+from trmgolf.scoring.cost_model import OFFICIAL, CostModel, get_cost_model
 
 
 def legacy_macs(ctx: EmitContext, node: Node, in_names: list[str], out_names: list[str]) -> int:
@@ -33,108 +35,135 @@ def legacy_macs(ctx: EmitContext, node: Node, in_names: list[str], out_names: li
     return sum(node_macs(n, shapes) for n in ctx.nodes)
 
 
-def extra_cost_for(cost_model: str) -> ExtraCost | None:
-    return legacy_macs if cost_model == "legacy" else None
+@dataclass(frozen=True)
+class Lowered:
+    """One node, lowered: the lowering picked, its cost and the context holding its ONNX nodes."""
+
+    lowering: Lowering
+    cost: int
+    context: EmitContext
+
+    @property
+    def nodes(self) -> list[onnx.NodeProto]:
+        return self.context.nodes
 
 
-def scratch_cost(ctx: EmitContext, extra: ExtraCost | None, node: Node, in_names: list[str],
-                 out_names: list[str]) -> int:
-    memory = sum(t.nbytes for _, t in ctx.temporaries)
-    return memory + ctx.new_params + (extra(ctx, node, in_names, out_names) if extra else 0)
+class LoweringSession:
+    """Lowers the nodes of one model: picks each node's lowering by cost and emits it.
 
-
-def choose(node: Node, opset: int, initializers: Initializers, in_names: list[str],
-           out_names: list[str], forced: Mapping[str, str] | None = None,
-           extra: ExtraCost | None = None) -> tuple[Lowering, int]:
-    """The cheapest lowering of ``node`` for ``opset`` (ties go to the earliest registered)."""
-    alts = [a for a in alternatives(node.op) if a.available(node, opset)]
-    want = (forced or {}).get(node.op)
-    if want is not None:
-        picked = [a for a in alts if a.name == want]
-        if not picked:
-            names = ", ".join(a.name for a in alternatives(node.op)) or "none"
-            raise UserError(f"kernel {node.op}={want} is not available at opset {opset} "
-                            f"(lowerings of {node.op}: {names})")
-        alts = picked
-    if not alts:
-        raise UserError(f"no lowering of op {node.op!r} is available at opset {opset}")
-    best: tuple[Lowering, int] | None = None
-    for alt in alts:
-        scratch = EmitContext(opset, _copy(initializers), set(), prefix="scratch/")
-        alt.emit(scratch, node, in_names, out_names)
-        cost = scratch_cost(scratch, extra, node, in_names, out_names)
-        if best is None or cost < best[1]:
-            best = (alt, cost)
-    assert best is not None
-    return best
-
-
-def plan(nodes: Sequence[Node], opset: int, forced: Mapping[str, str] | None = None,
-         extra: ExtraCost | None = None) -> dict[str, str]:
-    """Per op type, one lowering for all its nodes where that costs less in total than
-    choosing node by node.
-
-    ``choose`` is greedy: the first node pays for every table a lowering adds (a RoPE table,
-    an RNN's recurrence matrix) while later nodes get them free, so a lowering whose tables
-    pay off only over many nodes loses on the first node and is then never tried again. The
-    plan costs each op's nodes as a whole: greedily, and with each lowering available to all
-    of them; a uniform lowering that beats the greedy total is returned, to be forced.
+    ``initializers`` and ``names`` are the model's (shared by content and name space across
+    all its nodes); ``forced`` maps an op to the lowering it must use; ``cost_model`` says
+    whether MACs count.
     """
-    forced = forced or {}
-    by_op: dict[str, list[Node]] = {}
-    for node in nodes:
-        if node.op != "constant" and node.op not in forced:
-            by_op.setdefault(node.op, []).append(node)
-    out: dict[str, str] = {}
-    for op, group in by_op.items():
-        alts = [a for a in alternatives(op) if all(a.available(n, opset) for n in group)]
-        if len(alts) < 2 or len(group) < 2:
-            continue
-        memo: dict = {}
-        greedy = _total(group, opset, None, extra, memo)
-        totals = {a.name: _total(group, opset, a.name, extra, memo) for a in alts}
-        best = min(totals, key=lambda name: totals[name])  # dict order: ties keep registration
-        if totals[best] < greedy:
-            out[op] = best
-    return out
 
+    def __init__(self, opset: int, initializers: Initializers | None = None, names: set[str] | None = None,
+                 forced: Mapping[str, str] | None = None, cost_model: str | CostModel = OFFICIAL) -> None:
+        self.opset = opset
+        self.initializers = initializers if initializers is not None else Initializers()
+        self.names = names if names is not None else set()
+        self.forced = dict(forced or {})
+        self.cost_model = get_cost_model(cost_model)
 
-def _total(group: Sequence[Node], opset: int, lowering: str | None, extra: ExtraCost | None,
-           memo: dict) -> int:
-    """What emitting ``group`` costs, every node with ``lowering`` (greedy when None)."""
-    inits = Initializers(memo=memo)
-    names: dict[int, str] = {}
+    def candidates(self, node: Node) -> list[Lowering]:
+        """The lowerings of ``node`` available at the opset (just the forced one, if forced)."""
+        alts = [a for a in alternatives(node.op) if a.available(node, self.opset)]
+        want = self.forced.get(node.op)
+        if want is not None:
+            picked = [a for a in alts if a.name == want]
+            if not picked:
+                names = ", ".join(a.name for a in alternatives(node.op)) or "none"
+                raise UserError(f"kernel {node.op}={want} is not available at opset {self.opset} "
+                                f"(lowerings of {node.op}: {names})")
+            alts = picked
+        if not alts:
+            raise UserError(f"no lowering of op {node.op!r} is available at opset {self.opset}")
+        return alts
 
-    def name(v) -> str:
-        if v.is_constant:
-            key = ("value", id(v))
-            if key not in inits.memo:  # hash each constant input once per plan
-                inits.memo[key] = (v.constant, inits.key(v.constant))
-            return inits.add(v.constant, "c", inits.memo[key][1])
-        return names.setdefault(id(v), f"v{len(names)}")
+    def cost(self, ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> int:
+        """What the nodes emitted into ``ctx`` add: their temporaries' bytes, the elements of the
+        initializers they newly read and, under the legacy model, their MACs."""
+        memory = sum(t.nbytes for _, t in ctx.temporaries)
+        macs = legacy_macs(ctx, node, ins, outs) if self.cost_model.counts_macs else None
+        return self.cost_model.total(memory, ctx.new_params, macs)
 
-    total = 0
-    for node in group:
-        ins = [name(v) for v in node.inputs]
-        outs = [name(v) for v in node.outputs]
-        _, cost, _ = emit_node(node, opset, inits, set(), ins, outs,
-                               {node.op: lowering} if lowering else None, extra)
-        total += cost
-    return total
+    def costs(self, node: Node, ins: list[str], outs: list[str]) -> dict[str, int]:
+        """Each candidate lowering's cost, by name, in registration order."""
+        return {alt.name: cost for alt, cost in self._costed(node, ins, outs)}
 
+    def choose(self, node: Node, ins: list[str], outs: list[str]) -> tuple[Lowering, int]:
+        """The cheapest lowering of ``node`` and its cost (ties go to the earliest registered)."""
+        return min(self._costed(node, ins, outs), key=lambda alt_cost: alt_cost[1])
 
-def emit_node(node: Node, opset: int, inits: Initializers, names: set[str], ins: list[str],
-              outs: list[str], forced: Mapping[str, str] | None = None,
-              extra: ExtraCost | None = None, region: str | None = None
-              ) -> tuple[Lowering, int, EmitContext]:
-    """Emit ``node`` with its cheapest (or forced) lowering into ``inits``; the initializers
-    its nodes read count as referenced from now on. Returns the lowering, its cost and the
-    context holding the ONNX nodes."""
-    alt, cost = choose(node, opset, inits, ins, outs, forced, extra)
-    ctx = EmitContext(opset, inits, names, prefix=f"{outs[0]}/", region=region)
-    alt.emit(ctx, node, ins, outs)
-    inits.referenced.update(n for onnx_node in ctx.nodes for n in onnx_node.input)
-    return alt, cost, ctx
+    def emit(self, node: Node, ins: list[str], outs: list[str], region: str | None = None) -> Lowered:
+        """Emit ``node`` with its cheapest (or forced) lowering into the model; the initializers
+        its nodes read count as referenced from now on."""
+        alt, cost = self.choose(node, ins, outs)
+        ctx = EmitContext(self.opset, self.initializers, self.names, prefix=f"{outs[0]}/", region=region)
+        alt.emit(ctx, node, ins, outs)
+        self.initializers.referenced.update(n for onnx_node in ctx.nodes for n in onnx_node.input)
+        return Lowered(alt, cost, ctx)
+
+    def plan(self, nodes: Sequence[Node]) -> dict[str, str]:
+        """Per op type, one lowering for all its nodes where that costs less in total than
+        choosing node by node.
+
+        ``choose`` is greedy: the first node pays for every table a lowering adds (a RoPE table,
+        an RNN's recurrence matrix) while later nodes get them free, so a lowering whose tables
+        pay off only over many nodes loses on the first node and is then never tried again. The
+        plan costs each op's nodes as a whole: greedily, and with each lowering available to all
+        of them; a uniform lowering that beats the greedy total is returned, to be forced.
+        """
+        by_op: dict[str, list[Node]] = {}
+        for node in nodes:
+            if node.op != "constant" and node.op not in self.forced:
+                by_op.setdefault(node.op, []).append(node)
+        out: dict[str, str] = {}
+        for op, group in by_op.items():
+            alts = [a for a in alternatives(op) if all(a.available(n, self.opset) for n in group)]
+            if len(alts) < 2 or len(group) < 2:
+                continue
+            memo: dict = {}
+            greedy = self._total(group, None, memo)
+            totals = {a.name: self._total(group, a.name, memo) for a in alts}
+            best = min(totals, key=lambda name: totals[name])  # dict order: ties keep registration
+            if totals[best] < greedy:
+                out[op] = best
+        return out
+
+    def adopt_plan(self, nodes: Sequence[Node]) -> None:
+        """Force what ``plan`` finds for ``nodes``; lowerings forced already stay."""
+        self.forced = {**self.plan(nodes), **self.forced}
+
+    def _costed(self, node: Node, ins: list[str], outs: list[str]) -> list[tuple[Lowering, int]]:
+        out = []
+        for alt in self.candidates(node):
+            scratch = EmitContext(self.opset, _copy(self.initializers), set(), prefix="scratch/")
+            alt.emit(scratch, node, ins, outs)
+            out.append((alt, self.cost(scratch, node, ins, outs)))
+        return out
+
+    def _total(self, group: Sequence[Node], lowering: str | None, memo: dict) -> int:
+        """What emitting ``group`` into an empty model costs, every node with ``lowering``
+        (greedy when None)."""
+        inits = Initializers(memo=memo)
+        session = LoweringSession(self.opset, inits, set(), {group[0].op: lowering} if lowering else None,
+                                  self.cost_model)
+        names: dict[int, str] = {}
+
+        def name(v: Value) -> str:
+            if v.is_constant:
+                key = ("value", id(v))
+                if key not in inits.memo:  # hash each constant input once per plan
+                    inits.memo[key] = (v.constant, inits.key(v.constant))
+                return inits.add(v.constant, "c", inits.memo[key][1])
+            return names.setdefault(id(v), f"v{len(names)}")
+
+        total = 0
+        for node in group:
+            ins = [name(v) for v in node.inputs]
+            outs = [name(v) for v in node.outputs]
+            total += session.emit(node, ins, outs).cost
+        return total
 
 
 def _copy(inits: Initializers) -> Initializers:

@@ -3,10 +3,13 @@
 ``base.LOWERINGS`` maps each IR op to its alternatives; importing this package
 registers them all. Files: ``elementwise`` (one node each), ``linear`` (MatMul /
 Gemm / Einsum / Conv), ``reduce`` (reductions, argmax, softmax), ``shape`` (data
-movement, with attribute-only alternatives that save initializer params).
+movement, with attribute-only alternatives that save initializer params), and the
+composite ops of the TRM front end: ``norm`` (rms_norm), ``attention`` (attention with
+RoPE), ``mlp`` (SwiGLU), ``grid_io`` (one-hot grid -> embeddings, states -> answer grid);
+``operands`` holds their shared constant-operand helpers.
 """
 
-from trmgolf.kernels import elementwise, linear, reduce, shape, transformer  # noqa: F401
+from trmgolf.kernels import attention, elementwise, grid_io, linear, mlp, norm, reduce, shape  # noqa: F401
 from trmgolf.kernels.base import LOWERINGS, Lowering, alternatives, lowering
 
 __all__ = ["LOWERINGS", "Lowering", "alternatives", "lowering"]

@@ -18,6 +18,17 @@ from trmgolf.ir.graph import array_digest
 from trmgolf.ir.types import TensorType
 
 
+def unique_name(taken: set[str], hint: str) -> str:
+    """``hint``, or ``hint_2``, ``hint_3``... whichever is not ``taken`` first; it is taken
+    from now on. The one way trmgolf names tensors and initializers, so names are stable."""
+    name, n = hint, 1
+    while name in taken:
+        n += 1
+        name = f"{hint}_{n}"
+    taken.add(name)
+    return name
+
+
 def onnx_dtype(dtype: str) -> int:
     return helper.np_dtype_to_tensor_dtype(np.dtype(TensorType(dtype, ()).np_dtype))
 
@@ -53,12 +64,7 @@ class Initializers:
         k = digest or self.key(array)
         if k in self.by_key:
             return self.by_key[k]
-        name = hint
-        n = 1
-        while name in self.used_names:
-            n += 1
-            name = f"{hint}_{n}"
-        self.used_names.add(name)
+        name = unique_name(self.used_names, hint)
         self.by_key[k] = name
         self.sizes[name] = max(1, int(array.size))
         self.tensors.append(onnx.numpy_helper.from_array(np.array(array, order="C"), name))
@@ -88,13 +94,7 @@ class EmitContext:
         return sum(self.initializers.sizes.get(n, 0) for n in names)
 
     def unique(self, hint: str) -> str:
-        name = f"{self.prefix}{hint}"
-        n = 1
-        while name in self.names:
-            n += 1
-            name = f"{self.prefix}{hint}_{n}"
-        self.names.add(name)
-        return name
+        return unique_name(self.names, f"{self.prefix}{hint}")
 
     def tmp(self, type: TensorType, hint: str = "t") -> str:
         """An internal tensor of the lowering; its bytes are the lowering's memory cost."""
