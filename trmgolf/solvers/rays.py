@@ -1,6 +1,6 @@
 """Rays and lines: which colours lie somewhere to a cell's left, right, above and below.
 
-Four planes per colour (40 in all): ``left[c](r, j)`` is 1 when some cell (r, i < j)
+Four planes per colour of the fit inputs but 0: ``left[c](r, j)`` is 1 when some cell (r, i < j)
 has colour c, and so on. Each direction is one triangular MatMul over the cropped
 one-hot input, as ``gravity`` counts cells. A Min with the grid's mask
 (1 on the grid's cells) turns the counts into 0/1 and clears the cells past the grid.
@@ -22,12 +22,12 @@ from trmgolf.solvers.planes import Planes, fit_planes
 from trmgolf.tasks import COLORS, Example
 
 DIRECTIONS = ("left", "right", "up", "down")  # where the colour lies, seen from the cell
-MAX_SIDE = 20  # the planes cost 40 side^2 floats per direction: beyond this they cost too much
+MAX_SIDE = 20  # larger grids: the planes cost too much, and the fit takes too long
 
 
-def ray_planes_grid(a: np.ndarray) -> np.ndarray:
-    """[40, h, w] uint8: plane 10 d + c is 1 where colour c lies in direction d (exclusive)."""
-    onehot = (a[None] == np.arange(COLORS)[:, None, None]).astype(np.int64)
+def ray_planes_grid(a: np.ndarray, colours: tuple[int, ...]) -> np.ndarray:
+    """[4k, h, w] uint8: plane k d + i is 1 where colour ``colours[i]`` lies in direction d."""
+    onehot = (a[None] == np.asarray(colours)[:, None, None]).astype(np.int64)
     seen = {
         "left": np.cumsum(onehot, axis=2) - onehot,
         "right": np.cumsum(onehot[:, :, ::-1], axis=2)[:, :, ::-1] - onehot,
@@ -37,22 +37,34 @@ def ray_planes_grid(a: np.ndarray) -> np.ndarray:
     return np.concatenate([np.minimum(seen[d], 1) for d in DIRECTIONS]).astype(np.uint8)
 
 
-def ray_planes_build(b: Builder, x: Value) -> Value:
+def ray_planes_build(b: Builder, x: Value, colours: tuple[int, ...]) -> Value:
     side = x.type.shape[2]
     i = np.arange(side)
     before = (i[:, None] < i[None, :]).astype(np.float32)  # before[i, j] = 1 when i < j
     after = np.ascontiguousarray(before.T)
+    inside = b.op("reduce_max", x, axes=(1,), keepdims=1)  # 0 past the grid: no planes there
+    if len(colours) < COLORS:
+        x = b.op("gather", x, b.const(np.asarray(colours, np.int64)), axis=1)
     seen = [
         b.op("matmul", x, b.const(before)),  # left: sum over columns i < j
         b.op("matmul", x, b.const(after)),  # right
         b.op("matmul", b.const(after), x),  # up: sum over rows i < r
         b.op("matmul", b.const(before), x),  # down
     ]
-    inside = b.op("reduce_max", x, axes=(1,), keepdims=1)  # 0 past the grid: no planes there
     return b.op("min", b.op("concat", *seen, axis=1), inside)
 
 
-RAYS = Planes("rays", 4 * COLORS, ray_planes_grid, ray_planes_build)
+def ray_planes(colours: tuple[int, ...]) -> Planes:
+    return Planes(f"rays{''.join(map(str, colours))}", 4 * len(colours),
+                  lambda a: ray_planes_grid(a, colours), lambda b, x: ray_planes_build(b, x, colours))
+
+
+def seed_colours(examples: list[Example]) -> tuple[int, ...]:
+    """The colours whose rays are drawn: every colour but 0 seen in a fit input."""
+    seen = set()
+    for a, _ in pairs(examples):
+        seen |= set(np.unique(a).tolist())
+    return tuple(sorted(seen - {0})) or (0,)
 
 
 @solver("rays", "rays")
@@ -64,4 +76,4 @@ def rays(examples: list[Example]) -> Graph | None:
     data = pairs(examples)
     if max(max(a.shape) for a, _ in data) > MAX_SIDE or all(np.array_equal(a, o) for a, o in data):
         return None
-    return fit_planes(examples, RAYS)
+    return fit_planes(examples, ray_planes(seed_colours(examples)))
