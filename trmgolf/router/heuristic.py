@@ -63,7 +63,7 @@ RULES: tuple[Rule, ...] = (
          lambda f: 7.0 if f.out_is_subgrid else (3.0 if f.out_smaller else -2.0)),
     Rule(("gravity", "shift", "translat", "move", "slide", "roll"),
          lambda f: 6.5 if f.same_shape and f.same_color_counts else -2.0),
-    Rule(("fill", "flood", "enclos", "hole", "draw", "line"),
+    Rule(("fill", "flood", "enclos", "hole", "draw", "line", "ray"),
          lambda f: 5.0 if f.only_background_changes else (1.0 if f.same_shape else -2.0)),
     Rule(("symmetr", "mirror", "complete"),
          lambda f: 5.0 if f.out_symmetric and not f.in_symmetric else -1.0),

@@ -15,6 +15,9 @@ from trmgolf.solvers import moves  # noqa: F401
 from trmgolf.solvers import blocks, views  # noqa: F401
 
 # isort: split
+from trmgolf.solvers import rays, regions  # noqa: F401
+
+# isort: split
 from trmgolf.solvers.base import SOLVERS, Solver, solver
 from trmgolf.solvers.common import check
 

@@ -1,0 +1,100 @@
+"""Derived planes + a fitted Conv: the shared machinery of the region and ray families.
+
+A *plane* is a 0/1 map of the grid that a local stencil cannot see by itself (cells
+enclosed by walls, cells with a colour somewhere to their left, ...). Each family
+computes its planes twice: in numpy (``grid``, to fit the rule) and as IR on the
+task's cropped canvas (``build``, the network). The rule is then the linear-threshold
+Conv of ``local_rule``, fitted by its linear program over the one-hot input plus the
+planes, so one family covers every rule of the form "a local function of the cell,
+its neighbours and their planes" (fill the holes with 4, colour a hole by its size
+seen through a 3 x 3 stencil, paint cells between two cells of one colour ...).
+
+The network crops the input to the largest fit grid (``side``): every tensor is
+side x side, not 30 x 30, and the answer is padded back into ``output`` at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from trmgolf.ir.builder import Builder
+from trmgolf.ir.graph import Graph, Value
+from trmgolf.solvers.common import pairs
+from trmgolf.solvers.local_rule import Stencil, fit_stencils
+from trmgolf.tasks import COLORS, GRID, Example
+
+
+@dataclass(frozen=True)
+class Planes:
+    """``grid(a)`` -> [P, h, w] uint8 planes of the int grid ``a`` (None: undefined for it);
+    ``build(b, x)`` -> float32 [1, P, side, side] from the cropped one-hot input ``x``."""
+
+    name: str
+    count: int
+    grid: Callable[[np.ndarray], np.ndarray | None]
+    build: Callable[[Builder, Value], Value]
+
+
+def fit_side(examples: list[Example]) -> int:
+    """The crop: the largest side of any fit input or output."""
+    return max(max(a.shape + o.shape) for a, o in pairs(examples))
+
+
+def plane_features(a: np.ndarray, planes: np.ndarray, st: Stencil) -> np.ndarray:
+    """[900, (10 + P) kh kw] uint8: what a Conv over [one-hot, planes] sees, weight order (c, i, j)."""
+    h, w = a.shape
+    channels = COLORS + planes.shape[0]
+    reach = max(st.kh * st.dh, st.kw * st.dw, GRID)
+    canvas = np.zeros((channels, GRID + 2 * reach, GRID + 2 * reach), np.uint8)
+    rows, cols = np.indices(a.shape)
+    canvas[a, rows + reach, cols + reach] = 1
+    canvas[COLORS:, reach:reach + h, reach:reach + w] = planes
+    out = np.empty((GRID, GRID, channels, st.kh, st.kw), np.uint8)
+    for i in range(st.kh):
+        for j in range(st.kw):
+            r0 = reach - st.top + i * st.dh
+            c0 = reach - st.left + j * st.dw
+            out[:, :, :, i, j] = canvas[:, r0:r0 + GRID, c0:c0 + GRID].transpose(1, 2, 0)
+    return out.reshape(GRID * GRID, -1)
+
+
+def crop_input(b: Builder, side: int) -> Value:
+    if side >= GRID:
+        return b.input
+    return b.op("slice", b.input, starts=(0, 0), ends=(side, side), axes=(2, 3))
+
+
+def planes_graph(planes: Planes, side: int):
+    """The network of a fitted rule: crop, planes, Concat, the Conv, Pad into ``output``."""
+
+    def make(weights: np.ndarray, bias: np.ndarray, st: Stencil) -> Graph:
+        b = Builder()
+        x = crop_input(b, side)
+        features = b.op("concat", x, planes.build(b, x), axis=1)
+        out = b.op("conv2d", features, b.const(weights), b.const(bias), pads=st.pads)
+        if side < GRID:
+            out = b.op("pad", out, pads=(0, 0, 0, 0, 0, 0, GRID - side, GRID - side))
+        return b.finish(out)
+
+    return make
+
+
+def fit_planes(examples: list[Example], planes: Planes, kernels: tuple[int, ...] = (1, 3),
+               budget: float = 10.0) -> Graph | None:
+    """The first k x k Conv over [input, planes] that fits (and generalises from 3/4 of the
+    examples to the last quarter, else is exact on all of them)."""
+    side = fit_side(examples)
+    cache: dict[tuple, np.ndarray | None] = {}
+
+    def featurize(a: np.ndarray, st: Stencil) -> np.ndarray | None:
+        key = (a.shape, a.tobytes())
+        if key not in cache:
+            cache[key] = planes.grid(a)
+        p = cache[key]
+        return None if p is None else plane_features(a, p, st)
+
+    return fit_stencils(examples, [Stencil.square(k) for k in kernels], featurize,
+                        planes_graph(planes, side), budget=budget)
