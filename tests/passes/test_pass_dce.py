@@ -25,4 +25,6 @@ def test_dce_of_identity_graph_drops_everything():
     b = Builder()
     b.op("relu", b.input)
     g = b.finish(b.input)
-    assert dce(g).nodes == []
+    out, changed = dce(g)
+    assert out.nodes == [] and changed
+    assert dce(out) == (out, False)

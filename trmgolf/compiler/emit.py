@@ -74,7 +74,6 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
     # outputs both want the name 'split'.
     names: set[str] = inits.used_names
     onnx_name: dict[Value, str] = {graph.input: "input"}
-    used = {v for n in graph.nodes for v in n.inputs}
     assert graph.output is not None
     nodes: list[onnx.NodeProto] = []
     choices: list[Choice] = []
@@ -83,7 +82,7 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
     for node in graph.nodes:
         if node.op == "constant":
             out = node.output
-            if out in used or out is graph.output:
+            if out.uses or out is graph.output:
                 onnx_name[out] = inits.add(node.attrs["value"], _clean(out.name or "const"))
             continue
         ins = [onnx_name[v] for v in node.inputs]

@@ -149,7 +149,7 @@ def compile_stages(ckpt_path: str | os.PathLike[str], task: str | int | None = N
         graph = g
         yield name, g
     if narrow:
-        graph = narrow_dtypes(graph, _keep_calls(set()))
+        graph = narrow_dtypes(graph, _keep_calls(set())).graph
         yield "narrow_dtypes", graph
         for name, g in stages(graph, PIPELINE):
             yield f"{name}@narrowed", g
@@ -249,7 +249,7 @@ def compile_checkpoint(ckpt_path: str | os.PathLike[str], task: str | int | None
     candidates = []
     for label, keep in levels:
         t1 = time.perf_counter()
-        graph = base if keep is None else optimize(narrow_dtypes(base, keep))
+        graph = base if keep is None else optimize(narrow_dtypes(base, keep).graph)
         emitted = emit(graph, target, forced)
         candidates.append((static_memory(emitted.model) if len(levels) > 1 else 0, label, graph, emitted))
         seconds["emit"] = seconds.get("emit", 0.0) + time.perf_counter() - t1

@@ -1,4 +1,4 @@
-"""Lowerings of the composite transformer ops (``trmgolf.ir.ops.transformer``).
+"""Lowerings of the composite transformer ops (``trmgolf.ir.ops``: attention, mlp, norm, grid_io).
 
 Under the NeuroGolf cost a tensor that is never materialised costs nothing, so the
 cheap lowerings contract several operands in one node (Einsum), fold RoPE's
@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from trmgolf.ir.graph import Node
-from trmgolf.ir.ops.transformer import rotate_half
+from trmgolf.ir.ops.attention import rotate_half
 from trmgolf.ir.types import TensorType
 from trmgolf.kernels.base import lowering
 from trmgolf.kernels.context import EmitContext
