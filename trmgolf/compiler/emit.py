@@ -19,6 +19,7 @@ from onnx import helper
 from trmgolf.compiler.select import ExtraCost, emit_node, plan
 from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.ir.graph import Graph, Value
+from trmgolf.ir.opaque import require_concrete
 from trmgolf.ir.verify import verify
 from trmgolf.kernels.context import Initializers, onnx_dtype
 
@@ -68,6 +69,9 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
     ``grid_output=False`` lets the input and output have any type (tests of single ops).
     """
     verify(graph, grid_output=grid_output)
+    for node in graph:
+        for value in node.attrs.values():
+            require_concrete(value)  # a graph parsed without its arrays cannot be written
     opset = get_target(target).opset
     inits = Initializers(used_names=set(RESERVED))
     # One name space for initializers and tensors: a Split's sizes initializer and its

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from trmgolf.ir.opaque import OpaqueArray, require_concrete
 from trmgolf.ir.types import GRID_TYPE, TensorType
 
 Use = tuple["Node", int]
@@ -49,11 +50,12 @@ class Value:
 
     @property
     def constant(self) -> np.ndarray:
-        """The array of a constant value (raises when the value is not constant)."""
+        """The array of a constant value (raises when the value is not constant, and
+        ``OpaqueConstantError`` when it was parsed without its array)."""
         if not self.is_constant:
             raise ValueError("value is not a constant")
         assert self.producer is not None
-        return self.producer.attrs["value"]
+        return require_concrete(self.producer.attrs["value"])
 
     def __repr__(self) -> str:
         return f"Value({self.name or '?'}: {self.type})"
@@ -61,7 +63,10 @@ class Value:
 
 def array_digest(array: np.ndarray, length: int = 8) -> str:
     """A stable content hash of an array (dtype, shape and bytes): short for printing;
-    code that merges arrays by digest asks for the full 64 hex digits, since 8 collide."""
+    code that merges arrays by digest asks for the full 64 hex digits, since 8 collide.
+    An opaque array (parsed from text) has only the digest it was printed with."""
+    if isinstance(array, OpaqueArray):
+        return f"{array.digest}"[:length]
     h = hashlib.sha256()
     h.update(str(array.dtype).encode())
     h.update(repr(tuple(array.shape)).encode())

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from trmgolf.ir.opaque import require_concrete
 from trmgolf.ir.registry import Attr, IRTypeError, register
 from trmgolf.ir.types import TensorType
 
@@ -20,4 +21,4 @@ def _constant(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Ten
 
 @register("constant", infer=_constant, attrs={"value": Attr("array")}, arity=0)
 def constant(*, value):
-    return value
+    return require_concrete(value)

@@ -14,6 +14,7 @@ import numpy as np
 import onnx
 from onnx import helper
 
+from trmgolf.ir.opaque import require_concrete
 from trmgolf.ir.registry import Attr, IRTypeError, register
 from trmgolf.ir.types import TensorType
 
@@ -44,6 +45,7 @@ def onnx_node(*arrays, op_type, node, opset, out_types):
     """Run the stored ONNX node with onnx's reference evaluator."""
     from onnx.reference import ReferenceEvaluator
 
+    require_concrete(node)
     proto = onnx.NodeProto.FromString(node)
     ins = [f"i{k}" for k in range(len(arrays))]
     outs = [f"o{k}" for k in range(len(out_types))]
