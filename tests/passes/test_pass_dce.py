@@ -33,5 +33,5 @@ def test_dce_of_identity_graph_drops_everything():
     b.op("relu", b.input)
     g = b.finish(b.input)
     out, changed = dce(g)
-    assert out.nodes == [] and changed
+    assert out.nodes == () and changed
     assert dce(out) == (out, False)

@@ -169,9 +169,10 @@ class Graph:
             node = following
 
     @property
-    def nodes(self) -> list[Node]:
-        """The nodes in order (a fresh list: changing it does not change the graph)."""
-        return list(self)
+    def nodes(self) -> tuple[Node, ...]:
+        """The nodes in order: a snapshot, safe to walk while the graph changes (a tuple, so
+        code that would edit it instead of the graph fails loudly)."""
+        return tuple(self)
 
     def __len__(self) -> int:
         return self._count
