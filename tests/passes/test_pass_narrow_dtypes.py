@@ -21,8 +21,11 @@ def _graph():
 def test_narrow_dtypes_golden_and_close():
     g = _graph()
     x = np.random.default_rng(0).normal(size=(1, 10, 30, 30)).astype(np.float32)
-    after = narrow_dtypes(g.clone(), keep=lambda n: n.region == "keep")
+    after, changed = narrow_dtypes(g.clone(), keep=lambda n: n.region == "keep")
     verify(after)
+    assert changed
+    again, changed_again = narrow_dtypes(after, keep=lambda n: n.region == "keep")
+    assert not changed_again and print_graph(again) == print_graph(after)
     check_golden(f"// before\n{print_graph(g)}// after\n{print_graph(after)}",
                  "passes/narrow_dtypes.txt")
     np.testing.assert_allclose(run(after, x), run(g, x), rtol=1e-2, atol=1e-2)

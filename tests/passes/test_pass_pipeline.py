@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from golden_support import check_pass
 
 from trmgolf.compiler import pipeline
+from trmgolf.compiler.passes.result import PassResult
 from trmgolf.errors import UserError
 from trmgolf.ir import Builder, Graph, print_graph
 
@@ -21,8 +24,13 @@ def _wasteful() -> Graph:
     return b.finish(b.op("add", b.op("identity", t), a2))
 
 
+def _optimize(graph: Graph) -> PassResult:
+    out = pipeline.optimize(graph)
+    return PassResult(out, print_graph(out) != print_graph(graph))
+
+
 def test_optimize_reaches_a_fixpoint():
-    out = check_pass(_wasteful(), pipeline.optimize, "passes/pipeline.txt")
+    out = check_pass(_wasteful(), _optimize, "passes/pipeline.txt")
     assert [n.op for n in out.nodes] == ["constant", "mul", "add"]
     assert print_graph(pipeline.optimize(out)) == print_graph(out)
 
@@ -37,17 +45,32 @@ def test_stages_leave_the_input_alone_and_stop_at_the_fixpoint():
     assert names[: len(per_round)] == per_round
 
 
-def test_stages_stop_after_max_rounds(monkeypatch):
-    """A pass that never settles cannot loop forever."""
+def test_stages_stop_after_max_rounds_with_a_warning(monkeypatch):
+    """A pass that never settles cannot loop forever, and the stop is not silent."""
     calls = []
 
-    def churn(g: Graph) -> Graph:
+    def churn(g: Graph) -> PassResult:
         calls.append(1)
         b = Builder()
-        return b.finish(b.op("add", b.input, float(len(calls))))
+        return PassResult(b.finish(b.op("add", b.input, float(len(calls)))), True)
 
     monkeypatch.setattr(pipeline, "MAX_ROUNDS", 3)
-    assert len(list(pipeline.stages(_wasteful(), [("churn", churn)]))) == 3
+    with pytest.warns(pipeline.PipelineNotSettled, match="after 3 rounds"):
+        assert len(list(pipeline.stages(_wasteful(), [("churn", churn)]))) == 3
+
+
+def test_stages_stop_on_the_first_round_where_no_pass_changed_anything():
+    """The stop follows the passes' own flags: a pass that says 'unchanged' ends it."""
+    rounds = []
+
+    def settles_in_two(g: Graph) -> PassResult:
+        rounds.append(1)
+        return PassResult(g, len(rounds) < 2)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        names = [name for name, _ in pipeline.stages(_wasteful(), [("a", settles_in_two)])]
+    assert names == ["a", "a"]
 
 
 def test_run_until_stops_after_the_named_pass():

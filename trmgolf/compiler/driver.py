@@ -178,7 +178,7 @@ def _narrowed(optimised: list[Stage], level: Level, pipeline: list[tuple[str, Pa
     """The stages of one precision: the optimised graph's, then narrowing and clean-up."""
     if level.keep is None:
         return optimised
-    narrowed = narrow_dtypes(optimised[-1][1], level.keep)
+    narrowed = narrow_dtypes(optimised[-1][1], level.keep).graph
     cleaned = [(f"{name}{NARROWED_SUFFIX}", g) for name, g in stages(narrowed, pipeline)]
     return [*optimised, (NARROW_STAGE, narrowed), *cleaned]
 

@@ -19,6 +19,7 @@ from onnx import helper
 from trmgolf.compiler.select import LoweringSession
 from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.ir.graph import Graph, Value
+from trmgolf.ir.opaque import require_concrete
 from trmgolf.ir.verify import verify
 from trmgolf.kernels.context import Initializers, onnx_dtype, unique_name
 from trmgolf.scoring.cost_model import OFFICIAL, CostModel
@@ -70,6 +71,9 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
     ``grid_output=False`` lets the input and output have any type (tests of single ops).
     """
     verify(graph, grid_output=grid_output)
+    for node in graph:
+        for value in node.attrs.values():
+            require_concrete(value)  # a graph parsed without its arrays cannot be written
     opset = get_target(target).opset
     inits = Initializers(used_names=set(RESERVED))
     # One name space for initializers and tensors: a Split's sizes initializer and its
@@ -77,7 +81,6 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
     session = LoweringSession(opset, inits, inits.used_names, forced, cost_model)
     session.adopt_plan(graph.nodes)
     onnx_name: dict[Value, str] = {graph.input: "input"}
-    used = {v for n in graph.nodes for v in n.inputs}
     assert graph.output is not None
     nodes: list[onnx.NodeProto] = []
     choices: list[Choice] = []
@@ -85,7 +88,7 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
     for node in graph.nodes:
         if node.op == "constant":
             out = node.output
-            if out in used or out is graph.output:
+            if out.uses or out is graph.output:
                 onnx_name[out] = inits.add(node.attrs["value"], _clean(out.name or "const"))
             continue
         ins = [onnx_name[v] for v in node.inputs]

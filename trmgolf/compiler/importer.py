@@ -100,8 +100,9 @@ class _Importer:
         graph = self.b.graph
         graph.output = self.values[out]
         # Constants read into attributes (shapes, axes, pads ...) have no reader left.
-        read = {v for n in graph.nodes for v in n.inputs} | {graph.output}
-        graph.nodes = [n for n in graph.nodes if n.op != "constant" or n.output in read]
+        for n in graph.nodes:
+            if n.op == "constant" and not n.output.uses and n.output is not graph.output:
+                graph.remove(n)
         return graph
 
     def _constant(self, name: str, array: np.ndarray) -> None:

@@ -1,11 +1,15 @@
-"""The optimisation pipeline: a plain list of passes, run in order until nothing changes.
+"""The optimisation pipeline: a plain list of passes, run in rounds until a round in
+which no pass changed the graph (each pass says so: ``PassResult.changed``).
 
 ``compiler.driver.compile_graph`` runs it (and records every stage for ``trmgolf ir --after PASS``).
+A pipeline that has not settled after ``MAX_ROUNDS`` rounds stops there with a
+``PipelineNotSettled`` warning: the graph is still correct, only maybe not fully optimised.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Iterator
 
 from trmgolf.compiler.passes.contract_einsum import contract_einsum
 from trmgolf.compiler.passes.cse import cse
@@ -13,13 +17,11 @@ from trmgolf.compiler.passes.dce import dce
 from trmgolf.compiler.passes.dedupe_constants import dedupe_constants
 from trmgolf.compiler.passes.fold_constants import fold_constants
 from trmgolf.compiler.passes.fuse_residual import fuse_residual
+from trmgolf.compiler.passes.result import Pass
 from trmgolf.compiler.passes.simplify import simplify
 from trmgolf.errors import UserError
 from trmgolf.ir.graph import Graph
-from trmgolf.ir.printer import print_graph
 from trmgolf.ir.verify import verify
-
-Pass = Callable[[Graph], Graph]
 
 PIPELINE: list[tuple[str, Pass]] = [
     ("fold_constants", fold_constants),
@@ -33,26 +35,33 @@ PIPELINE: list[tuple[str, Pass]] = [
 MAX_ROUNDS = 8
 
 
+class PipelineNotSettled(RuntimeWarning):
+    """The passes still changed the graph in the last of ``MAX_ROUNDS`` rounds."""
+
+
 def pass_names(pipeline: list[tuple[str, Pass]] = PIPELINE) -> list[str]:
     return [name for name, _ in pipeline]
 
 
 def stages(graph: Graph, pipeline: list[tuple[str, Pass]] = PIPELINE) -> Iterator[tuple[str, Graph]]:
-    """Yield ``(pass name, graph after it)`` for each pass of each round, until a fixpoint.
+    """Yield ``(pass name, graph after it)`` for each pass of each round, until a round
+    changes nothing (or ``MAX_ROUNDS``, with a warning).
 
     The input graph is not modified; every pass's result is verified.
     """
     graph = graph.clone()
-    before = print_graph(graph)
     for _ in range(MAX_ROUNDS):
+        changed = False
         for name, run in pipeline:
-            graph = run(graph)
+            graph, did = run(graph)
             verify(graph, grid_output=False)
+            changed = changed or did
             yield name, graph
-        after = print_graph(graph)
-        if after == before:
+        if not changed:
             return
-        before = after
+    names = ", ".join(pass_names(pipeline))
+    warnings.warn(f"the pass pipeline ({names}) still changed the graph after {MAX_ROUNDS} rounds; "
+                  "stopped there", PipelineNotSettled, stacklevel=2)
 
 
 def optimize(graph: Graph, pipeline: list[tuple[str, Pass]] = PIPELINE) -> Graph:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from trmgolf.ir.graph import Graph, Value, array_digest
+from trmgolf.ir.opaque import OpaqueBytes
 
 _INLINE_LIMIT = 4
 
@@ -34,8 +35,13 @@ def format_attr(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"<{value.dtype} {list(value.shape)} #{array_digest(value)}>"
     if isinstance(value, bytes):
-        return f"<{len(value)} bytes #{hashlib.sha256(value).hexdigest()[:8]}>"
+        return f"<{len(value)} bytes #{bytes_digest(value)}>"
     return str(value)
+
+
+def bytes_digest(value: bytes) -> str:
+    """The printed hash of a bytes attribute (an opaque one keeps the digest it was parsed with)."""
+    return value.digest if isinstance(value, OpaqueBytes) else hashlib.sha256(value).hexdigest()[:8]
 
 
 def format_constant(array: np.ndarray) -> str:

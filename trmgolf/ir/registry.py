@@ -2,23 +2,26 @@
 
 Adding an op is one local definition::
 
-    @register("relu", infer=same_as_first)
-    def relu(x):
-        return np.maximum(x, 0)
+    @register("leaky_relu", infer=same_as_first, attrs={"alpha": Attr(float, 0.01)})
+    def leaky_relu(x, *, alpha=0.01):
+        return np.where(x > 0, x, alpha * x)
 
 ``infer(types, attrs) -> list[TensorType]`` raises ``IRTypeError`` on bad input;
 the compute function takes the input arrays as positional arguments and the
 attributes as keyword arguments, and returns an array or a tuple of arrays.
+Every op declares its attributes (``attrs={}`` when it has none): a node's
+attributes are checked against them before its types are inferred.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from trmgolf.ir.graph import freeze_attr
 from trmgolf.ir.types import TensorType
 
 Infer = Callable[[Sequence[TensorType], Mapping[str, Any]], list[TensorType]]
@@ -95,19 +98,17 @@ class OpDef:
     arity: tuple[int, int]  # min and max number of inputs
     commutative: bool = False
     doc: str = ""
-    attrs: Mapping[str, Attr] | None = None  # None: not declared yet (checked only when declared)
+    attrs: Mapping[str, Attr] = field(default_factory=dict)
 
     def check_attrs(self, attrs: Mapping[str, Any]) -> None:
         """Raise ``IRTypeError`` for an unknown, missing or mistyped attribute."""
-        if self.attrs is None:
-            return
         for name in attrs:
             if name not in self.attrs:
                 known = ", ".join(self.attrs) or "none"
                 raise IRTypeError(f"{self.name}: unknown attribute {name!r} (declared: {known})")
         for name, decl in self.attrs.items():
             if name in attrs:
-                decl.check(self.name, name, attrs[name])
+                decl.check(self.name, name, freeze_attr(attrs[name]))
             elif decl.default is REQUIRED:
                 raise IRTypeError(f"{self.name}: missing attribute {name!r}")
 
@@ -116,6 +117,7 @@ class OpDef:
         if not lo <= len(types) <= hi:
             want = str(lo) if lo == hi else f"{lo}-{hi}"
             raise IRTypeError(f"{self.name} takes {want} inputs, got {len(types)}")
+        self.check_attrs(attrs)
         return self.infer(types, attrs)
 
     def run(self, arrays: Sequence[np.ndarray], attrs: Mapping[str, Any]) -> list[np.ndarray]:
@@ -126,18 +128,20 @@ class OpDef:
 OPS: dict[str, OpDef] = {}
 
 
-def register(name: str, *, infer: Infer, arity: int | tuple[int, int] = 1,
-             commutative: bool = False,
-             attrs: Mapping[str, Attr] | None = None) -> Callable[[Compute], Compute]:
-    """Register ``name`` with its type rule and declared attributes; decorates the numpy
-    reference implementation."""
+def register(name: str, *, infer: Infer, attrs: Mapping[str, Attr] | None = None,
+             arity: int | tuple[int, int] = 1,
+             commutative: bool = False) -> Callable[[Compute], Compute]:
+    """Register ``name`` with its type rule and declared attributes (required: ``{}`` for
+    none); decorates the numpy reference implementation."""
+    if attrs is None:
+        raise ValueError(f"op {name!r}: declare its attributes (attrs={{}} when it has none)")
     lo_hi = (arity, arity) if isinstance(arity, int) else arity
 
     def wrap(fn: Compute) -> Compute:
         if name in OPS:
             raise ValueError(f"op {name!r} registered twice")
         OPS[name] = OpDef(name, infer, fn, lo_hi, commutative, (fn.__doc__ or "").strip(),
-                         dict(attrs) if attrs is not None else None)
+                          dict(attrs))
         return fn
 
     return wrap

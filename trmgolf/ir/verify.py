@@ -2,13 +2,14 @@
 
 Checks: every input of a node is defined earlier (SSA, topological order); its
 attributes match the op's declarations; every node's result types agree with its
-op's type rule; the output is set and is float32 [1,10,30,30] (a NeuroGolf graph)
-unless ``grid_output=False``.
+op's type rule; every value's use-list names exactly its readers (``check_uses``);
+the output is set and is float32 [1,10,30,30] (a NeuroGolf graph) unless
+``grid_output=False``.
 """
 
 from __future__ import annotations
 
-from trmgolf.ir.graph import Graph, Value
+from trmgolf.ir.graph import Graph, Value, check_uses
 from trmgolf.ir.registry import IRTypeError, get_op
 from trmgolf.ir.types import GRID_TYPE
 
@@ -37,6 +38,9 @@ def verify(graph: Graph, *, grid_output: bool = True) -> None:
             if v.producer is not node or v.index != j:
                 raise IRVerifyError(f"{where}: output {j} does not point back at its node")
             defined.add(v)
+    problem = check_uses(graph)
+    if problem is not None:
+        raise IRVerifyError(f"use-lists: {problem}")
     if graph.output is None:
         raise IRVerifyError("graph has no output")
     if graph.output not in defined:

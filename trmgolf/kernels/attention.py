@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from trmgolf.ir.graph import Node
-from trmgolf.ir.ops.transformer import rotate_half
+from trmgolf.ir.ops.attention import rotate_half
 from trmgolf.ir.types import TensorType
 from trmgolf.kernels.base import lowering
 from trmgolf.kernels.context import EmitContext

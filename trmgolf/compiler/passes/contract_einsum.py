@@ -15,6 +15,7 @@ Rules, applied per node:
 
 from __future__ import annotations
 
+from trmgolf.compiler.passes.result import PassResult
 from trmgolf.ir.graph import Graph, Node, Value
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -42,45 +43,32 @@ def _broadcasts(node: Node) -> bool:
     return any(x != y for x, y in zip(ba[len(ba) - n:], bb[len(bb) - n:], strict=True))
 
 
-def _replace(graph: Graph, old: Node, new: Node, only_reader: dict[Value, Node]) -> None:
-    graph.nodes[graph.nodes.index(old)] = new
-    for o, n in zip(old.outputs, new.outputs, strict=True):
-        n.name = o.name
-        graph.replace_uses(o, n)
-        if o in only_reader:
-            only_reader[n] = only_reader.pop(o)
-    for reader_of, reader in list(only_reader.items()):
-        if reader is old:
-            only_reader[reader_of] = new
+def _only_reader(v: Value) -> Node | None:
+    """The node that reads ``v``, when it is the only read of ``v``."""
+    uses = v.uses
+    return uses[0][0] if len(uses) == 1 else None
 
 
-def contract_einsum(graph: Graph) -> Graph:
-    readers: dict[Value, int] = {}
-    for n in graph.nodes:
-        for v in n.inputs:
-            readers[v] = readers.get(v, 0) + 1
-    only_reader: dict[Value, Node] = {}
-    for n in graph.nodes:
-        for v in n.inputs:
-            if readers[v] == 1:
-                only_reader[v] = n
-
-    for node in list(graph.nodes):
+def contract_einsum(graph: Graph) -> PassResult:
+    changed = False
+    for node in graph.nodes:
+        if node.graph is not graph:
+            continue  # replaced earlier in this pass
         if node.op == "matmul" and not _broadcasts(node):
-            reader = only_reader.get(node.output)
+            reader = _only_reader(node.output)
             near = any(_is_transpose(v) for v in node.inputs) or (
                 reader is not None and reader.op == "transpose" and node.output is not graph.output)
             if near:
                 new = Node("einsum", node.inputs, {"equation": _matmul_equation(node)},
                            [node.output.type], node.region)
-                _replace(graph, node, new, only_reader)
-                node = new
+                node = graph.replace_node(node, new)
+                changed = True
         if node.op != "einsum":
             continue
         lhs, out = node.attrs["equation"].split("->")
         parts = lhs.split(",")
         inputs = list(node.inputs)
-        changed = False
+        absorbed = False
         for idx, v in enumerate(inputs):
             if _is_transpose(v):
                 perm = v.producer.attrs["perm"]
@@ -89,18 +77,18 @@ def contract_einsum(graph: Graph) -> Graph:
                     letters[p] = parts[idx][i]
                 parts[idx] = "".join(letters)
                 inputs[idx] = v.producer.inputs[0]
-                changed = True
-        if changed:
+                absorbed = True
+        if absorbed:
             new = Node("einsum", inputs, {"equation": f"{','.join(parts)}->{out}"},
                        [node.output.type], node.region)
-            _replace(graph, node, new, only_reader)
-            node = new
-        reader = only_reader.get(node.output)
-        if reader is not None and reader.op == "transpose" and node.output is not graph.output \
-                and reader in graph.nodes:
+            node = graph.replace_node(node, new)
+            changed = True
+        reader = _only_reader(node.output)
+        if reader is not None and reader.op == "transpose" and node.output is not graph.output:
             perm = reader.attrs["perm"]
             new_out = "".join(out[p] for p in perm)
             fused = Node("einsum", node.inputs, {"equation": f"{','.join(parts)}->{new_out}"},
                          [reader.output.type], reader.region)
-            _replace(graph, reader, fused, only_reader)
-    return graph
+            graph.replace_node(reader, fused)
+            changed = True
+    return PassResult(graph, changed)

@@ -7,27 +7,27 @@ content in ``dedupe_constants``; run that first to catch ops over equal constant
 
 from __future__ import annotations
 
-from trmgolf.ir.graph import Graph
+from trmgolf.compiler.passes.result import PassResult
+from trmgolf.ir.graph import Graph, Value
 from trmgolf.ir.registry import get_op
 
 
-def cse(graph: Graph) -> Graph:
-    seen: dict[tuple, list] = {}
-    kept = []
-    for node in graph.nodes:
+def cse(graph: Graph) -> PassResult:
+    seen: dict[tuple, list[Value]] = {}
+    changed = False
+    for node in graph:
         if node.op == "constant":
-            kept.append(node)
             continue
         ids = [id(v) for v in node.inputs]
         if get_op(node.op).commutative:
             ids.sort()
         key = (node.op, tuple(ids), node.attr_key())
         first = seen.get(key)
-        if first is not None:
-            for old, new in zip(node.outputs, first, strict=True):
-                graph.replace_uses(old, new)
+        if first is None:
+            seen[key] = node.outputs
             continue
-        seen[key] = node.outputs
-        kept.append(node)
-    graph.nodes = kept
-    return graph
+        for old, new in zip(node.outputs, first, strict=True):
+            graph.replace_uses(old, new)
+        graph.remove(node)
+        changed = True
+    return PassResult(graph, changed)

@@ -6,21 +6,23 @@ waste an unrolled network has.
 
 from __future__ import annotations
 
+from trmgolf.compiler.passes.result import PassResult
 from trmgolf.ir.graph import Graph, Value, array_digest
 
 
-def dedupe_constants(graph: Graph) -> Graph:
+def dedupe_constants(graph: Graph) -> PassResult:
     seen: dict[tuple[str, str, tuple[int, ...]], Value] = {}
-    kept = []
-    for node in graph.nodes:
-        if node.op == "constant":
-            array = node.attrs["value"]
-            key = (array_digest(array, 64), array.dtype.str, array.shape)
-            first = seen.get(key)
-            if first is not None:
-                graph.replace_uses(node.output, first)
-                continue
+    changed = False
+    for node in graph:
+        if node.op != "constant":
+            continue
+        array = node.attrs["value"]
+        key = (array_digest(array, 64), array.dtype.str, array.shape)
+        first = seen.get(key)
+        if first is None:
             seen[key] = node.output
-        kept.append(node)
-    graph.nodes = kept
-    return graph
+            continue
+        graph.replace_uses(node.output, first)
+        graph.remove(node)
+        changed = True
+    return PassResult(graph, changed)

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.compiler.passes.result import PassResult
 from trmgolf.ir.graph import Graph, Node
 from trmgolf.ir.registry import get_op
 
 MAX_ELEMENTS = 1 << 18
 
 
-def fold_constants(graph: Graph) -> Graph:
-    nodes = []
-    for node in graph.nodes:
+def fold_constants(graph: Graph) -> PassResult:
+    changed = False
+    for node in graph:
         foldable = (
             node.op != "constant"
             and node.inputs
@@ -26,14 +27,14 @@ def fold_constants(graph: Graph) -> Graph:
             and all(v.type.numel <= MAX_ELEMENTS for v in node.outputs)
         )
         if not foldable:
-            nodes.append(node)
             continue
         results = get_op(node.op).run([v.constant for v in node.inputs], node.attrs)
         for v, r in zip(node.outputs, results, strict=True):
             array = np.asarray(r).astype(v.type.np_dtype).reshape(v.type.shape)
             const = Node("constant", [], {"value": np.array(array, order="C")}, [v.type], node.region)
             const.output.name = v.name
-            nodes.append(const)
+            graph.insert_before(node, const)
             graph.replace_uses(v, const.output)
-    graph.nodes = nodes
-    return graph
+        graph.remove(node)
+        changed = True
+    return PassResult(graph, changed)

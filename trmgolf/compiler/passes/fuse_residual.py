@@ -9,28 +9,28 @@ attention's output has no other reader, so nothing else needs the unfused value.
 
 from __future__ import annotations
 
+from trmgolf.compiler.passes.result import PassResult
 from trmgolf.ir.graph import Graph, Node
 
 
-def fuse_residual(graph: Graph) -> Graph:
-    uses = graph.uses()
-    kept: list[Node] = []
+def fuse_residual(graph: Graph) -> PassResult:
+    changed = False
     for node in graph.nodes:
-        fused = _fusable(node, uses, graph)
-        if fused is None:
-            kept.append(node)
+        attn = _fusable(node, graph)
+        if attn is None:
             continue
-        attn = fused
         new = Node("attention", list(attn.inputs), {**attn.attrs, "residual": 1},
                    [node.output.type], attn.region)
         new.output.name = node.output.name
-        kept[kept.index(attn)] = new
+        graph.insert_before(attn, new)
         graph.replace_uses(node.output, new.output)
-    graph.nodes = kept
-    return graph
+        graph.remove(node)
+        graph.remove(attn)  # its only reader was ``node``
+        changed = True
+    return PassResult(graph, changed)
 
 
-def _fusable(node: Node, uses, graph: Graph) -> Node | None:
+def _fusable(node: Node, graph: Graph) -> Node | None:
     """The attention node whose residual ``node`` adds, or None."""
     if node.op != "add" or len(node.inputs) != 2:
         return None
@@ -38,7 +38,7 @@ def _fusable(node: Node, uses, graph: Graph) -> Node | None:
         v, other = node.inputs[i], node.inputs[1 - i]
         attn = v.producer
         if (attn is not None and attn.op == "attention" and not attn.attrs.get("residual")
-                and attn.inputs[0] is other and len(uses.get(v, [])) == 1 and v is not graph.output
+                and attn.inputs[0] is other and len(v.uses) == 1 and v is not graph.output
                 and v.type == node.output.type):
             return attn
     return None

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from trmgolf.compiler.passes.result import PassResult
 from trmgolf.ir.graph import Graph, Node, Value
 from trmgolf.ir.registry import get_op
 
@@ -24,8 +25,9 @@ def keep_nothing(node: Node) -> bool:
     return False
 
 
-def narrow_dtypes(graph: Graph, keep: Keep = keep_nothing, dtype: str = "float16") -> Graph:
-    """A new graph where every non-kept node computes in ``dtype`` instead of float32."""
+def narrow_dtypes(graph: Graph, keep: Keep = keep_nothing, dtype: str = "float16") -> PassResult:
+    """A new graph where every non-kept node computes in ``dtype`` instead of float32
+    (changed when any value was converted; else the new graph equals the old)."""
     out = Graph(graph.input.type)
     mapping: dict[Value, Value] = {graph.input: out.input}
     converted: dict[tuple[int, str], Value] = {}
@@ -66,4 +68,4 @@ def narrow_dtypes(graph: Graph, keep: Keep = keep_nothing, dtype: str = "float16
         region = result.producer.region if result.producer else None
         result = as_dtype(result, graph.output.type.dtype, region)
     out.output = result
-    return out
+    return PassResult(out, bool(converted))

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from trmgolf.compiler.passes.result import PassResult
 from trmgolf.ir.graph import Graph, Node, Value
 
 Rule = Callable[[Node, Graph], Value | None]
@@ -63,8 +64,7 @@ def _transpose_pair(node: Node, graph: Graph) -> Value | None:
     if composed == tuple(range(len(composed))):
         return inner
     new = Node("transpose", [inner], {"perm": composed}, [node.output.type], node.region)
-    graph.nodes.insert(graph.nodes.index(node), new)
-    return new.output
+    return graph.insert_before(node, new).output
 
 
 def _reshape_chain(node: Node, graph: Graph) -> Value | None:
@@ -76,8 +76,7 @@ def _reshape_chain(node: Node, graph: Graph) -> Value | None:
     if inner.type == node.output.type:
         return inner
     new = Node("reshape", [inner], dict(node.attrs), [node.output.type], node.region)
-    graph.nodes.insert(graph.nodes.index(node), new)
-    return new.output
+    return graph.insert_before(node, new).output
 
 
 def _slice_before_cast(node: Node, graph: Graph) -> Value | None:
@@ -92,22 +91,27 @@ def _slice_before_cast(node: Node, graph: Graph) -> Value | None:
     sliced = Node("slice", [inner], dict(node.attrs), [node.output.type.with_dtype(inner.type.dtype)],
                   node.region)
     cast = Node("cast", [sliced.output], dict(src.producer.attrs), [node.output.type], node.region)
-    at = graph.nodes.index(node)
-    graph.nodes[at:at] = [sliced, cast]
-    return cast.output
+    graph.insert_before(node, sliced)
+    return graph.insert_before(node, cast).output
 
 
 RULES: list[Rule] = [_identity, _neutral, _same_type, _transpose_pair, _reshape_chain, _slice_before_cast]
 
 
-def simplify(graph: Graph) -> Graph:
-    """Apply every rule to every node once; dead producers are left to ``dce``."""
-    for node in list(graph.nodes):
+def simplify(graph: Graph) -> PassResult:
+    """Apply every rule to every node once; dead producers are left to ``dce``.
+
+    A rule may insert the nodes of its replacement before ``node``; that changes the graph
+    even when ``node`` has no reader left to move."""
+    changed = False
+    for node in graph.nodes:
         if node.op == "constant" or len(node.outputs) != 1:
             continue
         for rule in RULES:
+            before = len(graph)
             replacement = rule(node, graph)
             if replacement is not None:
-                graph.replace_uses(node.output, replacement)
+                moved = graph.replace_uses(node.output, replacement)
+                changed = changed or moved > 0 or len(graph) != before
                 break
-    return graph
+    return PassResult(graph, changed)

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from trmgolf.ir.registry import IRTypeError, register
+from trmgolf.ir.opaque import require_concrete
+from trmgolf.ir.registry import Attr, IRTypeError, register
 from trmgolf.ir.types import TensorType
 
 
@@ -18,6 +19,6 @@ def _constant(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Ten
     return [TensorType.of(value)]
 
 
-@register("constant", infer=_constant, arity=0)
+@register("constant", infer=_constant, attrs={"value": Attr("array")}, arity=0)
 def constant(*, value):
-    return value
+    return require_concrete(value)

@@ -17,7 +17,7 @@ from trmgolf.ir.ops.infer import (
     require_float,
     same_as_first,
 )
-from trmgolf.ir.registry import IRTypeError, register
+from trmgolf.ir.registry import Attr, IRTypeError, register
 from trmgolf.ir.types import NUMPY_DTYPES, TensorType
 
 
@@ -25,22 +25,22 @@ def _keep(x: np.ndarray, like: np.ndarray) -> np.ndarray:
     return np.asarray(x).astype(like.dtype, copy=False)
 
 
-@register("add", infer=broadcast, arity=2, commutative=True)
+@register("add", infer=broadcast, attrs={}, arity=2, commutative=True)
 def add(a, b):
     return _keep(a + b, a)
 
 
-@register("sub", infer=broadcast, arity=2)
+@register("sub", infer=broadcast, attrs={}, arity=2)
 def sub(a, b):
     return _keep(a - b, a)
 
 
-@register("mul", infer=broadcast, arity=2, commutative=True)
+@register("mul", infer=broadcast, attrs={}, arity=2, commutative=True)
 def mul(a, b):
     return _keep(a * b, a)
 
 
-@register("div", infer=broadcast, arity=2)
+@register("div", infer=broadcast, attrs={}, arity=2)
 def div(a, b):
     """Float division, or integer division truncating toward zero (ONNX semantics)."""
     if np.issubdtype(a.dtype, np.integer):
@@ -48,32 +48,32 @@ def div(a, b):
     return _keep(a / b, a)
 
 
-@register("pow", infer=broadcast, arity=2)
+@register("pow", infer=broadcast, attrs={}, arity=2)
 def pow_(a, b):
     return _keep(np.power(a, b), a)
 
 
-@register("min", infer=broadcast, arity=2, commutative=True)
+@register("min", infer=broadcast, attrs={}, arity=2, commutative=True)
 def min_(a, b):
     return np.minimum(a, b)
 
 
-@register("max", infer=broadcast, arity=2, commutative=True)
+@register("max", infer=broadcast, attrs={}, arity=2, commutative=True)
 def max_(a, b):
     return np.maximum(a, b)
 
 
-@register("equal", infer=broadcast_bool, arity=2, commutative=True)
+@register("equal", infer=broadcast_bool, attrs={}, arity=2, commutative=True)
 def equal(a, b):
     return np.equal(a, b)
 
 
-@register("less", infer=broadcast_bool, arity=2)
+@register("less", infer=broadcast_bool, attrs={}, arity=2)
 def less(a, b):
     return np.less(a, b)
 
 
-@register("greater", infer=broadcast_bool, arity=2)
+@register("greater", infer=broadcast_bool, attrs={}, arity=2)
 def greater(a, b):
     return np.greater(a, b)
 
@@ -84,42 +84,42 @@ def _bool_inputs(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[
     return broadcast(types, attrs)
 
 
-@register("and", infer=_bool_inputs, arity=2, commutative=True)
+@register("and", infer=_bool_inputs, attrs={}, arity=2, commutative=True)
 def and_(a, b):
     return np.logical_and(a, b)
 
 
-@register("or", infer=_bool_inputs, arity=2, commutative=True)
+@register("or", infer=_bool_inputs, attrs={}, arity=2, commutative=True)
 def or_(a, b):
     return np.logical_or(a, b)
 
 
-@register("xor", infer=_bool_inputs, arity=2, commutative=True)
+@register("xor", infer=_bool_inputs, attrs={}, arity=2, commutative=True)
 def xor(a, b):
     return np.logical_xor(a, b)
 
 
-@register("not", infer=_bool_inputs)
+@register("not", infer=_bool_inputs, attrs={})
 def not_(a):
     return np.logical_not(a)
 
 
-@register("identity", infer=same_as_first)
+@register("identity", infer=same_as_first, attrs={})
 def identity(a):
     return a
 
 
-@register("neg", infer=same_as_first)
+@register("neg", infer=same_as_first, attrs={})
 def neg(a):
     return -a
 
 
-@register("abs", infer=same_as_first)
+@register("abs", infer=same_as_first, attrs={})
 def abs_(a):
     return np.abs(a)
 
 
-@register("relu", infer=same_as_first)
+@register("relu", infer=same_as_first, attrs={})
 def relu(a):
     return np.maximum(a, np.zeros((), a.dtype))
 
@@ -129,32 +129,32 @@ def _float_unary(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[
     return [types[0]]
 
 
-@register("sigmoid", infer=_float_unary)
+@register("sigmoid", infer=_float_unary, attrs={})
 def sigmoid(a):
     return _keep(1.0 / (1.0 + np.exp(-a.astype(np.float64))), a)
 
 
-@register("exp", infer=_float_unary)
+@register("exp", infer=_float_unary, attrs={})
 def exp(a):
     return _keep(np.exp(a), a)
 
 
-@register("log", infer=_float_unary)
+@register("log", infer=_float_unary, attrs={})
 def log(a):
     return _keep(np.log(a), a)
 
 
-@register("sqrt", infer=_float_unary)
+@register("sqrt", infer=_float_unary, attrs={})
 def sqrt(a):
     return _keep(np.sqrt(a), a)
 
 
-@register("reciprocal", infer=_float_unary)
+@register("reciprocal", infer=_float_unary, attrs={})
 def reciprocal(a):
     return _keep(np.reciprocal(a), a)
 
 
-@register("tanh", infer=_float_unary)
+@register("tanh", infer=_float_unary, attrs={})
 def tanh(a):
     return _keep(np.tanh(a), a)
 
@@ -168,7 +168,7 @@ def _where(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tensor
     return [TensorType(a.dtype, broadcast_shape(cond.shape, a.shape, b.shape))]
 
 
-@register("where", infer=_where, arity=3)
+@register("where", infer=_where, attrs={}, arity=3)
 def where(cond, a, b):
     return np.where(cond, a, b).astype(a.dtype, copy=False)
 
@@ -180,6 +180,6 @@ def _cast(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorT
     return [types[0].with_dtype(to)]
 
 
-@register("cast", infer=_cast)
+@register("cast", infer=_cast, attrs={"to": Attr(str)})
 def cast(a, *, to):
     return a.astype(NUMPY_DTYPES[to])

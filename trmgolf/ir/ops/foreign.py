@@ -14,7 +14,8 @@ import numpy as np
 import onnx
 from onnx import helper
 
-from trmgolf.ir.registry import IRTypeError, register
+from trmgolf.ir.opaque import require_concrete
+from trmgolf.ir.registry import Attr, IRTypeError, register
 from trmgolf.ir.types import TensorType
 
 
@@ -36,11 +37,15 @@ def _foreign(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tens
     return [TensorType(d, tuple(s)) for d, s in outs]
 
 
-@register("onnx_node", infer=_foreign, arity=(0, 64))
+@register("onnx_node", infer=_foreign, arity=(0, 64), attrs={
+    "op_type": Attr(str), "node": Attr("bytes"), "opset": Attr(int),
+    "out_types": Attr("any"),  # ((dtype, shape), ...), one per output
+})
 def onnx_node(*arrays, op_type, node, opset, out_types):
     """Run the stored ONNX node with onnx's reference evaluator."""
     from onnx.reference import ReferenceEvaluator
 
+    require_concrete(node)
     proto = onnx.NodeProto.FromString(node)
     ins = [f"i{k}" for k in range(len(arrays))]
     outs = [f"o{k}" for k in range(len(out_types))]

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from trmgolf.ir.ops.infer import broadcast_shape, normalize_axis, require_float, same_dtype
-from trmgolf.ir.registry import IRTypeError, register
+from trmgolf.ir.registry import Attr, IRTypeError, register
 from trmgolf.ir.types import TensorType
 
 
@@ -23,7 +23,7 @@ def _matmul(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
     return [TensorType(dtype, (*batch, a.shape[-2], b.shape[-1]))]
 
 
-@register("matmul", infer=_matmul, arity=2)
+@register("matmul", infer=_matmul, attrs={}, arity=2)
 def matmul(a, b):
     if np.issubdtype(a.dtype, np.floating):
         return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(a.dtype)
@@ -53,7 +53,7 @@ def _einsum(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
     return [TensorType(dtype, tuple(sizes[ch] for ch in out))]
 
 
-@register("einsum", infer=_einsum, arity=(1, 8))
+@register("einsum", infer=_einsum, attrs={"equation": Attr(str)}, arity=(1, 8))
 def einsum(*arrays, equation):
     if np.issubdtype(arrays[0].dtype, np.floating):
         wide = [a.astype(np.float64) for a in arrays]
@@ -85,7 +85,10 @@ def _conv2d(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
     return [TensorType(dtype, (x.shape[0], w.shape[0], oh, ow))]
 
 
-@register("conv2d", infer=_conv2d, arity=(2, 3))
+@register("conv2d", infer=_conv2d, arity=(2, 3), attrs={
+    "pads": Attr("ints", (0, 0, 0, 0)), "strides": Attr("ints", (1, 1)),
+    "dilations": Attr("ints", (1, 1)), "group": Attr(int, 1),
+})
 def conv2d(x, w, b=None, *, pads=(0, 0, 0, 0), strides=(1, 1), dilations=(1, 1), group=1):
     """NCHW convolution with OIHW weights; ``pads`` = (top, left, bottom, right)."""
     t, left, bot, r = pads
@@ -116,7 +119,7 @@ def _softmax(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tens
     return [types[0]]
 
 
-@register("softmax", infer=_softmax)
+@register("softmax", infer=_softmax, attrs={"axis": Attr(int, -1)})
 def softmax(x, *, axis=-1):
     x64 = x.astype(np.float64)
     e = np.exp(x64 - x64.max(axis=axis, keepdims=True))
@@ -133,27 +136,30 @@ def _reduce(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
     return [t.with_shape(shape)]
 
 
+REDUCE_ATTRS = {"axes": Attr("ints"), "keepdims": Attr(int, 1)}
+
+
 def _axes(x: np.ndarray, axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(a % x.ndim for a in axes)
 
 
-@register("reduce_sum", infer=_reduce)
+@register("reduce_sum", infer=_reduce, attrs=REDUCE_ATTRS)
 def reduce_sum(x, *, axes, keepdims=1):
     wide = x.astype(np.float64) if np.issubdtype(x.dtype, np.floating) else x
     return np.sum(wide, axis=_axes(x, axes), keepdims=bool(keepdims)).astype(x.dtype)
 
 
-@register("reduce_mean", infer=_reduce)
+@register("reduce_mean", infer=_reduce, attrs=REDUCE_ATTRS)
 def reduce_mean(x, *, axes, keepdims=1):
     return np.mean(x.astype(np.float64), axis=_axes(x, axes), keepdims=bool(keepdims)).astype(x.dtype)
 
 
-@register("reduce_max", infer=_reduce)
+@register("reduce_max", infer=_reduce, attrs=REDUCE_ATTRS)
 def reduce_max(x, *, axes, keepdims=1):
     return np.max(x, axis=_axes(x, axes), keepdims=bool(keepdims))
 
 
-@register("reduce_min", infer=_reduce)
+@register("reduce_min", infer=_reduce, attrs=REDUCE_ATTRS)
 def reduce_min(x, *, axes, keepdims=1):
     return np.min(x, axis=_axes(x, axes), keepdims=bool(keepdims))
 
@@ -166,7 +172,7 @@ def _argmax(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
     return [TensorType("int64", shape)]
 
 
-@register("argmax", infer=_argmax)
+@register("argmax", infer=_argmax, attrs={"axis": Attr(int, 0), "keepdims": Attr(int, 1)})
 def argmax(x, *, axis=0, keepdims=1):
     out = np.argmax(x, axis=axis)
     return np.expand_dims(out, axis) if keepdims else out

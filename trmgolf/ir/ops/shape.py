@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from trmgolf.ir.ops.infer import broadcast_shape, normalize_axis, same_dtype
-from trmgolf.ir.registry import IRTypeError, register
+from trmgolf.ir.registry import Attr, IRTypeError, register
 from trmgolf.ir.types import TensorType
 
 
@@ -21,7 +21,7 @@ def _reshape(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tens
     return [t.with_shape(shape)]
 
 
-@register("reshape", infer=_reshape)
+@register("reshape", infer=_reshape, attrs={"shape": Attr("ints")})
 def reshape(x, *, shape):
     return x.reshape(shape)
 
@@ -34,7 +34,7 @@ def _transpose(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Te
     return [t.with_shape(tuple(t.shape[p] for p in perm))]
 
 
-@register("transpose", infer=_transpose)
+@register("transpose", infer=_transpose, attrs={"perm": Attr("ints")})
 def transpose(x, *, perm):
     return np.transpose(x, perm)
 
@@ -60,7 +60,9 @@ def _slice(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tensor
     return [t.with_shape(shape)]
 
 
-@register("slice", infer=_slice)
+@register("slice", infer=_slice, attrs={
+    "starts": Attr("ints"), "ends": Attr("ints"), "axes": Attr("ints", ()), "steps": Attr("ints", ()),
+})
 def slice_(x, *, starts, ends, axes=(), steps=()):
     return x[_slices(x.shape, {"starts": starts, "ends": ends, "axes": axes, "steps": steps})]
 
@@ -73,7 +75,7 @@ def _pad(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorTy
     return [t.with_shape(tuple(d + pads[i] + pads[i + t.rank] for i, d in enumerate(t.shape)))]
 
 
-@register("pad", infer=_pad)
+@register("pad", infer=_pad, attrs={"pads": Attr("ints"), "value": Attr(float, 0.0)})
 def pad(x, *, pads, value=0.0):
     """Constant padding; ``pads`` = (begin_0..begin_n, end_0..end_n) as in ONNX."""
     n = x.ndim
@@ -93,7 +95,7 @@ def _concat(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
     return [TensorType(dtype, tuple(shape))]
 
 
-@register("concat", infer=_concat, arity=(1, 64))
+@register("concat", infer=_concat, attrs={"axis": Attr(int)}, arity=(1, 64))
 def concat(*xs, axis):
     return np.concatenate(xs, axis=axis)
 
@@ -112,7 +114,7 @@ def _split(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tensor
     return out
 
 
-@register("split", infer=_split)
+@register("split", infer=_split, attrs={"axis": Attr(int), "sizes": Attr("ints")})
 def split(x, *, axis, sizes):
     cuts = np.cumsum(sizes)[:-1]
     return tuple(np.split(x, cuts, axis=axis))
@@ -127,7 +129,7 @@ def _gather(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
     return [data.with_shape(shape)]
 
 
-@register("gather", infer=_gather, arity=2)
+@register("gather", infer=_gather, attrs={"axis": Attr(int, 0)}, arity=2)
 def gather(data, idx, *, axis=0):
     return np.take(data, idx, axis=axis)
 
@@ -137,6 +139,6 @@ def _expand(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
     return [t.with_shape(broadcast_shape(t.shape, tuple(attrs["shape"])))]
 
 
-@register("expand", infer=_expand)
+@register("expand", infer=_expand, attrs={"shape": Attr("ints")})
 def expand(x, *, shape):
     return np.broadcast_to(x, np.broadcast_shapes(x.shape, tuple(shape))).copy()
