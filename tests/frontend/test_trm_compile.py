@@ -203,7 +203,7 @@ def test_reference_block_stores_nine_token_tensors_and_one_gate(preset_ckpts, da
     add and rms_norm are ``[L, D]``; ``sigmoid(gate)`` (one RNN) is the only ``[L, I]``."""
     from collections import Counter
 
-    from trmgolf.scoring.cost import measure
+    from trmgolf.scoring.official import measure
 
     c = compile_checkpoint(preset_ckpts["reference"], "task004", data_dir, verify=False)
     picked = Counter((ch.op, ch.lowering) for ch in c.emitted.choices)

@@ -17,7 +17,7 @@ from trmgolf.compiler.targets import DEFAULT_TARGET, TARGETS
 from trmgolf.errors import UserError
 from trmgolf.fsutil import write_atomic
 from trmgolf.ir.printer import print_graph
-from trmgolf.scoring.cost import COST_MODELS
+from trmgolf.scoring.cost_model import COST_MODELS
 from trmgolf.tasks import load_task
 
 PASSES_HELP = "Stop after this pass: " + ", ".join(pass_names()) + "."

@@ -14,7 +14,8 @@ from rich.console import Console
 
 from trmgolf.errors import UserError
 from trmgolf.scoring.answers import DEFAULT_THREADS, VerifyResult, verify
-from trmgolf.scoring.cost import COST_MODELS, measure
+from trmgolf.scoring.cost_model import COST_MODELS
+from trmgolf.scoring.official import measure
 from trmgolf.scoring.report import CostReport, diff, load_report, render_diff, render_report
 from trmgolf.tasks import load_task
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import onnx
 
 from trmgolf.compiler.emit import Choice, emit
@@ -20,9 +19,9 @@ from trmgolf.compiler.select import extra_cost_for
 from trmgolf.compiler.targets import DEFAULT_TARGET
 from trmgolf.errors import UserError
 from trmgolf.scoring.answers import run_examples, task_examples
-from trmgolf.scoring.cost import measure
+from trmgolf.scoring.official import measure
 from trmgolf.scoring.report import CostReport
-from trmgolf.tasks import Task, grid_to_onehot
+from trmgolf.tasks import Task, grid_to_onehot, same_answer
 
 
 @dataclass
@@ -45,7 +44,7 @@ def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: T
         raise UserError(f"the input model does not run: {e}") from None
     got = run_examples(rewritten, inputs)
     for (split, i, _), a, b in zip(examples, want, got, strict=True):
-        if not np.array_equal(a > 0, b > 0):
+        if not same_answer(a, b):
             raise UserError(f"optimised model answers differently on {split}[{i}]; not written")
     return len(examples)
 

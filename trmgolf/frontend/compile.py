@@ -32,9 +32,11 @@ from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.errors import UserError
 from trmgolf.frontend.trm import Source, build_graph, load_source
 from trmgolf.ir.graph import Graph, Node
-from trmgolf.scoring.cost import cost_of_view, profiled_run
+from trmgolf.scoring.official import cost_of_view
+from trmgolf.scoring.profile import profiled_run
 from trmgolf.scoring.report import CostReport
-from trmgolf.scoring.validity import inspect, session_options
+from trmgolf.scoring.runtime import session_options
+from trmgolf.scoring.validity import inspect
 from trmgolf.tasks import Example, Task, grid_to_onehot
 from trmgolf.trainer.inference import TRMInference
 
