@@ -1,6 +1,6 @@
 """Run a network on a task's examples the way the grader does, and say what it earns.
 
-The grader renames the model (``rules.scorer_view``), builds one onnxruntime CPU
+The grader renames the model (``validity.scorer_view``), builds one onnxruntime CPU
 session with ``ORT_DISABLE_ALL`` and profiling, runs every example (batch 1), and
 compares ``output > 0`` with the expected one-hot tensor over all 9,000 values.
 We do the same in one profiled session, so the memory of the report is the
