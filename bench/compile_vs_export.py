@@ -26,7 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import onnx
 import torch
 
@@ -36,8 +35,8 @@ from trmgolf.demo import task_folder  # noqa: E402
 from trmgolf.errors import UserError  # noqa: E402
 from trmgolf.frontend.compile import compile_checkpoint, torch_answers  # noqa: E402
 from trmgolf.scoring.answers import run_examples  # noqa: E402
-from trmgolf.scoring.cost import measure  # noqa: E402
-from trmgolf.tasks import grid_to_onehot, load_task  # noqa: E402
+from trmgolf.scoring.official import measure  # noqa: E402
+from trmgolf.tasks import grid_to_onehot, load_task, same_answer  # noqa: E402
 from trmgolf.trainer import load_model  # noqa: E402
 from trmgolf.trainer.runs import Overrides, train_tasks  # noqa: E402
 
@@ -49,7 +48,7 @@ def row(name: str, data: bytes, inputs, expected, seconds: float, same: bool | N
     if same is None:
         try:
             outs = run_examples(data, inputs)
-            same = all(np.array_equal(o > 0, e) for o, e in zip(outs, expected, strict=True))
+            same = all(same_answer(o, e) for o, e in zip(outs, expected, strict=True))
         except RuntimeError:
             same = False
     r = {"name": name, "nodes": len(model.graph.node), "valid": validity.valid,

@@ -3,19 +3,10 @@ beside the checkout; tests that need them skip when neither exists."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def neurogolf_dir() -> Path | None:
-    for candidate in (os.environ.get("TRMGOLF_DATA"), REPO.parent / "shared" / "data" / "neurogolf"):
-        if candidate and (Path(candidate) / "task001.json").is_file():
-            return Path(candidate)
-    return None
+from task_data import neurogolf_dir
 
 
 @pytest.fixture

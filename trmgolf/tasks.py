@@ -201,3 +201,25 @@ def onehot_to_grid(t: np.ndarray) -> Grid | None:
     if not filled[:h, :w].all() or filled.sum() != h * w:
         return None
     return mask[:, :h, :w].argmax(axis=0).tolist()
+
+
+def thresholded(output: object) -> np.ndarray | None:
+    """The grader's reading of one raw output, ``output > 0``; None for a failed run
+    (anything but an array, e.g. the exception onnxruntime raised)."""
+    return (output > 0) if isinstance(output, np.ndarray) else None
+
+
+def same_answer(a: object, b: object) -> bool:
+    """Whether two outputs (raw or already thresholded) answer alike: ``a > 0`` and ``b > 0``
+    have the same shape and agree on every value. Two failed runs agree with each other
+    and with nothing else."""
+    ta, tb = thresholded(a), thresholded(b)
+    if ta is None or tb is None:
+        return ta is None and tb is None
+    return ta.shape == tb.shape and bool(np.array_equal(ta, tb))
+
+
+def exact_on(output: object, expected: Grid) -> bool:
+    """The official check of one example: a raw output thresholds to ``expected``'s one-hot
+    tensor over all 9,000 values (a failed run is never exact)."""
+    return isinstance(output, np.ndarray) and same_answer(output, grid_to_onehot(expected))

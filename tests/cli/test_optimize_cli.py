@@ -67,17 +67,39 @@ def test_optimize_refuses_a_result_that_answers_differently(tmp_path, neurogolf,
     assert not dst.exists()
 
 
-def test_bad_inputs_give_one_line_and_no_file(tmp_path):
+BAD_INPUTS = {
+    "optimize-missing": ["optimize", "{tmp}/missing.onnx", "-o", "{tmp}/x.onnx"],
+    "optimize-corrupt": ["optimize", "{bad}", "-o", "{tmp}/x.onnx"],
+    "ir-corrupt": ["ir", "{bad}"],
+    "ir-unknown-pass": ["ir", "{bad}", "--after", "nope"],
+}
+
+
+def _bad_args(tmp_path, args: list[str]) -> list[str]:
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not a model")
-    for args in (["optimize", str(tmp_path / "missing.onnx"), "-o", str(tmp_path / "x.onnx")],
-                 ["optimize", str(bad), "-o", str(tmp_path / "x.onnx")],
-                 ["ir", str(bad)],
-                 ["ir", str(bad), "--after", "nope"]):
-        proc = subprocess.run([sys.executable, "-m", "trmgolf.cli", *args], capture_output=True, text=True)
-        assert proc.returncode != 0
-        assert "Traceback" not in proc.stderr
-        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    return [a.format(tmp=tmp_path, bad=bad) for a in args]
+
+
+@pytest.mark.parametrize("args", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_inputs_give_one_line_and_no_file(tmp_path, args):
+    res = CliRunner().invoke(cli, _bad_args(tmp_path, args))
+    assert res.exit_code != 0
+    assert res.exception is None or isinstance(res.exception, SystemExit)  # no traceback
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), res.output
+    assert not (tmp_path / "x.onnx").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_inputs_in_a_real_process(tmp_path, args):
+    """The same through ``python -m trmgolf.cli`` (a process start imports torch: seconds)."""
+    proc = subprocess.run([sys.executable, "-m", "trmgolf.cli", *_bad_args(tmp_path, args)],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not (tmp_path / "x.onnx").exists()
 
 

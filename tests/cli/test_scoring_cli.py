@@ -155,6 +155,7 @@ def _trmgolf() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "trmgolf.cli"]
 
 
+@pytest.mark.slow
 def test_real_subprocess_one_line_error(tmp_path):
     proc = subprocess.run(
         [*_trmgolf(), "cost", str(tmp_path / "missing.onnx")],

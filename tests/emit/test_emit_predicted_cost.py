@@ -24,8 +24,9 @@ from trmgolf.compiler.emit import emit
 from trmgolf.frontend.compile import compile_checkpoint
 from trmgolf.ir import Graph
 from trmgolf.kernels import LOWERINGS
-from trmgolf.scoring.cost import cost_of_view, measure, profiled_run
 from trmgolf.scoring.cost_model import LEGACY, OFFICIAL
+from trmgolf.scoring.official import cost_of_view, measure
+from trmgolf.scoring.profile import profiled_run
 from trmgolf.scoring.validity import inspect
 from trmgolf.trainer import TRMConfig
 
@@ -74,7 +75,7 @@ def test_predicted_extra_cost_is_measured_cost(op, lowering, case, target):
         _, view = inspect(emitted.model, runtime=False)
         assert view is not None and view.inferred is not None, "strict shape inference failed"
         _, events = profiled_run(view.model_bytes, [x])
-        measured = cost_of_view(view, events, legacy=cost_model.counts_macs)
+        measured = cost_of_view(view, events, cost_model=cost_model)
         predicted = sum(c.extra_cost for c in emitted.choices)
         got = cost_model.total(measured.memory, measured.params, measured.macs)
         assert predicted + common_bytes(graph) == got, (

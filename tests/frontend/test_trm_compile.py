@@ -76,7 +76,7 @@ def test_ir_matches_pytorch(ckpts, mixer):
         assert np.array_equal(run(graph, x) > 0, ref)
 
 
-@pytest.mark.parametrize("mixer", ["attention", "conv"])
+@pytest.mark.parametrize("mixer", [pytest.param("attention", marks=pytest.mark.slow), "conv"])
 @pytest.mark.parametrize("target", ["ng2026", "opset17"])
 def test_compile_is_valid_and_exact(ckpts, data_dir, mixer, target):
     c = compile_checkpoint(ckpts[mixer], "task001", data_dir, target=target)
@@ -223,6 +223,7 @@ def preset_ckpts(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["tiny", "small", "reference"])
 @pytest.mark.parametrize("task", ["task001", "task002", "task004"])
 def test_presets_compile_exactly(preset_ckpts, data_dir, preset, task):
@@ -239,6 +240,7 @@ def load_task_examples(data_dir, task):
     return load_task(task, data_dir).examples()
 
 
+@pytest.mark.slow
 def test_reference_uncropped_is_exact(preset_ckpts, data_dir):
     """The benchmark's network as is (30x30 canvas, 916 tokens, 30 blocks) on two examples."""
     c = compile_checkpoint(preset_ckpts["reference"], "task004", data_dir, max_examples=2,
@@ -247,13 +249,14 @@ def test_reference_uncropped_is_exact(preset_ckpts, data_dir):
     assert c.source.module.config.seq_len == 916
 
 
+@pytest.mark.slow
 def test_reference_block_stores_nine_token_tensors_and_one_gate(preset_ckpts, data_dir):
     """The README's accounting of a reference block (916 tokens, float16): q, k, v, the
     attention output, ``y W_o^T + h`` (one RNN), rms_norm, the SwiGLU output, the residual
     add and rms_norm are ``[L, D]``; ``sigmoid(gate)`` (one RNN) is the only ``[L, I]``."""
     from collections import Counter
 
-    from trmgolf.scoring.cost import measure
+    from trmgolf.scoring.official import measure
 
     c = compile_checkpoint(preset_ckpts["reference"], "task004", data_dir, verify=False)
     picked = Counter((ch.op, ch.lowering) for ch in c.emitted.choices)

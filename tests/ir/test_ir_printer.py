@@ -89,6 +89,7 @@ def test_printing_ignores_value_names_and_is_repeatable(name):
     assert print_graph(g) == text
 
 
+@pytest.mark.slow
 def test_printing_is_stable_across_processes():
     """No dependence on hash seeds or object ids: a fresh interpreter prints the same."""
     here = Path(__file__).resolve().parent

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import neurogolf_dir
 from onnx import TensorProto as T
 from onnx import helper as h
 from onnx_factories import color_map, identity, make, swap_task
+from task_data import neurogolf_dir
 
 from trmgolf.errors import UserError
 from trmgolf.scoring import answers as verifier

@@ -11,7 +11,9 @@ from onnx import helper as h
 from onnx import numpy_helper as nh
 from onnx_factories import color_map, identity, make, relu_neg
 
-from trmgolf.scoring.cost import count_params, measure, points, runtime_bytes
+from trmgolf.scoring.cost import points
+from trmgolf.scoring.official import count_params, measure
+from trmgolf.scoring.profile import runtime_bytes
 
 F32 = 9000 * 4  # a float [1,10,30,30] tensor
 
@@ -209,7 +211,7 @@ def test_invalid_model_has_no_cost():
 
 
 def test_legacy_macs_of_recurrent_ops():
-    from trmgolf.scoring.cost import node_macs
+    from trmgolf.scoring.legacy_macs import node_macs
 
     shapes = {"x": (1, 916, 64), "w": (1, 256, 64), "r": (1, 256, 256)}
     for op, gates in (("RNN", 1), ("GRU", 3), ("LSTM", 4)):

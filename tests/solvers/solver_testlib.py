@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import neurogolf_dir
+from task_data import neurogolf_dir
 
 from trmgolf.compiler.driver import compile_graph
 from trmgolf.ir.graph import Graph

@@ -185,6 +185,7 @@ def test_bad_checkpoints_are_user_errors(tmp_path):
         load_model(path)
 
 
+@pytest.mark.slow
 def test_forward_traces_without_python_control_flow(tmp_path):
     write_checkpoint(tmp_path / "m.pt", CONFIGS["attention"])
     module = load_model(tmp_path / "m.pt")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 
+import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -32,6 +33,7 @@ def _worker(rank: int, world: int, port: int, data: str, out: str, results: str)
         dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_two_process_gloo_training_keeps_replicas_identical(tmp_path):
     from trainer_synthetic import colour_map_task, write_tasks
 

@@ -62,7 +62,7 @@ def kernel_help(ops: Sequence[str], intro: str, outro: str = "") -> Callable[[],
 
 
 def cost_models() -> tuple[str, ...]:
-    from trmgolf.scoring.cost import COST_MODELS
+    from trmgolf.scoring.cost_model import COST_MODELS
 
     return tuple(COST_MODELS)
 

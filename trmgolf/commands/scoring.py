@@ -94,7 +94,7 @@ def cost(
     scores: the command fails with the broken rule (with --json: valid false, exit 1).
     """
     from trmgolf.scoring.answers import verify
-    from trmgolf.scoring.cost import measure
+    from trmgolf.scoring.official import measure
     from trmgolf.scoring.report import CostReport, render_report
     from trmgolf.tasks import load_task
 

@@ -25,7 +25,7 @@ from trmgolf.scoring.cost_model import OFFICIAL, CostModel, get_cost_model
 
 def legacy_macs(ctx: EmitContext, node: Node, in_names: list[str], out_names: list[str]) -> int:
     """MACs of the nodes a lowering emitted, from the legacy table in ``cost``."""
-    from trmgolf.scoring.cost import node_macs
+    from trmgolf.scoring.legacy_macs import node_macs
 
     shapes = {name: v.type.shape for name, v in zip(in_names, node.inputs, strict=True)}
     shapes.update({name: v.type.shape for name, v in zip(out_names, node.outputs, strict=True)})

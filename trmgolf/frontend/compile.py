@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,10 +39,12 @@ from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.errors import UserError
 from trmgolf.frontend.trm import Source, build_graph, load_source
 from trmgolf.ir.graph import Graph, Node
-from trmgolf.scoring.cost import cost_of_view, profiled_run
+from trmgolf.scoring.official import cost_of_view
+from trmgolf.scoring.profile import profiled_run
 from trmgolf.scoring.report import CostReport
-from trmgolf.scoring.validity import ScorerView, Validity, inspect, session_options
-from trmgolf.tasks import Example, Task, grid_to_onehot
+from trmgolf.scoring.runtime import grader_session, run_each
+from trmgolf.scoring.validity import ScorerView, Validity, inspect
+from trmgolf.tasks import Example, Task, exact_on, grid_to_onehot, same_answer
 from trmgolf.trainer.inference import TRMInference
 
 FUSED_OPSET = 23  # Attention / RMSNormalization / RotaryEmbedding
@@ -263,31 +264,13 @@ def _torch_batches(module: TRMInference, inputs: list[np.ndarray], batch: int,
             out.extend(ans[j:j + 1] for j in range(ans.shape[0]))
 
 
-def grader_session(model_bytes: bytes):
-    """One onnxruntime session with the grader's settings (single-threaded kernels)."""
-    import onnxruntime as ort
-
-    return ort.InferenceSession(model_bytes, session_options(1), providers=["CPUExecutionProvider"])
-
-
 def ort_outputs(model: bytes | object, inputs: Sequence[np.ndarray],
                 workers: int | None = None) -> list[np.ndarray | Exception]:
     """Raw outputs of the (renamed) model, or of a ``grader_session``. ``workers`` threads
     call the one session concurrently (``run`` is thread-safe and releases the GIL), so
     verification uses every core without changing any kernel's arithmetic."""
-    session = grader_session(model) if isinstance(model, bytes) else model
-
-    def one(x: np.ndarray) -> np.ndarray | Exception:
-        try:
-            return session.run(["output"], {"input": x})[0]
-        except Exception as e:  # noqa: BLE001 - onnxruntime's errors share no base class
-            return e
-
-    n = workers or min(len(inputs), os.cpu_count() or 1) or 1
-    if n <= 1:
-        return [one(x) for x in inputs]
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(one, inputs))
+    session = grader_session(model, threads=1) if isinstance(model, bytes) else model
+    return run_each(session, inputs, workers or min(len(inputs), os.cpu_count() or 1) or 1)
 
 
 def task_counts(outputs: Sequence[np.ndarray | Exception],
@@ -295,7 +278,7 @@ def task_counts(outputs: Sequence[np.ndarray | Exception],
     """Per split, how many answers equal the task's expected output (the official check)."""
     counts: dict[str, dict[str, int]] = {}
     for out, (split, ex) in zip(outputs, examples, strict=True):
-        ok = isinstance(out, np.ndarray) and np.array_equal(out > 0, grid_to_onehot(ex.output) > 0)
+        ok = exact_on(out, ex.output)
         counts.setdefault(split, {"passed": 0, "failed": 0})["passed" if ok else "failed"] += 1
     return counts
 
@@ -360,7 +343,7 @@ def _verify(model_bytes: bytes, inputs: Sequence[np.ndarray], expected: Sequence
     ``expected`` (None if none). Runs the ``first`` indices (examples an earlier precision
     failed, the likeliest to fail again), then the rest, in chunks, and stops at the first
     bad chunk: a rejected precision costs a few examples, not the whole task."""
-    session = grader_session(model_bytes)
+    session = grader_session(model_bytes, threads=1)
     head = list(dict.fromkeys(i for i in first if 0 <= i < len(inputs)))
     seen = set(head)
     order = head + [i for i in range(len(inputs)) if i not in seen]
@@ -368,7 +351,7 @@ def _verify(model_bytes: bytes, inputs: Sequence[np.ndarray], expected: Sequence
     for start in range(0, len(order), chunk):
         ids = order[start:start + chunk]
         for i, o in zip(ids, ort_outputs(session, [inputs[i] for i in ids]), strict=True):
-            if not isinstance(o, np.ndarray) or not np.array_equal(o > 0, expected[i]):
+            if not same_answer(o, expected[i]):
                 return [], i
             results[i] = o
     return [results[i] for i in range(len(inputs))], None

@@ -1,6 +1,6 @@
 """Run a network on a task's examples the way the grader does, and say what it earns.
 
-The grader renames the model (``rules.scorer_view``), builds one onnxruntime CPU
+The grader renames the model (``validity.scorer_view``), builds one onnxruntime CPU
 session with ``ORT_DISABLE_ALL`` and profiling, runs every example (batch 1), and
 compares ``output > 0`` with the expected one-hot tensor over all 9,000 values.
 We do the same in one profiled session, so the memory of the report is the
@@ -20,10 +20,23 @@ from pathlib import Path
 import numpy as np
 
 from trmgolf.errors import UserError
-from trmgolf.scoring.cost import Cost, cost_of_view, profiled_run
-from trmgolf.scoring.validity import ModelLike, Validity, inspect, read_model, scorer_view
-from trmgolf.scoring.validity import session_options as _session_options
-from trmgolf.tasks import Example, Grid, Task, grid_to_onehot, load_extra_examples, load_task
+from trmgolf.scoring.cost import Cost
+from trmgolf.scoring.cost_model import CostModel, get_cost_model
+from trmgolf.scoring.official import cost_of_view
+from trmgolf.scoring.profile import profiled_run
+from trmgolf.scoring.runtime import Outcome, grader_session, run_each
+from trmgolf.scoring.validity import ModelLike, ScorerView, Validity, inspect, read_model, scorer_view
+from trmgolf.tasks import (
+    Example,
+    Grid,
+    Task,
+    grid_to_onehot,
+    load_extra_examples,
+    load_task,
+    onehot_to_grid,
+    same_answer,
+    thresholded,
+)
 
 DEFAULT_THREADS = (1, 4)
 
@@ -180,41 +193,24 @@ def run_examples(
     The model is renamed as the scorer renames it unless ``renamed`` says it already
     is. Raises RuntimeError when onnxruntime cannot load or run it.
     """
-    import onnxruntime as ort
-
     data = read_model(model)[0] if renamed else _renamed_bytes(model)
     try:
-        session = ort.InferenceSession(data, _session_options(threads), providers=["CPUExecutionProvider"])
-        return [session.run(["output"], {"input": x})[0] for x in inputs]
+        outputs = run_each(grader_session(data, threads), inputs)
     except Exception as e:  # noqa: BLE001 - onnxruntime's errors share no base class
-        raise RuntimeError(f"onnxruntime: {str(e).strip().splitlines()[0]}") from None
+        outputs = [e]
+    for out in outputs:
+        if isinstance(out, Exception):
+            raise RuntimeError(f"onnxruntime: {str(out).strip().splitlines()[0]}") from None
+    return outputs
 
 
-def _run_or_errors(data: bytes, inputs: Sequence[np.ndarray], threads: int) -> list:
+def _run_or_errors(data: bytes, inputs: Sequence[np.ndarray], threads: int) -> list[Outcome]:
     """Like run_examples, but one exception object per failed run instead of raising."""
-    import onnxruntime as ort
-
     try:
-        session = ort.InferenceSession(data, _session_options(threads), providers=["CPUExecutionProvider"])
+        session = grader_session(data, threads)
     except Exception as e:  # noqa: BLE001
         return [e] * len(inputs)
-    out: list = []
-    for x in inputs:
-        try:
-            out.append(session.run(["output"], {"input": x})[0])
-        except Exception as e:  # noqa: BLE001
-            out.append(e)
-    return out
-
-
-def _answer(out: object) -> np.ndarray | None:
-    return (out > 0) if isinstance(out, np.ndarray) else None
-
-
-def _same_answer(a: np.ndarray | None, b: np.ndarray | None) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return a.shape == b.shape and bool(np.array_equal(a, b))
+    return run_each(session, inputs)
 
 
 def task_examples(task: Task, extra: Iterable[Example] = ()) -> list[tuple[str, int, Example]]:
@@ -247,7 +243,7 @@ def verify(
     threads_check: bool = True,
     threads: Sequence[int] = DEFAULT_THREADS,
     data: str | os.PathLike[str] | None = None,
-    cost_model: str = "official",
+    cost_model: str | CostModel = "official",
     region_prefix: int | None = None,
 ) -> VerifyResult:
     """Run ``model`` on every example of ``task`` (+ extra examples); never raises for a
@@ -258,55 +254,69 @@ def verify(
     examples = task_examples(task, _load_extras(extra))
     name = str(model) if isinstance(model, str | os.PathLike) else "<model>"
     validity, view = inspect(model)
-    result = VerifyResult(name, task.name, validity, cost_model=cost_model)
+    result = VerifyResult(name, task.name, validity, cost_model=str(get_cost_model(cost_model)))
     for split, _, _ in examples:
         result.splits.setdefault(split, SplitCount())
-    inputs = [grid_to_onehot(ex.input) for _, _, ex in examples]
     if view is None:
-        for split, index, ex in examples:
-            result.splits[split].failed += 1
-            if result.first_failure is None:
-                why = f"not run: {validity.line()}"
-                result.first_failure = Failure(split, index, ex.input, ex.output, None, None, why)
+        _fail_unrun(result, examples, f"not run: {validity.line()}")
         return result
+    inputs = [grid_to_onehot(ex.input) for _, _, ex in examples]
     try:
         outputs, events = profiled_run(view.model_bytes, inputs)
     except Exception as e:  # noqa: BLE001 - cannot load: every example fails
         outputs, events = [e] * len(inputs), []
+    answers = _score_answers(result, examples, outputs)
+    if validity.valid:
+        result.cost = cost_of_view(view, events, cost_model=cost_model, region_prefix=region_prefix)
+    if threads_check and examples:
+        result.threads_checked = list(threads)
+        result.thread_mismatch = _thread_mismatches(view, inputs, answers, examples, threads)
+    return result
+
+
+def _fail_unrun(result: VerifyResult, examples: list[tuple[str, int, Example]], why: str) -> None:
+    """A model that could not even be renamed: every example fails, the first says why."""
+    for split, index, ex in examples:
+        result.splits[split].failed += 1
+        if result.first_failure is None:
+            result.first_failure = Failure(split, index, ex.input, ex.output, None, None, why)
+
+
+def _score_answers(result: VerifyResult, examples: list[tuple[str, int, Example]],
+                   outputs: Sequence[Outcome]) -> list[np.ndarray | None]:
+    """Count passes and failures per split, keep the first failure; return each answer
+    (``output > 0``, None for a failed run) for the thread check."""
     answers = []
     for (split, index, ex), out in zip(examples, outputs, strict=True):
-        answer = _answer(out)
+        answer = thresholded(out)
         answers.append(answer)
-        expected = grid_to_onehot(ex.output) > 0
-        if answer is not None and _same_answer(answer, expected):
+        if answer is not None and same_answer(answer, grid_to_onehot(ex.output)):
             result.splits[split].passed += 1
             continue
         result.splits[split].failed += 1
         if result.first_failure is None:
             result.first_failure = _failure(split, index, ex, out)
-    if validity.valid:
-        result.cost = cost_of_view(view, events, legacy=cost_model == "legacy", region_prefix=region_prefix)
-    if threads_check and examples:
-        result.threads_checked = list(threads)
-        for t in threads:
-            other = _run_or_errors(view.model_bytes, inputs, t)
-            bad = [
-                (i, o)
-                for i, (a, o) in enumerate(zip(answers, other, strict=True))
-                if not _same_answer(a, _answer(o))
-            ]
-            if bad:
-                i, o = bad[0]
-                a, b = answers[i], _answer(o)
-                cells = int((a != b).sum()) if a is not None and b is not None else -1
-                split, index, _ = examples[i]
-                result.thread_mismatch.append(ThreadMismatch(t, split, index, cells))
-    return result
+    return answers
+
+
+def _thread_mismatches(view: ScorerView, inputs: list[np.ndarray], answers: list[np.ndarray | None],
+                       examples: list[tuple[str, int, Example]], threads: Sequence[int]
+                       ) -> list[ThreadMismatch]:
+    """Re-run every example at each thread count; the first differing example per count."""
+    mismatches = []
+    for t in threads:
+        other = _run_or_errors(view.model_bytes, inputs, t)
+        bad = [(i, o) for i, (a, o) in enumerate(zip(answers, other, strict=True)) if not same_answer(a, o)]
+        if bad:
+            i, o = bad[0]
+            a, b = answers[i], thresholded(o)
+            cells = int((a != b).sum()) if a is not None and b is not None else -1
+            split, index, _ = examples[i]
+            mismatches.append(ThreadMismatch(t, split, index, cells))
+    return mismatches
 
 
 def _failure(split: str, index: int, ex: Example, out: object) -> Failure:
-    from trmgolf.tasks import onehot_to_grid
-
     if not isinstance(out, np.ndarray):
         text = str(out).strip().splitlines()
         return Failure(split, index, ex.input, ex.output, None, None, text[0] if text else "?")

@@ -18,6 +18,7 @@ from rich.table import Table
 from trmgolf.errors import UserError
 from trmgolf.fsutil import write_atomic
 from trmgolf.scoring.cost import Cost, points
+from trmgolf.scoring.cost_model import get_cost_model
 from trmgolf.scoring.validity import Validity
 
 SCHEMA = "trmgolf.cost-report/1"
@@ -54,8 +55,7 @@ class CostReport:
     def total(self) -> int | None:
         if self.memory is None or self.params is None:
             return None
-        macs = (self.macs or 0) if self.cost_model == "legacy" else 0
-        return self.memory + self.params + macs
+        return get_cost_model(self.cost_model).total(self.memory, self.params, self.macs)
 
     @property
     def points(self) -> float | None:
@@ -79,7 +79,7 @@ class CostReport:
         if cost is None or not validity.valid:
             return report
         report.memory, report.params = cost.memory, cost.params
-        report.macs = cost.macs if cost_model == "legacy" else None
+        report.macs = cost.macs if get_cost_model(cost_model).counts_macs else None
         report.tensors = [
             {
                 "name": t.name,

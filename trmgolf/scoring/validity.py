@@ -32,6 +32,7 @@ import numpy as np
 import onnx
 
 from trmgolf.errors import UserError
+from trmgolf.scoring.runtime import grader_session
 
 MAX_FILE_BYTES = 1.44 * 1024 * 1024
 BANNED_OP_TYPES = ("LOOP", "SCAN", "NONZERO", "UNIQUE", "SCRIPT", "FUNCTION", "COMPRESS")
@@ -283,20 +284,6 @@ def _first_line(e: BaseException) -> str:
     return (text[0] if text else type(e).__name__)[:300]
 
 
-def session_options(threads: int = 0, profile_prefix: str | None = None):
-    """Session options of the scorer: no graph optimisation; profiling when a prefix is given."""
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    so.intra_op_num_threads = threads
-    so.log_severity_level = 3
-    if profile_prefix:
-        so.enable_profiling = True
-        so.profile_file_prefix = profile_prefix
-    return so
-
-
 def inspect(model: ModelLike, *, runtime: bool = True) -> tuple[Validity, ScorerView | None]:
     """Check every rule; return the verdict and the scorer's view of the model.
 
@@ -339,10 +326,8 @@ def inspect(model: ModelLike, *, runtime: bool = True) -> tuple[Validity, Scorer
     if verdict:
         return verdict, view
     if runtime:
-        import onnxruntime as ort
-
         try:
-            ort.InferenceSession(view.model_bytes, session_options(), providers=["CPUExecutionProvider"])
+            grader_session(view.model_bytes)
         except Exception as e:  # noqa: BLE001 - onnxruntime's errors share no base class
             return _bad("ort_load", _first_line(e)), view
     return Validity(True), view

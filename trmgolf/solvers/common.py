@@ -12,7 +12,7 @@ import numpy as np
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.ir.interp import run
-from trmgolf.tasks import GRID, Example, grid_to_onehot
+from trmgolf.tasks import GRID, Example, exact_on, grid_to_onehot
 
 
 def arr(grid: list[list[int]]) -> np.ndarray:
@@ -35,7 +35,7 @@ def check(graph: Graph, examples: list[Example]) -> bool:
         out = run(graph, grid_to_onehot(ex.input))
         if out.shape != (1, 10, GRID, GRID):
             return False
-        if not np.array_equal(out > 0, grid_to_onehot(ex.output) > 0):
+        if not exact_on(out, ex.output):
             return False
     return True
 

@@ -155,7 +155,7 @@ def _copy_before(row: TaskRow) -> None:
 def _optimise(job: _Job, row: TaskRow) -> bytes:
     """The bytes to keep: the optimised network when it is valid, identical and cheaper."""
     from trmgolf.compiler.optimize import optimize_model
-    from trmgolf.scoring.cost import measure
+    from trmgolf.scoring.official import measure
     from trmgolf.scoring.validity import read_model
     from trmgolf.tasks import grid_to_onehot, load_task_file
 
@@ -193,7 +193,7 @@ def _optimise(job: _Job, row: TaskRow) -> bytes:
 
 def _keep_if_better(row: TaskRow, original: bytes, candidate: bytes, inputs: list[np.ndarray],
                     want: list[np.ndarray]) -> bytes:
-    from trmgolf.scoring.cost import measure
+    from trmgolf.scoring.official import measure
 
     validity, cost = measure(candidate, inputs[:1])
     if not validity.valid or cost is None:

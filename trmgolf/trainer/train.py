@@ -13,7 +13,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -236,12 +236,52 @@ def progress_bar(total: int, start: int, enabled: bool) -> Iterator[Callable[...
         yield lambda advance=1, **kw: bar.update(task, advance=advance, **kw)
 
 
+@dataclass
+class _Run:
+    """What one training run carries from step to step (model, optimiser, EMA, ACT carry)."""
+
+    puzzles: PuzzleSet
+    cfg: TRMConfig
+    tcfg: TrainConfig
+    spec: RunSpec
+    meta: dict[str, Any]
+    core: TRM
+    model: nn.Module  # ``core``, or its DDP wrapper
+    optimizer: torch.optim.Optimizer
+    ema: EMA
+    metrics_path: Path
+    eval_tasks: list[int]
+    can_stop: bool  # early stopping needs every task measured on all its training examples
+    start: int = 0
+    wall_before: float = 0.0
+    carry: Carry | None = None
+    last_eval: dict[str, Any] = field(default_factory=dict)
+    t0: float = 0.0
+
+    def wall(self) -> float:
+        return self.wall_before + time.perf_counter() - self.t0
+
+
 def train(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
           init_weights: dict[str, torch.Tensor] | None = None,
           resume_state: dict[str, Any] | None = None, meta: dict[str, Any] | None = None
           ) -> dict[str, Any]:
     """Train and write the checkpoint; returns the final evaluation and timing."""
     rank, world = _distributed()
+    run = _start_run(puzzles, cfg, tcfg, spec, init_weights, resume_state, meta or {}, rank, world)
+    end = _run_steps(run, rank, world)
+    if rank == 0:
+        _snapshot(run, end, final=True)
+    checksum = float(sum(p.detach().double().sum().item() for p in run.core.parameters()))
+    return {**run.last_eval, "wall_s": run.wall(), "rank": rank, "world": world,
+            "param_checksum": checksum, "planned_steps": tcfg.steps, "stopped_early": end < tcfg.steps}
+
+
+def _start_run(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
+               init_weights: dict[str, torch.Tensor] | None, resume_state: dict[str, Any] | None,
+               meta: dict[str, Any], rank: int, world: int) -> _Run:
+    """Seeded model (DDP-wrapped on several ranks), AdamW without the puzzle table, EMA, and
+    the state of an interrupted run when resuming."""
     device = torch.device(spec.device)
     torch.manual_seed(tcfg.seed)
     core = TRM(cfg).to(device)
@@ -253,90 +293,104 @@ def train(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
     params = [p for n, p in core.named_parameters() if n != "puzzle_emb.weight"]
     optimizer = torch.optim.AdamW(params, lr=tcfg.lr, betas=(0.9, 0.95),
                                   weight_decay=tcfg.weight_decay)
-    ema = EMA(core, tcfg.ema_decay)
-    start, wall_before = 0, 0.0
-    carry: Carry | None = None
-    if resume_state is not None:
-        core.load_state_dict(resume_state["model"])
-        optimizer.load_state_dict(resume_state["optimizer"])
-        ema.shadow = {k: v.to(device) for k, v in resume_state["ema"].items()}
-        start, wall_before = int(resume_state["step"]), float(resume_state["wall_s"])
-        if resume_state.get("carry") is not None and world == 1:
-            carry = carry_from_dict(resume_state["carry"], device)
-    metrics_path = spec.out.with_suffix(".metrics.jsonl")
-    if rank == 0 and start == 0 and metrics_path.exists():
-        metrics_path.unlink()
     eval_tasks = list(range(min(spec.eval_tasks, len(puzzles.splits))))
-    # Early stopping needs every task measured on all its training examples.
-    can_stop = tcfg.stop_when_exact and len(eval_tasks) == len(puzzles.splits)
+    run = _Run(puzzles, cfg, tcfg, spec, meta, core, model, optimizer, EMA(core, tcfg.ema_decay),
+               spec.out.with_suffix(".metrics.jsonl"), eval_tasks,
+               can_stop=tcfg.stop_when_exact and len(eval_tasks) == len(puzzles.splits))
+    if resume_state is not None:
+        _resume(run, resume_state, device, world)
+    if rank == 0 and run.start == 0 and run.metrics_path.exists():
+        run.metrics_path.unlink()
+    run.t0 = time.perf_counter()
+    return run
+
+
+def _resume(run: _Run, state: dict[str, Any], device: torch.device, world: int) -> None:
+    run.core.load_state_dict(state["model"])
+    run.optimizer.load_state_dict(state["optimizer"])
+    run.ema.shadow = {k: v.to(device) for k, v in state["ema"].items()}
+    run.start, run.wall_before = int(state["step"]), float(state["wall_s"])
+    if state.get("carry") is not None and world == 1:
+        run.carry = carry_from_dict(state["carry"], device)
+
+
+def _run_steps(run: _Run, rank: int, world: int) -> int:
+    """The optimiser steps from ``run.start``, with evaluations and early stopping; returns
+    the step count the run ended at."""
+    tcfg, device = run.tcfg, torch.device(run.spec.device)
     batch_per_rank = max(1, tcfg.batch_size // world)
-    t0 = time.perf_counter()
-    last_eval: dict[str, Any] = {}
-
-    def snapshot(step: int, final: bool) -> None:
-        nonlocal last_eval
-        weights = {k: v.detach().cpu().clone() for k, v in ema.shadow.items()}
-        limit = None if final or can_stop else spec.eval_limit
-        evals = evaluate_puzzles(puzzles, cfg, weights, eval_tasks, limit, spec.device)
-        last_eval = {"step": step, "tasks": evals,
-                     **{s: mean_of(evals, s) for s in ("train", "heldout", "test")}}
-        wall = wall_before + time.perf_counter() - t0
-        write_metrics(metrics_path, {"step": step, "eval": last_eval, "wall_s": wall})
-        save_checkpoint(spec.out, {
-            "format": FORMAT, "config": cfg.to_dict(), "train_config": tcfg.to_dict(),
-            "weights": weights, "puzzles": puzzles.puzzle_names,
-            "task_puzzle": puzzles.task_puzzle,
-            "meta": {**(meta or {}), "step": step, "preset": spec.preset, "mode": spec.mode,
-                     "wall_s": wall, "canvas": list(puzzles.canvas),
-                     "heldout_index": {s.name: s.heldout_index for s in puzzles.splits},
-                     "eval": last_eval, "complete": final},
-            "train_state": {"model": {k: v.detach().cpu() for k, v in core.state_dict().items()},
-                            "optimizer": optimizer.state_dict(), "ema": weights,
-                            "carry": None if carry is None else carry_to_dict(carry),
-                            "step": step, "wall_s": wall},
-        })
-        plot_metrics(metrics_path, spec.out.with_suffix(".png"))
-
-    end = tcfg.steps
-    with progress_bar(tcfg.steps, start, spec.progress and rank == 0) as advance:
-        for step in range(start, tcfg.steps):
-            rng = np.random.default_rng([tcfg.seed, rank, step])
-            gen = torch.Generator().manual_seed(tcfg.seed * 1_000_003 + step * 101 + rank)
-            fresh = {k: v.to(device) for k, v in
-                     puzzles.batch(batch_per_rank, rng, tcfg.translate).items()}
-            if carry is None:
-                carry = new_carry(core, fresh)
-            core.train()
-            carry, stats = train_step(model, core, carry, fresh, optimizer, tcfg, step, gen)
-            ema.update(core)
+    with progress_bar(tcfg.steps, run.start, run.spec.progress and rank == 0) as advance:
+        for step in range(run.start, tcfg.steps):
+            stats = _one_step(run, step, rank, batch_per_rank, device)
             row = {"step": step, "loss": stats.loss, "lm_loss": stats.lm_loss,
                    "halt_loss": stats.halt_loss, "exact": stats.exact, "lr": lr_at(step, tcfg)}
             if rank == 0 and (step % 10 == 0 or step == tcfg.steps - 1):
-                write_metrics(metrics_path, row)
+                write_metrics(run.metrics_path, row)
             done = step + 1
             if rank == 0 and done < tcfg.steps and done % tcfg.eval_every == 0:
-                snapshot(done, final=False)
-            held = last_eval.get("heldout")
+                _snapshot(run, done, final=False)
+            held = run.last_eval.get("heldout")
             advance(loss=stats.loss, em=stats.exact,
                     held="-" if held is None else f"{held:.2f}")
-            if can_stop and stop_early(tcfg, last_eval, done, device):
-                end = done
+            if run.can_stop and stop_early(tcfg, run.last_eval, done, device):
                 # the bar would otherwise stop at done/steps with time "remaining"
                 advance(0, total=done, description=f"train: {early_stop_note(done, tcfg.steps)}")
                 if rank == 0 and step % 10:
-                    write_metrics(metrics_path, row)  # the last step is always logged
-                break
-    if rank == 0:
-        snapshot(end, final=True)
-    checksum = float(sum(p.detach().double().sum().item() for p in core.parameters()))
-    return {**last_eval, "wall_s": wall_before + time.perf_counter() - t0,
-            "rank": rank, "world": world, "param_checksum": checksum,
-            "planned_steps": tcfg.steps, "stopped_early": end < tcfg.steps}
+                    write_metrics(run.metrics_path, row)  # the last step is always logged
+                return done
+    return tcfg.steps
 
 
 def early_stop_note(step: int, planned: int) -> str:
     """What a user reads when training ended before its planned steps."""
     return f"stopped early at step {step} of {planned}: every training example is exact"
+
+
+def _one_step(run: _Run, step: int, rank: int, batch_per_rank: int, device: torch.device) -> StepStats:
+    """A fresh batch (seeded by step and rank), one train_step, the EMA update."""
+    tcfg = run.tcfg
+    rng = np.random.default_rng([tcfg.seed, rank, step])
+    gen = torch.Generator().manual_seed(tcfg.seed * 1_000_003 + step * 101 + rank)
+    fresh = {k: v.to(device) for k, v in
+             run.puzzles.batch(batch_per_rank, rng, tcfg.translate).items()}
+    if run.carry is None:
+        run.carry = new_carry(run.core, fresh)
+    run.core.train()
+    run.carry, stats = train_step(run.model, run.core, run.carry, fresh, run.optimizer, tcfg, step, gen)
+    run.ema.update(run.core)
+    return stats
+
+
+def _snapshot(run: _Run, step: int, final: bool) -> None:
+    """Evaluate the EMA weights, log the evaluation, write the checkpoint and the plot."""
+    weights = {k: v.detach().cpu().clone() for k, v in run.ema.shadow.items()}
+    limit = None if final or run.can_stop else run.spec.eval_limit
+    evals = evaluate_puzzles(run.puzzles, run.cfg, weights, run.eval_tasks, limit, run.spec.device)
+    run.last_eval = {"step": step, "tasks": evals,
+                     **{s: mean_of(evals, s) for s in ("train", "heldout", "test")}}
+    wall = run.wall()
+    write_metrics(run.metrics_path, {"step": step, "eval": run.last_eval, "wall_s": wall})
+    save_checkpoint(run.spec.out, _checkpoint(run, step, weights, wall, final))
+    plot_metrics(run.metrics_path, run.spec.out.with_suffix(".png"))
+
+
+def _checkpoint(run: _Run, step: int, weights: dict[str, torch.Tensor], wall: float,
+                final: bool) -> dict[str, Any]:
+    """The checkpoint: EMA weights for inference, and the full state for resuming."""
+    puzzles, spec = run.puzzles, run.spec
+    return {
+        "format": FORMAT, "config": run.cfg.to_dict(), "train_config": run.tcfg.to_dict(),
+        "weights": weights, "puzzles": puzzles.puzzle_names,
+        "task_puzzle": puzzles.task_puzzle,
+        "meta": {**run.meta, "step": step, "preset": spec.preset, "mode": spec.mode,
+                 "wall_s": wall, "canvas": list(puzzles.canvas),
+                 "heldout_index": {s.name: s.heldout_index for s in puzzles.splits},
+                 "eval": run.last_eval, "complete": final},
+        "train_state": {"model": {k: v.detach().cpu() for k, v in run.core.state_dict().items()},
+                        "optimizer": run.optimizer.state_dict(), "ema": weights,
+                        "carry": None if run.carry is None else carry_to_dict(run.carry),
+                        "step": step, "wall_s": wall},
+    }
 
 
 def stop_early(tcfg: TrainConfig, last_eval: dict[str, Any], done: int,

@@ -1,0 +1,169 @@
+"""The package import graph of trmgolf/ and its check against the allowed layering.
+
+Every module's AST is read (module-level and function-level imports alike, and
+``importlib`` names written as ``"trmgolf.x.y"`` strings), each import is reduced to
+the top-level unit it reaches (``trmgolf.scoring.cost`` -> ``scoring``), and each
+edge between two units must be allowed by :data:`ALLOWED`, read transitively: a unit
+may import what it lists and whatever those list in turn. So an upward import
+(``kernels`` -> ``compiler``) or a sideways one the table does not name
+(``scoring`` -> ``ir``) is a violation. Only ``cli`` and ``commands`` may import click.
+
+    python bench/layers.py            # print the graph, then any violation (exit 1 if any)
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent / "trmgolf"
+
+#: Modules at the bottom: they import at most each other (as listed below).
+LEAVES = ("errors", "fsutil", "tasks", "progress", "examples")
+
+#: unit -> the units it may import directly; read transitively (see module docstring).
+#: The main chain is cli -> commands -> {submission, demo} -> frontend -> compiler ->
+#: kernels -> ir; scoring sits below compiler, and the side packages are restricted.
+ALLOWED: dict[str, frozenset[str]] = {
+    "cli": frozenset({"commands", *LEAVES}),
+    "commands": frozenset({"submission", "demo", *LEAVES}),
+    "submission": frozenset({"frontend", "router", *LEAVES}),
+    "demo": frozenset({"frontend", *LEAVES}),
+    "frontend": frozenset({"compiler", "trainer", *LEAVES}),
+    "compiler": frozenset({"kernels", "scoring", *LEAVES}),
+    "kernels": frozenset({"ir", *LEAVES}),
+    "ir": frozenset(LEAVES),
+    "scoring": frozenset({"errors", "fsutil", "tasks"}),
+    "solvers": frozenset({"ir", "tasks"}),
+    "router": frozenset({"solvers", "tasks", "errors", "fsutil"}),
+    "trainer": frozenset({"tasks", "errors", "fsutil", "progress"}),
+    "errors": frozenset(),
+    "fsutil": frozenset({"errors"}),
+    "tasks": frozenset({"errors"}),
+    "progress": frozenset(),
+    "examples": frozenset(),
+    "__init__": frozenset(),
+}
+
+#: The only units that may import click (the command line).
+CLICK_USERS = frozenset({"cli", "commands"})
+
+_MODULE_STRING = re.compile(r"^trmgolf(\.[a-z_][a-z0-9_]*)+$")
+
+
+@dataclass(frozen=True, order=True)
+class Edge:
+    """One import: ``source`` unit imports ``target`` (a unit, or ``click``) in ``module``."""
+
+    source: str
+    target: str
+    module: str
+    line: int
+
+
+def unit_of(path: Path, root: Path = PACKAGE_ROOT) -> str:
+    """``trmgolf/scoring/cost.py`` -> ``scoring``; ``trmgolf/errors.py`` -> ``errors``."""
+    return path.relative_to(root).with_suffix("").parts[0]
+
+
+def _package_parts(path: Path, root: Path) -> tuple[str, ...]:
+    """The dotted package a module belongs to (what its relative imports start from)."""
+    return ("trmgolf", *path.relative_to(root).parent.parts)
+
+
+def imported_names(tree: ast.AST, package: tuple[str, ...]) -> list[tuple[str, int]]:
+    """Absolute dotted names this module imports, with their line (relative imports resolved;
+    ``from trmgolf import x`` yields ``trmgolf.x``; ``"trmgolf.x"`` strings count as imports)."""
+    names: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend((alias.name, node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else ()
+            module = ".".join((*base, *(node.module.split(".") if node.module else ())))
+            if module == "trmgolf":
+                names.extend((f"trmgolf.{alias.name}", node.lineno) for alias in node.names)
+            else:
+                names.append((module, node.lineno))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if _MODULE_STRING.match(node.value):
+                names.append((node.value, node.lineno))
+    return names
+
+
+def _target_unit(name: str, units: set[str]) -> str | None:
+    parts = name.split(".")
+    if parts[0] == "click":
+        return "click"
+    if parts[0] != "trmgolf":
+        return None
+    if len(parts) == 1:
+        return "__init__"
+    return parts[1] if parts[1] in units else None
+
+
+def import_edges(root: Path = PACKAGE_ROOT) -> list[Edge]:
+    """Every cross-unit import (and every click import) of the package, sorted."""
+    files = sorted(root.rglob("*.py"))
+    units = {unit_of(f, root) for f in files}
+    edges: set[Edge] = set()
+    for path in files:
+        source = unit_of(path, root)
+        module = str(path.relative_to(root.parent))
+        tree = ast.parse(path.read_text(), filename=module)
+        for name, line in imported_names(tree, _package_parts(path, root)):
+            target = _target_unit(name, units)
+            if target is not None and target != source:
+                edges.add(Edge(source, target, module, line))
+    return sorted(edges)
+
+
+@cache
+def reachable(unit: str) -> frozenset[str]:
+    """Every unit ``unit`` may import: its allowed set, closed transitively."""
+    seen: set[str] = set()
+    todo = list(ALLOWED.get(unit, ()))
+    while todo:
+        u = todo.pop()
+        if u not in seen:
+            seen.add(u)
+            todo.extend(ALLOWED.get(u, ()))
+    return frozenset(seen)
+
+
+def violations(edges: list[Edge]) -> list[str]:
+    """One line per import the layering forbids (unknown units are violations too)."""
+    out: list[str] = []
+    for e in edges:
+        if e.source not in ALLOWED:
+            out.append(f"{e.module}:{e.line}: unit '{e.source}' is not in the layering table")
+        elif e.target == "click":
+            if e.source not in CLICK_USERS:
+                out.append(f"{e.module}:{e.line}: '{e.source}' imports click (only cli and commands may)")
+        elif e.target not in reachable(e.source):
+            out.append(f"{e.module}:{e.line}: '{e.source}' imports '{e.target}' (not below it)")
+    return out
+
+
+def graph_lines(edges: list[Edge]) -> list[str]:
+    """``unit -> target, target`` per importing unit, sorted."""
+    targets: dict[str, set[str]] = {}
+    for e in edges:
+        targets.setdefault(e.source, set()).add(e.target)
+    return [f"{u:<11} -> {', '.join(sorted(t))}" for u, t in sorted(targets.items())]
+
+
+def main() -> int:
+    edges = import_edges()
+    print("\n".join(graph_lines(edges)))
+    bad = violations(edges)
+    print("\n".join(bad) if bad else "layering: ok")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

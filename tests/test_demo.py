@@ -1,0 +1,40 @@
+"""`trmgolf demo`, the main job, on the built-in synthetic task (no task files needed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import trmgolf.demo as demo
+from trmgolf.cli import cli
+from trmgolf.examples import EXAMPLES
+from trmgolf.scoring.validity import validate
+
+
+@pytest.fixture
+def no_task_files(monkeypatch):
+    monkeypatch.setattr(demo, "task_folder", lambda data: None)
+
+
+def test_demo_optimises_the_built_in_networks(tmp_path, no_task_files):
+    res = CliRunner().invoke(cli, ["demo", "--skip-trm", "-o", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())  # rich wraps lines at the terminal width
+    assert "task files not found" in text and "optimising the built-in wasteful networks" in text
+    assert "training" not in text
+    for name in EXAMPLES:
+        assert validate(tmp_path / f"{name}.onnx").valid, name
+
+
+@pytest.mark.slow
+def test_demo_trains_compiles_and_verifies(tmp_path, no_task_files):
+    res = CliRunner().invoke(cli, ["demo", "--steps", "4", "-o", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "same answers as PyTorch" in text and "against the task: train" in text
+    assert validate(tmp_path / "trm.onnx").valid
+    report = json.loads((tmp_path / "trm.report.json").read_text())
+    assert report["valid"] and report["memory"] > 0
+    assert (tmp_path / "synthetic_task.json").is_file()
