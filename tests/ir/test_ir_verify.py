@@ -83,11 +83,18 @@ def test_output_not_in_graph():
 def test_non_grid_output():
     b = Builder()
     y = b.op("reshape", b.input, shape=(10, 900))
-    with pytest.raises(IRVerifyError, match=r"maps f32\[1,10,30,30\] to f32\[1,10,30,30\], not "
+    with pytest.raises(IRVerifyError, match=r"maps f32\[1,10,30,30\] to \[1,10,30,30\] of any dtype, not "
                                             r"f32\[1,10,30,30\] to f32\[10,900\]"):
         b.finish(y)
     b.graph.output = y
     verify(b.graph, grid_output=False)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int32", "uint64", "float16", "float64"])
+def test_grid_output_of_any_thresholdable_dtype(dtype):
+    """The grader only evaluates `output > 0`: a bool or integer grid output is a NeuroGolf graph."""
+    b = Builder()
+    verify(b.finish(b.op("cast", b.input, to=dtype)))
 
 
 def test_non_grid_input():
@@ -125,7 +132,7 @@ def test_unknown_op():
     (lambda b, x: b.op("where", x, x, x), "condition must be bool"),
     (lambda b, x: b.op("and", x, x), "bool inputs"),
     (lambda b, x: b.op("sqrt", b.op("cast", x, to="int64")), "float inputs"),
-    (lambda b, x: b.op("cast", x, to="float64"), "unknown target dtype"),
+    (lambda b, x: b.op("cast", x, to="bfloat16"), "unknown target dtype"),
     (lambda b, x: b.op("reduce_sum", x, axes=()), "at least one axis"),
     (lambda b, x: b.op("reduce_max", x, axes=(4,)), "out of range"),
     (lambda b, x: b.op("softmax", x, axis=5), "out of range"),
