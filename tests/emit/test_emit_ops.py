@@ -306,6 +306,45 @@ for _op in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min"):
         CASES[_op].append(Case("i64", I, unary(_op, axes=(2,), keepdims=1), ints))
 
 
+# -- ops modelled for imported networks (trmgolf.ir.ops.numeric), and the import-only forms
+# of slice (negative steps) and pad (negative pads: a crop).
+U8 = TensorType("uint8", (2, 3, 4))
+
+
+def small_u8(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return rng.integers(0, 20, size=shape).astype(np.uint8)
+
+
+CASES.update({
+    "greater_or_equal": [Case("f32_ties", F, binary("greater_or_equal", c(4).round()), integral),
+                         Case("u8", U8, binary("greater_or_equal", c(4, dtype=np.uint8, low=0, high=9)),
+                              small_u8)],
+    "less_or_equal": [Case("f32_ties", F, binary("less_or_equal", c(3, 4).round()), integral)],
+    "sign": [Case("f32", F, unary("sign"), integral), Case("i64", I, unary("sign"), ints)],
+    "floor": [Case("f32", F, unary("floor"))],
+    "ceil": [Case("f32", F, unary("ceil"))],
+    # halves round to even
+    "round": [Case("f32_halves", F, unary("round"), lambda rng, shape: (integral(rng, shape) / 2))],
+    "mod": [Case("i64_divisor_sign", I, binary("mod", np.array([3, -4, 5, 7], np.int64)), ints),
+            Case("f32_fmod", F, lambda b, x: b.op("mod", x, b.const(c(4, low=0.5, high=2)), fmod=1))],
+    "clip": [Case("both", F, unary("clip", min=-0.5, max=1.0)),
+             Case("max_only", F, unary("clip", max=0.25)),
+             Case("u8_min_only", U8, unary("clip", min=3.0), small_u8)],
+    "argmin": [Case("keep_ties", F, unary("argmin", axis=1, keepdims=1), integral)],
+    "tile": [Case("repeats", F, unary("tile", repeats=(1, 2, 3)))],
+})
+CASES["slice"] += [
+    Case("reverse_all", F, unary("slice", starts=(3,), ends=(-5,), axes=(2,), steps=(-1,))),
+    Case("reverse_stride", F, unary("slice", starts=(2, 1), ends=(0, -4), axes=(1, 0), steps=(-2, -1))),
+]
+CASES["pad"] += [Case("negative_crop", F, unary("pad", pads=(0, -1, 1, 0, -1, -2)))]
+for _op in ("reduce_prod", "reduce_l1", "reduce_l2", "reduce_sum_square", "reduce_log_sum",
+            "reduce_log_sum_exp"):
+    gen = positive if _op == "reduce_log_sum" else normal
+    CASES[_op] = [Case("keep", F, unary(_op, axes=(1,), keepdims=1), gen),
+                  Case("drop_two", F, unary(_op, axes=(0, -1), keepdims=0), gen)]
+
+
 def build_case(case: Case) -> Graph:
     b = Builder(case.input)
     b.graph.output = case.build(b, b.input)

@@ -21,18 +21,13 @@ from onnx import helper, numpy_helper
 from trmgolf.errors import UserError
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Node, Value
+from trmgolf.ir.onnx_ops import ELEMENTWISE, IR_OP_OF, REDUCTIONS
 from trmgolf.ir.registry import IRTypeError, get_op
 from trmgolf.ir.types import NUMPY_DTYPES, TensorType
 
-SIMPLE = {
-    "Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Pow": "pow", "Equal": "equal",
-    "Less": "less", "Greater": "greater", "And": "and", "Or": "or", "Xor": "xor",
-    "Not": "not", "Identity": "identity", "Neg": "neg", "Abs": "abs", "Relu": "relu",
-    "Sigmoid": "sigmoid", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
-    "Reciprocal": "reciprocal", "Tanh": "tanh", "Where": "where", "Einsum": "einsum",
-}
-REDUCE = {"ReduceSum": "reduce_sum", "ReduceMean": "reduce_mean", "ReduceMax": "reduce_max",
-          "ReduceMin": "reduce_min"}
+#: ONNX ops that become one IR op without attributes; the table is shared with the kernels.
+SIMPLE = {op_type: ir for op_type, ir in IR_OP_OF.items() if ir in ELEMENTWISE}
+REDUCE = {op_type: ir for op_type, ir in IR_OP_OF.items() if ir in REDUCTIONS}
 
 
 class _Unsupported(Exception):
@@ -47,6 +42,18 @@ def load_model(path: str | Path) -> onnx.ModelProto:
         raise UserError(f"file not found: {path}") from None
     except Exception as e:  # noqa: BLE001 - protobuf raises several types for corrupt files
         raise UserError(f"{path}: not a readable ONNX model ({type(e).__name__})") from None
+
+
+def _constant_value(node: onnx.NodeProto) -> np.ndarray:
+    """The array of a ``Constant`` node, whichever attribute holds it."""
+    attr = node.attribute[0]
+    if attr.name == "value":
+        return numpy_helper.to_array(attr.t)
+    if attr.name in ("value_float", "value_floats"):
+        return np.asarray(helper.get_attribute_value(attr), dtype=np.float32)
+    if attr.name in ("value_int", "value_ints"):
+        return np.asarray(helper.get_attribute_value(attr), dtype=np.int64)
+    raise UserError(f"cannot import: Constant {node.output[0]!r} holds a {attr.name}")
 
 
 def _tensor_type(vi: onnx.ValueInfoProto) -> TensorType | None:
@@ -124,12 +131,18 @@ class _Importer:
 
     def _node(self, node: onnx.NodeProto) -> None:
         if node.op_type == "Constant" and node.domain in ("", "ai.onnx"):
-            attr = node.attribute[0]
-            array = (numpy_helper.to_array(attr.t) if attr.name == "value"
-                     else np.asarray(helper.get_attribute_value(attr)))
-            if attr.name == "value_float" or attr.name == "value_floats":
-                array = array.astype(np.float32)
-            self._constant(node.output[0], array)
+            self._constant(node.output[0], _constant_value(node))
+            return
+        if node.op_type in ("Shape", "Size") and node.domain in ("", "ai.onnx"):
+            # Static shapes make both constants; readers such as Reshape then take them as
+            # attributes, and the tensor disappears.
+            shape = self.values[node.input[0]].type.shape
+            if node.op_type == "Size":
+                self._constant(node.output[0], np.asarray(int(np.prod(shape, dtype=np.int64)), np.int64))
+            else:
+                a = {x.name: helper.get_attribute_value(x) for x in node.attribute}
+                dims = shape[slice(a.get("start", 0), a.get("end"))]
+                self._constant(node.output[0], np.asarray(dims, dtype=np.int64))
             return
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         doc = node.doc_string
@@ -144,6 +157,7 @@ class _Importer:
             if node.domain not in ("", "ai.onnx"):
                 raise _Unsupported
             op, inputs, ir_attrs = self._translate(node, attrs)
+            get_op(op).check_attrs(ir_attrs)
             types = get_op(op).infer_types([self.values[n].type for n in inputs], ir_attrs)
             want = [self.types.get(n) for n in node.output]
             if any(w is not None and w != t for w, t in zip(want, types, strict=False)):
@@ -182,9 +196,10 @@ class _Importer:
         out_type = self.types.get(node.output[0])
         handler = _HANDLERS.get(t)
         if t in SIMPLE:
-            extra = {"equation": attrs["equation"].decode() if isinstance(attrs.get("equation"), bytes)
-                     else attrs.get("equation")} if t == "Einsum" else {}
-            return SIMPLE[t], ins, extra
+            return SIMPLE[t], ins, {}
+        if t == "Einsum":
+            equation = attrs["equation"]
+            return "einsum", ins, {"equation": equation.decode() if isinstance(equation, bytes) else equation}
         if handler is None or out_type is None:
             raise _Unsupported
         return handler(self, node, attrs, out_type)
@@ -192,12 +207,6 @@ class _Importer:
 
 def _cast(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
     return "cast", [node.input[0]], {"to": out.dtype}
-
-
-def _minmax(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
-    if len(node.input) != 2:
-        raise _Unsupported
-    return node.op_type.lower(), list(node.input), {}
 
 
 def _matmul(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
@@ -236,18 +245,21 @@ def _reduce(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: Te
     elif len(node.input) > 1 and node.input[1]:
         axes = tuple(int(a) for a in imp._const_input(node, 1))
     else:
+        axes = ()
+    if not axes:
+        if attrs.get("noop_with_empty_axes", 0):
+            raise _Unsupported
         axes = tuple(range(imp.values[node.input[0]].type.rank))
-    if attrs.get("noop_with_empty_axes", 0) or not axes:
-        raise _Unsupported
     return REDUCE[node.op_type], [node.input[0]], {"axes": axes,
                                                     "keepdims": attrs.get("keepdims", 1)}
 
 
 def _argmax(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    """ArgMax and ArgMin (first index on ties only: the IR's reference is numpy's)."""
     if attrs.get("select_last_index", 0):
         raise _Unsupported
-    return "argmax", [node.input[0]], {"axis": attrs.get("axis", 0),
-                                       "keepdims": attrs.get("keepdims", 1)}
+    return node.op_type.lower(), [node.input[0]], {"axis": attrs.get("axis", 0),
+                                                   "keepdims": attrs.get("keepdims", 1)}
 
 
 def _reshape(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
@@ -260,6 +272,8 @@ def _transpose(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out:
 
 
 def _slice(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    if imp.opset < 10:
+        raise _Unsupported  # Slice-1 takes its bounds as attributes
     starts = [int(v) for v in imp._const_input(node, 1)]
     ends = [int(v) for v in imp._const_input(node, 2)]
     rank = imp.values[node.input[0]].type.rank
@@ -267,32 +281,46 @@ def _slice(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: Ten
             else list(range(len(starts))))
     steps = ([int(v) for v in imp._const_input(node, 4)] if len(node.input) > 4 and node.input[4]
              else [1] * len(starts))
-    if any(s <= 0 for s in steps):
+    if any(s == 0 for s in steps):
         raise _Unsupported
     shape = imp.values[node.input[0]].type.shape
     axes = [a % rank for a in axes]
-    clamp = [(max(-shape[a], min(s, shape[a])), max(-shape[a], min(e, shape[a])))
-             for a, s, e in zip(axes, starts, ends, strict=True)]
-    attrs_out: dict[str, Any] = {"starts": tuple(c[0] for c in clamp),
-                                 "ends": tuple(c[1] for c in clamp), "axes": tuple(axes)}
+    bounds = [_slice_bounds(s, e, st, shape[a])
+              for a, s, e, st in zip(axes, starts, ends, steps, strict=True)]
+    attrs_out: dict[str, Any] = {"starts": tuple(b[0] for b in bounds),
+                                 "ends": tuple(b[1] for b in bounds), "axes": tuple(axes)}
     if any(s != 1 for s in steps):
         attrs_out["steps"] = tuple(steps)
     return "slice", [node.input[0]], attrs_out
+
+
+def _slice_bounds(start: int, end: int, step: int, dim: int) -> tuple[int, int]:
+    """Bounds that numpy and ONNX read alike. A positive step only needs clamping to
+    [-dim, dim]; a negative one takes ONNX's clamping ([0, dim-1] and [-1, dim-1] after
+    adding dim to negatives), and an end before index 0 is written -(dim + 1)."""
+    if step > 0:
+        return max(-dim, min(start, dim)), max(-dim, min(end, dim))
+    start = max(0, min(start + dim if start < 0 else start, dim - 1))
+    end = max(-1, min(end + dim if end < 0 else end, dim - 1))
+    return start, -(dim + 1) if end == -1 else end
 
 
 def _pad(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
     mode = attrs.get("mode", b"constant")
     if mode not in (b"constant", "constant") or imp.opset < 11:
         raise _Unsupported
-    pads = tuple(int(p) for p in imp._const_input(node, 1))
-    if any(p < 0 for p in pads):
-        raise _Unsupported
+    pads = [int(p) for p in imp._const_input(node, 1)]
     value = 0.0
     if len(node.input) > 2 and node.input[2]:
         value = float(np.asarray(imp._const_input(node, 2)).reshape(-1)[0])
-    if len(node.input) > 3 and node.input[3]:
-        raise _Unsupported
-    ir_attrs: dict[str, Any] = {"pads": pads}
+    rank = imp.values[node.input[0]].type.rank
+    if len(node.input) > 3 and node.input[3]:  # opset 18: pads for these axes only
+        axes = [int(a) % rank for a in imp._const_input(node, 3)]
+        full = [0] * (2 * rank)
+        for k, a in enumerate(axes):
+            full[a], full[a + rank] = pads[k], pads[k + len(axes)]
+        pads = full
+    ir_attrs: dict[str, Any] = {"pads": tuple(pads)}
     if value != 0:
         ir_attrs["value"] = value
     return "pad", [node.input[0]], ir_attrs
@@ -321,12 +349,43 @@ def _expand(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: Te
     return "expand", [node.input[0]], {"shape": tuple(int(v) for v in imp._const_input(node, 1))}
 
 
+def _cast_like(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    return "cast", [node.input[0]], {"to": out.dtype}
+
+
+def _mod(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    return "mod", list(node.input), {"fmod": int(attrs.get("fmod", 0))}
+
+
+def _clip(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    """Clip's bounds become attributes: from Clip-6's attributes, or constant inputs."""
+    bounds: dict[str, Any] = {}
+    for k, name in ((1, "min"), (2, "max")):
+        if imp.opset < 11:
+            value = attrs.get(name)
+        elif len(node.input) > k and node.input[k]:
+            value = np.asarray(imp._const_input(node, k)).reshape(-1)[0]
+        else:
+            value = None
+        if value is not None:
+            as_float = float(value)
+            if np.asarray(as_float).astype(out.np_dtype) != np.asarray(value).astype(out.np_dtype):
+                raise _Unsupported  # not exact as a float attribute (huge int64 bounds)
+            bounds[name] = as_float
+    return "clip", [node.input[0]], bounds
+
+
+def _tile(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    return "tile", [node.input[0]], {"repeats": tuple(int(r) for r in imp._const_input(node, 1))}
+
+
 _HANDLERS: dict[str, Callable[..., tuple[str, list[str], dict[str, Any]]]] = {
-    "Cast": _cast, "Min": _minmax, "Max": _minmax, "MatMul": _matmul, "Gemm": _gemm,
-    "Conv": _conv, "Softmax": _softmax, "ArgMax": _argmax, "Reshape": _reshape,
+    "Cast": _cast, "CastLike": _cast_like, "MatMul": _matmul, "Gemm": _gemm,
+    "Conv": _conv, "Softmax": _softmax, "ArgMax": _argmax, "ArgMin": _argmax, "Reshape": _reshape,
     "Flatten": _reshape, "Squeeze": _reshape, "Unsqueeze": _reshape, "Transpose": _transpose,
     "Slice": _slice, "Pad": _pad, "Concat": _concat, "Split": _split, "Gather": _gather,
-    "Expand": _expand, **dict.fromkeys(REDUCE, _reduce),
+    "Expand": _expand, "Mod": _mod, "Clip": _clip, "Tile": _tile,
+    **dict.fromkeys(REDUCE, _reduce),
 }
 
 

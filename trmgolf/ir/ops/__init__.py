@@ -1,3 +1,3 @@
 """The IR's op definitions, grouped by kind. Importing this package registers them all."""
 
-from trmgolf.ir.ops import constant, elementwise, foreign, nn, shape, transformer  # noqa: F401
+from trmgolf.ir.ops import constant, elementwise, foreign, nn, numeric, shape, transformer  # noqa: F401
