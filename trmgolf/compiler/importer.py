@@ -78,7 +78,7 @@ class _Importer:
         except Exception as e:  # noqa: BLE001 - onnx raises InferenceError and others
             raise UserError(f"cannot import: shape inference failed ({str(e).splitlines()[0]})") from None
         g = self.model.graph
-        self.opset = next((o.version for o in self.model.opset_import if o.domain in ("", "ai.onnx")), 1)
+        self.opset = source_opset(self.model)
         self.types: dict[str, TensorType] = {}
         for vi in [*g.input, *g.output, *g.value_info]:
             t = _tensor_type(vi)
@@ -387,6 +387,30 @@ _HANDLERS: dict[str, Callable[..., tuple[str, list[str], dict[str, Any]]]] = {
     "Expand": _expand, "Mod": _mod, "Clip": _clip, "Tile": _tile,
     **dict.fromkeys(REDUCE, _reduce),
 }
+
+
+def _schema_version(op_type: str, opset: int) -> int | None:
+    try:
+        return onnx.defs.get_schema(op_type, max_inclusive_version=opset, domain="").since_version
+    except onnx.defs.SchemaError:
+        return None
+
+
+def carried_nodes_fit(graph: Graph, opset: int) -> bool:
+    """Whether every carried ``onnx_node`` means the same at ``opset`` as where it was
+    imported from (the same schema version of its op type applies at both)."""
+    for node in graph.nodes:
+        if node.op != "onnx_node" or node.attrs["opset"] == opset:
+            continue
+        version = _schema_version(node.attrs["op_type"], opset)
+        if version is None or version != _schema_version(node.attrs["op_type"], node.attrs["opset"]):
+            return False
+    return True
+
+
+def source_opset(model: onnx.ModelProto) -> int:
+    """The default-domain opset a model imports."""
+    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
 
 
 def import_model(model: onnx.ModelProto) -> Graph:

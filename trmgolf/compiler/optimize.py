@@ -2,7 +2,9 @@
 emit, and prove the result answers exactly as the original did.
 
 The proof is the task's examples: the thresholded outputs of both models under the
-scorer's runtime settings must be identical on every one, or nothing is written.
+scorer's runtime settings must be identical on every one, or nothing is written. A
+result that is not cheaper than the original is not used: the original is returned
+unchanged (never worse).
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 import onnx
 
-from trmgolf.compiler.emit import Choice, emit
-from trmgolf.compiler.importer import import_model
+from trmgolf.compiler.emit import Choice, Emitted, emit, serialize
+from trmgolf.compiler.importer import carried_nodes_fit, import_model, source_opset
 from trmgolf.compiler.pipeline import optimize
-from trmgolf.compiler.select import extra_cost_for
-from trmgolf.compiler.targets import DEFAULT_TARGET
+from trmgolf.compiler.select import ExtraCost, extra_cost_for
+from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.errors import UserError
+from trmgolf.ir.graph import Graph
+from trmgolf.ir.registry import IRTypeError
+from trmgolf.ir.verify import IRVerifyError
 from trmgolf.scoring.answers import run_examples, task_examples
 from trmgolf.scoring.cost import measure
 from trmgolf.scoring.report import CostReport
@@ -33,6 +38,7 @@ class Optimized:
     after: CostReport
     choices: list[Choice]
     checked: int  # examples on which both models were compared
+    kept_original: str | None = None  # why the original is returned unchanged (None: rewritten)
 
 
 def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: Task) -> int:
@@ -50,19 +56,46 @@ def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: T
     return len(examples)
 
 
+def reemit(graph: Graph, model: onnx.ModelProto, target: str = DEFAULT_TARGET,
+           forced: Mapping[str, str] | None = None, extra: ExtraCost | None = None) -> Emitted:
+    """Emit an imported graph for ``target``, or at the model's own opset when a carried
+    node has no equivalent at the target's (Clip-6, Split-11 ...)."""
+    opset = get_target(target).opset
+    if not carried_nodes_fit(graph, opset):
+        opset = source_opset(model)
+    return emit(graph, target, forced, extra, opset=opset)
+
+
+def import_and_emit(model: onnx.ModelProto, target: str = DEFAULT_TARGET, *, passes: bool = True,
+                    forced: Mapping[str, str] | None = None, extra: ExtraCost | None = None) -> Emitted:
+    """Import ``model``, optionally run the pass pipeline, and emit; one-line UserError for
+    whatever the IR cannot represent."""
+    try:
+        graph = import_model(model)
+        if passes:
+            graph = optimize(graph)
+        return reemit(graph, model, target, forced, extra)
+    except (IRVerifyError, IRTypeError) as e:
+        raise UserError(f"cannot optimise: {str(e).splitlines()[0]}") from None
+
+
 def optimize_model(model: onnx.ModelProto, name: str, *, target: str = DEFAULT_TARGET,
                    forced: Mapping[str, str] | None = None, cost_model: str = "official",
                    task: Task | None = None) -> Optimized:
-    """Optimise ``model``; with ``task``, refuse a result that answers differently."""
+    """Optimise ``model``; with ``task``, refuse a result that answers differently. When the
+    result is not cheaper, the original is returned unchanged (``kept_original`` says so)."""
     inputs = [grid_to_onehot(ex.input) for _, ex in task.examples()[:1]] if task else None
     validity, cost = measure(model, inputs, cost_model=cost_model)
     before = CostReport.build(name, validity, cost, cost_model=cost_model)
-    graph = optimize(import_model(model))
-    emitted = emit(graph, target, forced, extra_cost_for(cost_model))
+    emitted = import_and_emit(model, target, forced=forced, extra=extra_cost_for(cost_model))
     data = emitted.to_bytes()
     validity, cost = measure(data, inputs, cost_model=cost_model)
     if not validity.valid:
         raise UserError(f"optimised model would be unscorable ({validity.line()}); not written")
     after = CostReport.build(name, validity, cost, cost_model=cost_model)
     checked = compare_answers(model, data, task) if task is not None else 0
+    if before.valid and before.total is not None and after.total is not None \
+            and after.total >= before.total:
+        why = "no gain" if after.total == before.total else f"the result costs more ({after.total:,})"
+        return Optimized(model, serialize(model), before, before, [], checked, why)
     return Optimized(emitted.model, data, before, after, emitted.choices, checked)
