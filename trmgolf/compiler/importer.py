@@ -44,6 +44,24 @@ def load_model(path: str | Path) -> onnx.ModelProto:
         raise UserError(f"{path}: not a readable ONNX model ({type(e).__name__})") from None
 
 
+def _derivable_shapes(model: onnx.ModelProto) -> set[str] | None:
+    """Tensors whose static shape ONNX inference derives without the model's ``value_info``
+    (None when inference fails outright). Hand-written networks declare shapes for the
+    results of data-dependent ops (a Slice with computed bounds); those declarations are the
+    shape of one run, so the IR must not reason from them (Squeeze without axes of such a
+    tensor is not a fixed Reshape)."""
+    bare = onnx.ModelProto()
+    bare.CopyFrom(model)
+    del bare.graph.value_info[:]
+    try:
+        inferred = onnx.shape_inference.infer_shapes(bare).graph
+    except Exception:  # noqa: BLE001 - onnx raises several types
+        return None
+    return {vi.name for vi in [*inferred.value_info, *inferred.output]
+            if vi.type.tensor_type.HasField("shape") and vi.type.tensor_type.elem_type
+            and all(d.HasField("dim_value") and d.dim_value > 0 for d in vi.type.tensor_type.shape.dim)}
+
+
 def _constant_value(node: onnx.NodeProto) -> np.ndarray:
     """The array of a ``Constant`` node, whichever attribute holds it."""
     attr = node.attribute[0]
@@ -93,6 +111,7 @@ class _Importer:
         self.b.input.name = g.input[0].name
         self.values: dict[str, Value] = {g.input[0].name: self.b.input}
         self.consts: dict[str, np.ndarray] = {}
+        self.derived = _derivable_shapes(model)
 
     def run(self) -> Graph:
         g = self.model.graph
@@ -133,7 +152,8 @@ class _Importer:
         if node.op_type == "Constant" and node.domain in ("", "ai.onnx"):
             self._constant(node.output[0], _constant_value(node))
             return
-        if node.op_type in ("Shape", "Size") and node.domain in ("", "ai.onnx"):
+        if (node.op_type in ("Shape", "Size") and node.domain in ("", "ai.onnx")
+                and not (self.derived is not None and self._declared_only(node.input[0]))):
             # Static shapes make both constants; readers such as Reshape then take them as
             # attributes, and the tensor disappears.
             shape = self.values[node.input[0]].type.shape
@@ -156,6 +176,8 @@ class _Importer:
         try:
             if node.domain not in ("", "ai.onnx"):
                 raise _Unsupported
+            if self.derived is not None and any(self._declared_only(n) for n in node.input if n):
+                raise _Unsupported  # its operand's shape may differ at run time
             op, inputs, ir_attrs = self._translate(node, attrs)
             get_op(op).check_attrs(ir_attrs)
             types = get_op(op).infer_types([self.values[n].type for n in inputs], ir_attrs)
@@ -165,6 +187,13 @@ class _Importer:
             return self.b.node(op, [self.values[n] for n in inputs], **ir_attrs)
         except (_Unsupported, IRTypeError):
             return self._foreign(node)
+
+    def _declared_only(self, name: str) -> bool:
+        """Whether the static shape of tensor ``name`` comes only from the model's own
+        ``value_info`` (a data-dependent Slice or Pad): then it is a guess, not a fact."""
+        assert self.derived is not None
+        v = self.values[name]
+        return not (v.is_constant or v is self.b.input or name in self.derived)
 
     def _foreign(self, node: onnx.NodeProto) -> Node:
         out_types = []
