@@ -22,6 +22,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+
 def default_data() -> Path:
     """$TRMGOLF_DATA, else the nearest ``shared/data/neurogolf`` above the checkout."""
     if os.environ.get("TRMGOLF_DATA"):
