@@ -337,6 +337,7 @@ CASES["slice"] += [
     Case("reverse_all", F, unary("slice", starts=(3,), ends=(-5,), axes=(2,), steps=(-1,))),
     Case("reverse_stride", F, unary("slice", starts=(2, 1), ends=(0, -4), axes=(1, 0), steps=(-2, -1))),
 ]
+CASES["reshape"] += [Case("to_scalar", TensorType("float32", (1, 1)), unary("reshape", shape=()))]
 CASES["pad"] += [Case("negative_crop", F, unary("pad", pads=(0, -1, 1, 0, -1, -2)))]
 for _op in ("reduce_prod", "reduce_l1", "reduce_l2", "reduce_sum_square", "reduce_log_sum",
             "reduce_log_sum_exp"):

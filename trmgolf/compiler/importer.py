@@ -317,7 +317,9 @@ def _slice(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: Ten
     bounds = [_slice_bounds(s, e, st, shape[a])
               for a, s, e, st in zip(axes, starts, ends, steps, strict=True)]
     attrs_out: dict[str, Any] = {"starts": tuple(b[0] for b in bounds),
-                                 "ends": tuple(b[1] for b in bounds), "axes": tuple(axes)}
+                                 "ends": tuple(b[1] for b in bounds)}
+    if len(node.input) > 3 and node.input[3]:
+        attrs_out["axes"] = tuple(axes)  # left implicit when the network did
     if any(s != 1 for s in steps):
         attrs_out["steps"] = tuple(steps)
     return "slice", [node.input[0]], attrs_out

@@ -52,14 +52,17 @@ def transpose(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> 
 
 @lowering("slice", "direct", min_opset=10)
 def slice_(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
-    """Slice with starts/ends/axes(/steps) as int64 initializers."""
+    """Slice with starts/ends/axes(/steps) as int64 initializers; a node without axes (an
+    imported Slice that left them implicit) gets none."""
     a = node.attrs
     starts, ends = list(a["starts"]), list(a["ends"])
-    axes = list(a.get("axes") or range(len(starts)))
-    args = [ins[0], ctx.ints(starts, "starts"), ctx.ints(ends, "ends"), ctx.ints(axes, "axes")]
+    args = [ins[0], ctx.ints(starts, "starts"), ctx.ints(ends, "ends")]
+    args.append(ctx.ints(list(a["axes"]), "axes") if a.get("axes") else "")
     steps = list(a.get("steps") or ())
     if steps and any(s != 1 for s in steps):
         args.append(ctx.ints(steps, "steps"))
+    while args[-1] == "":
+        args.pop()
     ctx.node("Slice", args, outs)
 
 
