@@ -40,7 +40,8 @@ def _grid(h_: int, w: int) -> list[list[int]]:
 def identity_task() -> Task:
     """A task whose answer is its input: every network below solves it."""
     grids = [_grid(3, 4), _grid(30, 30), _grid(1, 1), _grid(7, 2)]
-    return Task("identity", {"train": [Example(g, g) for g in grids[:3]], "test": [Example(grids[3], grids[3])]})
+    return Task("identity", {"train": [Example(g, g) for g in grids[:3]],
+                             "test": [Example(grids[3], grids[3])]})
 
 
 def _model(nodes, inits, out_dtype: int) -> onnx.ModelProto:
