@@ -3,9 +3,10 @@ matches the numpy interpreter on random inputs.
 
 Each case is a tiny graph (input of any type, the op, constants for its other operands)
 emitted with ``grid_output=False``; the lowering under test is forced with ``forced``
-at the first opset (24, 18, 17, 13, then 12) where it is available. Opset 12 is no
-named target: it is added for the test, since the attribute forms of the reductions
-and of Split exist only before opset 13 (ReduceSum, Split) or 18 (the others).
+at the first opset (24, 18, 17, 13, 12, then 10) where it is available. Opsets 12 and 10
+are no named targets: they are added for the test, since the attribute forms of the
+reductions and of Split exist only before opset 13 (ReduceSum, Split) or 18 (the others),
+and Equal-7 (bool and integers only) before opset 11.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from trmgolf.ir import OPS, Builder, Graph, TensorType, Value, verify
 from trmgolf.kernels import LOWERINGS
 from trmgolf.kernels.context import Initializers
 
-OPSETS = {"ng2026": 24, "opset18": 18, "opset17": 17, "opset13": 13, "test_opset12": 12}
+OPSETS = {"ng2026": 24, "opset18": 18, "opset17": 17, "opset13": 13, "test_opset12": 12,
+          "test_opset10": 10}
 
 Build = Callable[[Builder, Value], Value]
 Gen = Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]
@@ -383,6 +385,8 @@ PARAMS = _params()
 def _opset12(monkeypatch):
     monkeypatch.setitem(targets.TARGETS, "test_opset12",
                         targets.Target("test_opset12", 12, "onnxruntime", "test only"))
+    monkeypatch.setitem(targets.TARGETS, "test_opset10",  # Equal-7: imported old networks
+                        targets.Target("test_opset10", 10, "onnxruntime", "test only"))
 
 
 def test_every_op_has_a_case():

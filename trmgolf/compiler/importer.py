@@ -176,8 +176,10 @@ class _Importer:
         try:
             if node.domain not in ("", "ai.onnx"):
                 raise _Unsupported
-            if self.derived is not None and any(self._declared_only(n) for n in node.input if n):
-                raise _Unsupported  # its operand's shape may differ at run time
+            if self.derived is not None and (
+                    any(self._declared_only(n) for n in node.input if n)
+                    or any(n and n not in self.derived for n in node.output)):
+                raise _Unsupported  # a shape here may differ at run time (Reshape to a computed shape)
             op, inputs, ir_attrs = self._translate(node, attrs)
             get_op(op).check_attrs(ir_attrs)
             types = get_op(op).infer_types([self.values[n].type for n in inputs], ir_attrs)
@@ -425,6 +427,12 @@ def _schema_version(op_type: str, opset: int) -> int | None:
         return onnx.defs.get_schema(op_type, max_inclusive_version=opset, domain="").since_version
     except onnx.defs.SchemaError:
         return None
+
+
+def emit_opset(graph: Graph, target_opset: int, source: int) -> int:
+    """The highest opset from ``target_opset`` down to ``source`` at which every carried node
+    means what it meant where it was imported from (``source`` when none is)."""
+    return next((o for o in range(target_opset, source, -1) if carried_nodes_fit(graph, o)), source)
 
 
 def carried_nodes_fit(graph: Graph, opset: int) -> bool:

@@ -16,7 +16,7 @@ import numpy as np
 import onnx
 
 from trmgolf.compiler.emit import Choice, Emitted, emit, serialize
-from trmgolf.compiler.importer import carried_nodes_fit, import_model, source_opset
+from trmgolf.compiler.importer import emit_opset, import_model, source_opset
 from trmgolf.compiler.pipeline import optimize
 from trmgolf.compiler.select import ExtraCost, extra_cost_for
 from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
@@ -58,11 +58,9 @@ def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: T
 
 def reemit(graph: Graph, model: onnx.ModelProto, target: str = DEFAULT_TARGET,
            forced: Mapping[str, str] | None = None, extra: ExtraCost | None = None) -> Emitted:
-    """Emit an imported graph for ``target``, or at the model's own opset when a carried
-    node has no equivalent at the target's (Clip-6, Split-11 ...)."""
-    opset = get_target(target).opset
-    if not carried_nodes_fit(graph, opset):
-        opset = source_opset(model)
+    """Emit an imported graph for ``target``, or at a lower opset (down to the model's own)
+    when a carried node has no equivalent at the target's (Upsample, Split-11 ...)."""
+    opset = emit_opset(graph, get_target(target).opset, source_opset(model))
     return emit(graph, target, forced, extra, opset=opset)
 
 

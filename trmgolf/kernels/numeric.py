@@ -41,3 +41,14 @@ def argmin(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> Non
 def tile(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Tile with the repeats as an int64 initializer."""
     ctx.node("Tile", [ins[0], ctx.ints(node.attrs["repeats"], "repeats")], outs)
+
+
+def _equal7_types(node: Node) -> bool:
+    return node.inputs[0].type.dtype in ("bool", "int32", "int64")
+
+
+@lowering("equal", "equal7", min_opset=7, max_opset=10, applies=_equal7_types)
+def equal7(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """Equal before opset 11, which compares only bool, int32 and int64 (imported networks
+    re-emitted at their own old opset)."""
+    ctx.node("Equal", ins, outs)
