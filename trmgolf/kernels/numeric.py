@@ -52,3 +52,19 @@ def equal7(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> Non
     """Equal before opset 11, which compares only bool, int32 and int64 (imported networks
     re-emitted at their own old opset)."""
     ctx.node("Equal", ins, outs)
+
+
+def _non_negative_axis(node: Node) -> bool:
+    return node.attrs.get("axis", 0) >= 0
+
+
+@lowering("argmax", "argmax1", min_opset=1, max_opset=10, applies=_non_negative_axis)
+def argmax1(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """ArgMax before opset 11 (no negative axis): imported networks at their old opset."""
+    ctx.node("ArgMax", ins, outs, axis=node.attrs.get("axis", 0), keepdims=node.attrs.get("keepdims", 1))
+
+
+@lowering("argmin", "argmin1", min_opset=1, max_opset=10, applies=_non_negative_axis)
+def argmin1(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """ArgMin before opset 11 (no negative axis)."""
+    ctx.node("ArgMin", ins, outs, axis=node.attrs.get("axis", 0), keepdims=node.attrs.get("keepdims", 1))
