@@ -262,3 +262,32 @@ def test_optimize_is_never_worse_and_stays_exact(name):
         assert np.array_equal(a > 0, b > 0)
     if result.kept_original:
         assert result.data == model.SerializeToString(deterministic=True)
+
+
+@pytest.mark.parametrize("name", ["gather_channels_bool", "where_paint_uint8", "quantized"])
+def test_optimize_cli_takes_networks_it_did_not_write(name, tmp_path):
+    """Bool and integer outputs, carried ops: a written network, never a traceback."""
+    from click.testing import CliRunner
+
+    from trmgolf.cli import cli
+
+    src, dst = tmp_path / "in.onnx", tmp_path / "out.onnx"
+    onnx.save(STYLES[name], src)
+    res = CliRunner().invoke(cli, ["optimize", str(src), "-o", str(dst)])
+    assert res.exit_code == 0, res.output
+    assert validate(dst.read_bytes()).valid
+
+
+def test_optimize_cli_refuses_what_it_cannot_import_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    model = STYLES["conv_centre_relu"]
+    model.graph.node.append(n("Constant", [], "words", value_strings=[b"a"]))
+    src = tmp_path / "in.onnx"
+    onnx.save(model, src)
+    del model.graph.node[-1]
+    proc = subprocess.run([sys.executable, "-m", "trmgolf.cli", "optimize", str(src), "-o",
+                           str(tmp_path / "out.onnx")], capture_output=True, text=True)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "cannot import" in proc.stderr
