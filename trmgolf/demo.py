@@ -5,6 +5,8 @@
    compile``'s machinery, verify it on every example and print its cost report.
 2. Optimise the built-in wasteful example networks (``trmgolf.examples``), check that
    each still answers every example of its task exactly, and print before/after costs.
+   Both are written: ``NAME.wasteful.onnx`` (to try ``trmgolf optimize`` on) and
+   ``NAME.onnx`` (what ``optimize`` made of it).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from trmgolf.compiler.emit import serialize
 from trmgolf.compiler.optimize import optimize_model
 from trmgolf.examples import EXAMPLES, synthetic_colour_map_task
 from trmgolf.fsutil import write_atomic
@@ -26,11 +29,8 @@ DEMO_TASK = 16
 
 
 def task_folder(data: str | None) -> Path | None:
-    """``--data`` / ``TRMGOLF_DATA``, else ``../shared/data/neurogolf`` beside the checkout."""
+    """The task folder by the rule of every command (``tasks.data_dir``), when it exists."""
     folder = data_dir(data)
-    if folder is None:
-        beside = Path(__file__).resolve().parents[2] / "shared" / "data" / "neurogolf"
-        folder = beside if beside.is_dir() else None
     return folder if folder is not None and folder.is_dir() else None
 
 
@@ -38,21 +38,29 @@ def optimise_examples(out: Path, folder: Path | None, console: Console) -> None:
     table = Table(title="built-in wasteful networks, before -> after `trmgolf optimize`")
     for col in ("network", "task", "before", "after", "ratio", "points", "examples"):
         table.add_column(col, justify="right")
+    first = ""
     for name, (build, task_num) in EXAMPLES.items():
         task = load_task(task_num, folder) if folder is not None else None
-        result = optimize_model(build(), name, task=task)
+        original = build()
+        wasteful = out / f"{name}.wasteful.onnx"
+        write_atomic(wasteful, serialize(original))
+        result = optimize_model(original, name, task=task)
         write_atomic(out / f"{name}.onnx", result.data)
         before, after = result.before.total or 0, result.after.total or 0
+        pts = result.after.points
         table.add_row(name, f"task{task_num:03d}", f"{before:,}", f"{after:,}",
-                      f"{before / max(after, 1):,.1f}x", f"{result.after.points:.2f}",
+                      f"{before / max(after, 1):,.1f}x", "-" if pts is None else f"{pts:.2f}",
                       f"{result.checked} identical" if task else "not checked (no data)")
+        first = first or f"trmgolf optimize {wasteful} -o {out / (name + '.opt.onnx')} --task {task_num}"
     console.print(table)
+    console.print(f"the wasteful originals are beside them (*.wasteful.onnx); try: {first}")
 
 
 def train_and_compile(out: Path, folder: Path | None, steps: int | None, console: Console) -> None:
     """Train a tiny TRM, compile it, verify it on the task, print the cost report."""
     from trmgolf.frontend.compile import compile_checkpoint
     from trmgolf.trainer.runs import Overrides, train_tasks
+    from trmgolf.trainer.train import early_stop_note
 
     if folder is not None:
         task_ref: str = str(folder / f"task{DEMO_TASK:03d}.json")
@@ -65,12 +73,15 @@ def train_and_compile(out: Path, folder: Path | None, steps: int | None, console
     result = train_tasks([task_ref], "tiny", ckpt, overrides=Overrides(steps=steps), progress=True)
     console.print(f"trained in {result['wall_s']:.0f} s: exact match train {result.get('train')}, "
                   f"held-out {result.get('heldout')}")
+    if result.get("stopped_early"):
+        console.print(early_stop_note(result["step"], result["planned_steps"]))
     console.print("[bold]2. compiling it to ONNX and verifying on every example[/bold]")
     compiled = compile_checkpoint(ckpt, task_ref)
     onnx_path = out / "trm.onnx"
     write_atomic(onnx_path, compiled.data)
     check = verify(compiled.data, load_task(task_ref), threads_check=False)
     assert compiled.report is not None
+    compiled.report.model, compiled.report.source = str(onnx_path), str(ckpt)
     compiled.report.write(out / "trm.report.json")
     render_report(compiled.report, console, top=8)
     counts = ", ".join(f"{s} {c.passed}/{c.passed + c.failed}" for s, c in check.splits.items())

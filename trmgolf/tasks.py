@@ -1,7 +1,8 @@
 """Loading NeuroGolf / ARC task files and converting grids to the NeuroGolf tensors.
 
-Tasks are found through ``--data DIR`` or ``TRMGOLF_DATA`` (the folder holding
-``taskNNN.json``); a task may be named ``16``, ``task016`` or given as a path.
+Tasks are found, by every command alike, in ``--data DIR``, else ``$TRMGOLF_DATA``, else
+``../shared/data/neurogolf`` beside the checkout (the folder holding ``taskNNN.json``);
+a task may be named ``16``, ``task016`` or given as a path.
 """
 
 from __future__ import annotations
@@ -49,10 +50,19 @@ class Task:
         return h, w
 
 
+#: Where the task files are when neither ``--data`` nor ``TRMGOLF_DATA`` says: beside the checkout.
+BESIDE_CHECKOUT = Path(__file__).resolve().parents[2] / "shared" / "data" / "neurogolf"
+NO_TASK_FOLDER = ("no task folder: pass --data DIR, set TRMGOLF_DATA, or put the task files in "
+                  "../shared/data/neurogolf beside the checkout")
+
+
 def data_dir(data: str | os.PathLike[str] | None = None) -> Path | None:
-    """The task folder from ``--data`` or ``TRMGOLF_DATA``, or None when neither is set."""
+    """The task folder: ``--data``, else ``TRMGOLF_DATA``, else ``BESIDE_CHECKOUT`` when it
+    exists; None when none of them gives one."""
     value = data or os.environ.get("TRMGOLF_DATA")
-    return Path(value) if value else None
+    if value:
+        return Path(value)
+    return BESIDE_CHECKOUT if BESIDE_CHECKOUT.is_dir() else None
 
 
 def task_number(name: str) -> int | None:
@@ -73,7 +83,7 @@ def resolve_task_path(task: str | int, data: str | os.PathLike[str] | None = Non
         raise UserError(f"not a task name: {text!r} (use 16, task016 or a path to a .json file)")
     folder = data_dir(data)
     if folder is None:
-        raise UserError("no task folder: pass --data DIR or set TRMGOLF_DATA")
+        raise UserError(NO_TASK_FOLDER)
     if not folder.is_dir():
         raise UserError(f"task folder not found: {folder}")
     candidate = folder / f"task{num:03d}.json"

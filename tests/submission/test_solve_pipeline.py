@@ -170,9 +170,11 @@ def test_output_is_a_file(tmp_path, data, monkeypatch):
 def test_missing_data_dir(tmp_path, monkeypatch):
     fakes.install(monkeypatch)
     monkeypatch.delenv("TRMGOLF_DATA", raising=False)
+    monkeypatch.setattr("trmgolf.tasks.BESIDE_CHECKOUT", tmp_path / "nowhere")
     res = CliRunner().invoke(cli, ["solve", "--tasks", "1", "-o", str(tmp_path / "o"), "--quiet"])
     assert res.exit_code != 0 and res.output.strip().splitlines() == [
-        "Error: no task folder: pass --data DIR or set TRMGOLF_DATA"]
+        "Error: no task folder: pass --data DIR, set TRMGOLF_DATA, or put the task files in "
+        "../shared/data/neurogolf beside the checkout"]
 
 
 def test_holdout_reports_failing_tasks(tmp_path, data, monkeypatch):

@@ -168,7 +168,7 @@ def test_checkpoint_loads_with_weights_only_and_selects_task(tmp_path):
 def test_bad_checkpoints_are_user_errors(tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a checkpoint")
-    with pytest.raises(UserError, match="not a readable checkpoint"):
+    with pytest.raises(UserError, match="not a readable trmgolf checkpoint"):
         load_model(bad)
     with pytest.raises(UserError, match="not found"):
         load_model(tmp_path / "missing.pt")
@@ -181,7 +181,7 @@ def test_bad_checkpoints_are_user_errors(tmp_path):
     with pytest.raises(UserError, match="do not match"):
         load_model(path)
     torch.save({"weights": {}}, path)
-    with pytest.raises(UserError, match="not a trmgolf trainer checkpoint"):
+    with pytest.raises(UserError, match="not a readable trmgolf checkpoint"):
         load_model(path)
 
 

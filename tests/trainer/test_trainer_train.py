@@ -125,7 +125,7 @@ def test_cli_train_and_eval(data_dir, tmp_path):
     (["train", "--task", "1", "--ema-decay", "1.0", "-o", "x.pt"], "--ema-decay must be"),
     (["train", "--tasks", "1-x", "-o", "x.pt"], "not a task range"),
     (["eval", "missing.pt", "--task", "1"], "checkpoint not found"),
-    (["eval", "corrupt.pt", "--task", "1"], "not a readable checkpoint"),
+    (["eval", "corrupt.pt", "--task", "1"], "not a readable trmgolf checkpoint"),
 ])
 def test_bad_input_is_one_line_and_non_zero(data_dir, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)

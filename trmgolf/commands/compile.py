@@ -6,30 +6,29 @@ from pathlib import Path
 
 import click
 
-from trmgolf.compiler.select import parse_kernels
+from trmgolf.commands.options import DATA_HELP, LazyHelpOption, kernel_help
 from trmgolf.compiler.targets import DEFAULT_TARGET, TARGETS
 from trmgolf.errors import UserError
-from trmgolf.kernels import alternatives
 
 
 @click.command("compile")
 @click.argument("ckpt")
-@click.option("--task", help="Task of the network (16, task016): selects the puzzle, the examples.")
+@click.option("--task", help="Task of the network (16, task016 or a path to its JSON file): selects "
+              "the puzzle and the examples.")
 @click.option("-o", "--output", "out", required=True, help="ONNX file to write.")
-@click.option("--target", type=click.Choice(sorted(TARGETS)), default=DEFAULT_TARGET,
-              show_default=True)
+@click.option("--target", type=click.Choice(list(TARGETS)), default=DEFAULT_TARGET,
+              show_default=True, help="Opset and runtime to emit for.")
 @click.option("--report", "report_path", help="Write the cost report (JSON) here, and R.png.")
 @click.option("--dump-ir", "dump_dir", help="Write the IR after every stage into this folder.")
-@click.option("--kernel", "kernels", multiple=True,
-              help="Force a lowering: OP=CHOICE (repeatable; default: the cheapest). The TRM's: "
-                   + ", ".join(f"{op}={'|'.join(a.name for a in alternatives(op))}"
-                               for op in ("attention", "swiglu", "rms_norm"))
-                   + " (swiglu=gru_silu: a 3x larger zero recurrence, 2.6x faster to verify).")
+@click.option("--kernel", "kernels", multiple=True, metavar="OP=CHOICE", cls=LazyHelpOption,
+              help_fn=kernel_help(("attention", "swiglu", "rms_norm"),
+                                  "Force a lowering (repeatable; default: the cheapest). The TRM's ops:",
+                                  "swiglu=gru_silu: a 3x larger zero recurrence, 2.6x faster to verify."))
 @click.option("--crop/--no-crop", default=False, show_default=True,
               help="Shrink the canvas to the task's largest grid (a different, smaller network).")
 @click.option("--no-narrow", is_flag=True, help="Keep every tensor float32.")
 @click.option("--no-verify", is_flag=True, help="Skip running the task's examples.")
-@click.option("--data", help="Folder of taskNNN.json files (default: $TRMGOLF_DATA).")
+@click.option("--data", help=DATA_HELP)
 @click.option("-q", "--quiet", is_flag=True, help="Only the one-line summary, no cost table.")
 def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: str | None,
              dump_dir: str | None, kernels: tuple[str, ...], crop: bool, no_narrow: bool,
@@ -37,6 +36,7 @@ def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: st
     """Compile a TRM checkpoint into a NeuroGolf network that answers exactly as it does."""
     import time
 
+    from trmgolf.compiler.select import parse_kernels
     from trmgolf.frontend.compile import compile_checkpoint, compile_stages
     from trmgolf.fsutil import write_atomic
     from trmgolf.ir.printer import print_graph
@@ -52,8 +52,12 @@ def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: st
         for i, (name, graph) in enumerate(compile_stages(ckpt, task, data, crop=crop,
                                                          narrow=not no_narrow)):
             (folder / f"{i:02d}_{name.replace('@', '_')}.ir").write_text(print_graph(graph))
+    for warning in compiled.warnings:
+        click.echo(f"warning: {warning}", err=True)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, compiled.data)
+    if compiled.report is not None:  # the report names the network, and what it came from
+        compiled.report.model, compiled.report.source = out, ckpt
     for note in compiled.kept_note:
         click.echo(f"narrowing rejected: {note}")
     line = f"wrote {out} ({compiled.precision}; {len(compiled.emitted.model.graph.node)} nodes"
@@ -67,7 +71,7 @@ def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: st
     if compiled.report is not None and not quiet:
         from rich.console import Console
 
-        render_report(compiled.report, Console(), top=10)
+        render_report(compiled.report, Console(soft_wrap=True), top=10)
     if report_path:
         if compiled.report is None:
             raise UserError("--report needs verification (drop --no-verify)")

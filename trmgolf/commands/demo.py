@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
+from trmgolf.commands.options import DATA_HELP
+
 
 @click.command("demo")
-@click.option("--data", help="Folder of taskNNN.json files (default: $TRMGOLF_DATA or ../shared/data).")
+@click.option("--data", help=DATA_HELP)
 @click.option("-o", "--out", "out_dir", default="demo-out", show_default=True,
               help="Folder for the checkpoint, networks and reports the demo writes.")
 @click.option("--steps", type=int, help="Training steps for the tiny TRM (default: the preset's).")

@@ -1,4 +1,8 @@
-"""The ``ir`` and ``optimize`` commands: look at a network as IR, and make it cheaper."""
+"""The ``ir`` and ``optimize`` commands: look at a network as IR, and make it cheaper.
+
+Heavy modules (onnx, the compiler, rich) are imported inside the commands, so that
+``trmgolf --help`` stays fast.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,33 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from trmgolf.compiler.importer import import_file, load_model
-from trmgolf.compiler.optimize import optimize_model
-from trmgolf.compiler.pipeline import pass_names, run_until
-from trmgolf.compiler.select import parse_kernels
+from trmgolf.commands.options import (
+    DATA_HELP,
+    LazyChoice,
+    LazyHelpOption,
+    cost_models,
+    kernel_help,
+    pass_names_help,
+)
 from trmgolf.compiler.targets import DEFAULT_TARGET, TARGETS
 from trmgolf.errors import UserError
-from trmgolf.fsutil import write_atomic
-from trmgolf.ir.printer import print_graph
-from trmgolf.scoring.cost import COST_MODELS
-from trmgolf.tasks import load_task
-
-PASSES_HELP = "Stop after this pass: " + ", ".join(pass_names()) + "."
 
 
 @click.command("ir")
 @click.argument("model")
-@click.option("--after", help=PASSES_HELP + " For a checkpoint also: frontend, narrow_dtypes.")
+@click.option("--after", cls=LazyHelpOption,
+              help_fn=pass_names_help("Print the IR as it is after this pass (for a checkpoint also "
+                                      "frontend, narrow_dtypes)"))
 @click.option("--task", help="For a checkpoint (.pt): the task whose network to show.")
-@click.option("--data", help="Folder of taskNNN.json files (default: $TRMGOLF_DATA).")
+@click.option("--data", help=DATA_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print {\"model\", \"after\", \"ir\"} as JSON.")
 def ir(model: str, after: str | None, task: str | None, data: str | None, as_json: bool) -> None:
     """Print the IR of MODEL (an .onnx file, or a TRM checkpoint .pt with --task)."""
+    from trmgolf.compiler.importer import import_file
+    from trmgolf.compiler.pipeline import run_until
+    from trmgolf.ir.printer import print_graph
+
     if model.endswith(".pt"):
         text = print_graph(_checkpoint_stage(model, task, data, after))
     else:
@@ -56,28 +62,66 @@ def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str 
 
 @click.command("optimize")
 @click.argument("model")
-@click.option("-o", "--output", "out_path", required=True, help="Where to write the optimised network.")
-@click.option("--task", help="Refuse a result whose answers differ on this task's examples.")
-@click.option("--data", help="Folder of taskNNN.json files (default: $TRMGOLF_DATA).")
+@click.option("-o", "--output", "out_path", required=True,
+              help="Where to write the optimised network (for a submission: OUT.zip).")
+@click.option("--task", help="Check the result on this task's examples: refuse one whose answers "
+              "differ from MODEL's, and say whether it solves the task.")
+@click.option("--data", help=DATA_HELP)
 @click.option("--target", type=click.Choice(list(TARGETS)), default=DEFAULT_TARGET, show_default=True,
               help="Opset and runtime to emit for.")
-@click.option("--kernel", "kernels", multiple=True, metavar="OP=CHOICE",
-              help="Force a lowering, e.g. --kernel reshape=reshape.")
-@click.option("--cost-model", type=click.Choice(COST_MODELS), default="official", show_default=True)
+@click.option("--kernel", "kernels", multiple=True, metavar="OP=CHOICE", cls=LazyHelpOption,
+              help_fn=kernel_help(("reshape", "matmul", "einsum", "conv2d", "split"),
+                                  "Force a lowering (repeatable; default: the cheapest), e.g."))
+@click.option("--cost-model", type=LazyChoice(cost_models), default="official", show_default=True)
 @click.option("--report", "report_path", help="Write the optimised model's cost report (JSON) here.")
-@click.option("--dump-after", help="Also print the IR after this pass. " + PASSES_HELP)
+@click.option("--dump-after", cls=LazyHelpOption,
+              help_fn=pass_names_help("Also print the IR as it is after this pass"))
 @click.option("--json", "as_json", is_flag=True, help="Print before/after totals as JSON.")
+@click.option("--jobs", type=int, default=2, show_default=True,
+              help="Submission: worker processes.")
+@click.option("--timeout", "timeout_s", type=float, default=300.0, show_default=True,
+              help="Submission: seconds per network (0: none); the original is kept past it.")
+@click.option("--redo", is_flag=True, help="Submission: redo every task, ignoring finished ones.")
+@click.option("--top", type=int, default=20, show_default=True,
+              help="Submission: rows of the printed table (largest gains first; 0: all).")
+@click.option("--quiet", is_flag=True, help="Submission: no progress bar.")
 def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, target: str,
                  kernels: tuple[str, ...], cost_model: str, report_path: str | None,
-                 dump_after: str | None, as_json: bool) -> None:
-    """Import MODEL, run the passes and kernel selection, and write the cheaper network."""
+                 dump_after: str | None, as_json: bool, jobs: int, timeout_s: float, redo: bool,
+                 top: int, quiet: bool) -> None:
+    """Import MODEL, run the passes and kernel selection, and write the cheaper network.
+
+    MODEL may also be a whole submission (a .zip or a folder of taskNNN.onnx): every network
+    is optimised and verified on every example of its task (--data), the cheaper of the
+    original and the result is kept per task, and OUT.zip, OUT.work/scores.csv and a table
+    are written. Interrupted runs resume.
+    """
+    from trmgolf.commands.optimize_batch import is_submission, optimize_submission
+
+    if is_submission(model):
+        optimize_submission(model, out_path, data, jobs, target, timeout_s, redo, quiet, as_json, top)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from trmgolf.compiler.importer import import_file, load_model
+    from trmgolf.compiler.optimize import optimize_model
+    from trmgolf.compiler.pipeline import run_until
+    from trmgolf.compiler.select import parse_kernels
+    from trmgolf.fsutil import write_atomic
+    from trmgolf.ir.printer import print_graph
+    from trmgolf.tasks import load_task
+
     proto = load_model(model)
     the_task = load_task(task, data) if task else None
     if dump_after:
         click.echo(print_graph(run_until(import_file(model), dump_after)), nl=False)
     result = optimize_model(proto, Path(model).name, target=target, forced=parse_kernels(kernels),
                             cost_model=cost_model, task=the_task)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     write_atomic(out_path, result.data)
+    result.before.model, result.after.model, result.after.source = model, out_path, model
     if report_path:
         result.after.write(report_path)
     rows = {"before": result.before.to_dict(), "after": result.after.to_dict()}
@@ -86,6 +130,10 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
     summary["ratio"] = (result.before.total / result.after.total
                         if result.before.total and result.after.total else None)
     summary["checked_examples"] = result.checked
+    summary["solved"] = result.solved
+    summary["examples"] = result.after.examples
+    summary["kernels"] = result.after.kernels
+    summary["kept_original"] = result.kept_original
     summary["output"] = out_path
     if as_json:
         click.echo(json.dumps(summary, indent=1))
@@ -100,10 +148,21 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
                       f"{s['points']:.3f}" if s["points"] is not None else "-")
     console = Console(highlight=False)
     console.print(table)
-    if summary["ratio"]:
+    if result.kept_original:
+        console.print(f"the input network is written unchanged: {result.kept_original}")
+    elif summary["ratio"]:
         console.print(f"cost ratio before/after: {summary['ratio']:.2f}x")
     if the_task is not None:
-        console.print(f"thresholded answers identical on all {result.checked} examples of {the_task.name}")
+        console.print(f"thresholded answers identical to {model}'s on all {result.checked} examples "
+                      f"of {the_task.name}")
+        console.print(solved_line(result.after.examples or {}))
+
+
+def solved_line(counts: dict[str, dict[str, int]]) -> str:
+    """Whether the network solves the task, with the pass count of each split."""
+    shown = ", ".join(f"{split} {c['passed']}/{c['passed'] + c['failed']}" for split, c in counts.items())
+    solved = all(c["failed"] == 0 for c in counts.values())
+    return f"{'solves the task' if solved else 'does NOT solve the task: points null'} ({shown})"
 
 
 COMMANDS = [ir, optimize_cmd]

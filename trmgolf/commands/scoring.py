@@ -1,22 +1,25 @@
 """The ``cost``, ``verify`` and ``diff`` commands: the scoring half of the compiler's CLI.
 
 Every mistake of the user (missing file, unknown task, corrupt JSON, unscorable
-model) becomes a ``UserError``, which ``trmgolf.cli`` prints as one line.
+model) becomes a ``UserError``, which ``trmgolf.cli`` prints as one line. The scoring
+modules (onnx, onnxruntime, rich) are imported inside the commands.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
+from trmgolf.commands.options import DATA_HELP, LazyChoice, LazyHelpOption, cost_models
 from trmgolf.errors import UserError
-from trmgolf.scoring.answers import DEFAULT_THREADS, VerifyResult, verify
-from trmgolf.scoring.cost import COST_MODELS, measure
-from trmgolf.scoring.report import CostReport, diff, load_report, render_diff, render_report
-from trmgolf.tasks import load_task
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from trmgolf.scoring.answers import VerifyResult
 
 
 def _model_path(model: str) -> Path:
@@ -31,7 +34,20 @@ def _echo_json(obj: object) -> None:
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
+
+
+def _default_threads() -> tuple[int, ...]:
+    from trmgolf.scoring.answers import DEFAULT_THREADS
+
+    return DEFAULT_THREADS
+
+
+def _threads_help() -> str:
+    shown = ", ".join(str(t) for t in _default_threads())
+    return f"Thread counts whose answers must match the default run (repeatable)  [default: {shown}]"
 
 
 def _splits(result: VerifyResult) -> dict[str, dict[str, int]]:
@@ -41,11 +57,11 @@ def _splits(result: VerifyResult) -> dict[str, dict[str, int]]:
 @click.command("cost")
 @click.argument("model")
 @click.option("--task", help="Also run the task's examples (16, task016 or a path).")
-@click.option("--data", help="Folder of taskNNN.json files (default: $TRMGOLF_DATA).")
+@click.option("--data", help=DATA_HELP)
 @click.option("--extra", multiple=True, help="Extra example file(s), with --task.")
 @click.option(
     "--cost-model",
-    type=click.Choice(COST_MODELS),
+    type=LazyChoice(cost_models),
     default="official",
     show_default=True,
     help="official: memory + params; legacy: MACs + memory + params.",
@@ -56,7 +72,7 @@ def _splits(result: VerifyResult) -> dict[str, dict[str, int]]:
     help="Group nodes without a region= doc_string by the first K '/'-parts of their name.",
 )
 @click.option("--report", "report_path", help="Write the full cost report (JSON) here.")
-@click.option("--top", default=15, show_default=True, help="Rows per table.")
+@click.option("--top", default=15, show_default=True, help="Rows per table (0: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.pass_context
 def cost(
@@ -77,6 +93,11 @@ def cost(
     with --task they are null unless every example passes. An invalid model never
     scores: the command fails with the broken rule (with --json: valid false, exit 1).
     """
+    from trmgolf.scoring.answers import verify
+    from trmgolf.scoring.cost import measure
+    from trmgolf.scoring.report import CostReport, render_report
+    from trmgolf.tasks import load_task
+
     path = _model_path(model)
     if task is not None:
         loaded = load_task(task, data)
@@ -118,14 +139,14 @@ def cost(
 @click.argument("model")
 @click.option("--task", required=True, help="Task: 16, task016 or a path to its JSON file.")
 @click.option("--extra", multiple=True, help="Extra example file(s) (task-shaped or a list).")
-@click.option("--data", help="Folder of taskNNN.json files (default: $TRMGOLF_DATA).")
+@click.option("--data", help=DATA_HELP)
 @click.option(
     "--threads",
     type=click.IntRange(min=1),
     multiple=True,
-    default=DEFAULT_THREADS,
-    show_default=True,
-    help="Thread counts whose answers must match the default run.",
+    default=_default_threads,
+    cls=LazyHelpOption,
+    help_fn=_threads_help,
 )
 @click.option("--no-threads-check", is_flag=True, help="Skip the thread-consistency re-runs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
@@ -145,9 +166,14 @@ def verify_cmd(
     Exits non-zero when any example fails, when the model is invalid, or when its
     answers change with the onnxruntime thread count.
     """
+    from trmgolf.scoring.answers import verify
+    from trmgolf.tasks import load_task
+
     path = _model_path(model)
     loaded = load_task(task, data)
     result = verify(path, loaded, extra, threads_check=not no_threads_check, threads=threads)
+    if result.validity.rule == "parse":
+        raise UserError(f"{model}: not a loadable ONNX model ({result.validity.reason})")
     ok = result.passed and result.validity.valid and not result.thread_mismatch
     if as_json:
         _echo_json(result.to_dict())
@@ -184,11 +210,13 @@ def _print_verify(result: VerifyResult) -> None:
 @click.command("diff")
 @click.argument("a")
 @click.argument("b")
-@click.option("--top", default=10, show_default=True, help="Rows per section.")
+@click.option("--top", default=10, show_default=True, help="Rows per section (0: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the diff as one JSON object.")
 def diff_cmd(a: str, b: str, top: int, as_json: bool) -> None:
     """Compare two cost reports (from `trmgolf cost --report`): totals, points, and the
     op types, regions and tensors whose bytes changed most (b - a)."""
+    from trmgolf.scoring.report import diff, load_report, render_diff
+
     d = diff(load_report(a), load_report(b), top)
     if as_json:
         _echo_json(d)

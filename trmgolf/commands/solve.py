@@ -7,12 +7,15 @@ from pathlib import Path
 
 import click
 
+from trmgolf.commands.options import DATA_HELP, LazyHelpOption
 from trmgolf.errors import UserError
-from trmgolf.router import ROUTERS
-from trmgolf.submission.holdout import check_holdout
-from trmgolf.submission.report import summary_lines
-from trmgolf.submission.runner import SolveOptions, run_solve
-from trmgolf.tasks import parse_task_range
+
+
+def _router_help() -> str:
+    from trmgolf.router import ROUTERS
+
+    return (f"{'|'.join(ROUTERS)}; auto: the LLM router when an API key is configured, "
+            "else the heuristic one.")
 
 
 def _warn(msg: str) -> None:
@@ -24,12 +27,12 @@ def _warn(msg: str) -> None:
               help="Tasks to solve: 1-400, 1,5,9-12 or all.")
 @click.option("-o", "--output", required=True,
               help="Output folder: taskNNN.onnx, submission.zip, scores.csv/json, results/.")
-@click.option("--data", help="Folder of taskNNN.json (default: $TRMGOLF_DATA).")
-@click.option("--router", "router", default="auto", show_default=True,
-              help=f"{'|'.join(ROUTERS)}; auto: the LLM router when an API key is configured, "
-              "else the heuristic one.")
+@click.option("--data", help=DATA_HELP)
+@click.option("--router", "router", default="auto", show_default=True, cls=LazyHelpOption,
+              help_fn=_router_help)
 @click.option("--cache", help="LLM answer cache (default: $TRMGOLF_CACHE or ~/.cache/trmgolf/router).")
-@click.option("--trm", "trm", help="TRM checkpoint to compile for each task too (needs trmgolf.compile).")
+@click.option("--trm", "trm", help="A TRM checkpoint (from `trmgolf train`) to compile for each "
+              "task too, as one more candidate network.")
 @click.option("--jobs", type=int, default=2, show_default=True,
               help="Worker processes.")
 @click.option("--first-success", is_flag=True,
@@ -44,7 +47,7 @@ def _warn(msg: str) -> None:
 @click.option("--redo", is_flag=True, help="Solve every task again, ignoring finished results.")
 @click.option("--holdout", type=click.Path(), help="Re-verify kept networks on these extra examples "
               "(a folder of taskNNN.json, or one file); report the tasks that fail.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", is_flag=True, help="No progress bar, no line per finished task.")
 def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: str | None,
           trm: str | None, jobs: int, first_success: bool, top_k: int | None, timeout_s: float,
           llm_timeout: float, no_thread_check: bool, redo: bool, holdout: str | None,
@@ -52,14 +55,21 @@ def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: st
     """Solve tasks with the analytical solvers (and --trm), keeping the cheapest exact network.
 
     A network is kept only if it passes every example of its task, including those
-    it was not fitted on (test + the second half of arc-gen).
+    it was not fitted on (test + the second half of arc-gen). The zip and the score table
+    cover every finished task in the output folder. Without a terminal, a line per
+    finished task replaces the progress bar.
     """
+    from trmgolf.submission.holdout import check_holdout
+    from trmgolf.submission.report import summary_lines
+    from trmgolf.submission.runner import SolveOptions, run_solve
+    from trmgolf.tasks import parse_task_range
+
+    bar = not quiet and sys.stderr.isatty()
     opts = SolveOptions(
         tasks=parse_task_range(tasks_spec), out=Path(output), data=data, router=router,
         cache=cache, trm=trm, jobs=jobs, mode="first" if first_success else "all", top_k=top_k,
         timeout_s=timeout_s if timeout_s > 0 else None, threads_check=not no_thread_check,
-        redo=redo, progress=not quiet and sys.stderr.isatty(), llm_timeout=llm_timeout,
-        log_every=0 if quiet or sys.stderr.isatty() else 25,
+        redo=redo, progress=bar, llm_timeout=llm_timeout, log_every=0 if quiet or bar else 1,
     )
     try:
         outcome = run_solve(opts, click.echo, _warn)

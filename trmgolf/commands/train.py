@@ -1,4 +1,4 @@
-"""``trmgolf train`` and ``trmgolf eval``."""
+"""``trmgolf train`` and ``trmgolf eval`` (torch is imported inside the commands)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import math
 
 import click
 
+from trmgolf.commands.options import DATA_HELP, LazyHelpOption
 from trmgolf.errors import UserError
-from trmgolf.tasks import parse_task_range
-from trmgolf.trainer.config import PRESETS
-from trmgolf.trainer.evaluate import render_side_by_side
-from trmgolf.trainer.runs import Overrides, evaluate_checkpoint, finetune, train_tasks
+
+
+def _presets_help() -> str:
+    from trmgolf.trainer.config import PRESETS
+
+    return f"Model and schedule: {', '.join(PRESETS)}."
 
 
 def _fmt(x: float | None) -> str:
@@ -21,14 +24,14 @@ def _fmt(x: float | None) -> str:
 @click.command("train")
 @click.option("--task", help="One task (16, task016 or a path): train on it alone.")
 @click.option("--tasks", "tasks_spec", help="Many tasks in one model: all, 1-400, 1,5,9-12.")
-@click.option("--preset", default="tiny", show_default=True,
-              help=f"Model and schedule: {', '.join(PRESETS)}.")
+@click.option("--preset", default="tiny", show_default=True, cls=LazyHelpOption,
+              help_fn=_presets_help)
 @click.option("-o", "--output", required=True, help="Checkpoint to write (atomically).")
 @click.option("--steps", type=int,
               help="Optimiser steps (default: the preset's; tiny stops sooner once every "
                    "training example is exact).")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
-@click.option("--data", help="Folder of taskNNN.json (default: $TRMGOLF_DATA).")
+@click.option("--data", help=DATA_HELP)
 @click.option("--seed", type=int, help="Seed for init, splits, augmentation and batches.")
 @click.option("--batch-size", type=int, help="Global batch size (default: the preset's).")
 @click.option("--lr", type=float, help="Peak learning rate (default: the preset's).")
@@ -50,6 +53,9 @@ def train(task: str | None, tasks_spec: str | None, preset: str, output: str,
           init_ckpt: str | None, extra: tuple[str, ...], max_examples: int | None,
           quiet: bool) -> None:
     """Train a TRM on one task, on many tasks, or fine-tune a checkpoint on one task."""
+    from trmgolf.tasks import parse_task_range
+    from trmgolf.trainer.runs import Overrides, finetune, train_tasks
+
     if (task is None) == (tasks_spec is None):
         raise UserError("pass exactly one of --task N or --tasks SPEC")
     if init_ckpt is not None and task is None:
@@ -65,17 +71,24 @@ def train(task: str | None, tasks_spec: str | None, preset: str, output: str,
     click.echo(f"wrote {output}: step {result.get('step')}, {result['wall_s']:.0f} s, exact "
                f"match train {_fmt(result.get('train'))}, held-out "
                f"{_fmt(result.get('heldout'))}, test {_fmt(result.get('test'))}")
+    if result.get("stopped_early"):
+        from trmgolf.trainer.train import early_stop_note
+
+        click.echo(early_stop_note(result["step"], result["planned_steps"]))
 
 
 @click.command("eval")
 @click.argument("checkpoint")
 @click.option("--task", help="The task to measure (needed for a multi-task checkpoint).")
-@click.option("--data", help="Folder of taskNNN.json (default: $TRMGOLF_DATA).")
+@click.option("--data", help=DATA_HELP)
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def eval_(checkpoint: str, task: str | None, data: str | None, device: str,
           as_json: bool) -> None:
     """Exact match of a checkpoint per split of a task, and the first miss."""
+    from trmgolf.trainer.evaluate import render_side_by_side
+    from trmgolf.trainer.runs import evaluate_checkpoint
+
     name, results = evaluate_checkpoint(checkpoint, task, data, device)
     if as_json:
         click.echo(json.dumps({"task": name, "checkpoint": checkpoint,

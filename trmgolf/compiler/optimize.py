@@ -2,7 +2,9 @@
 emit, and prove the result answers exactly as the original did.
 
 The proof is the task's examples: the thresholded outputs of both models under the
-scorer's runtime settings must be identical on every one, or nothing is written. A
+scorer's runtime settings must be identical on every one, or nothing is written. Agreeing
+with the input network is not solving the task: the same outputs are also compared with
+the task's expected answers, per split, and the report says whether the task is solved. A
 result that is not cheaper than the original is not used: the original is returned
 unchanged (never worse).
 """
@@ -10,7 +12,7 @@ unchanged (never worse).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import onnx
@@ -18,7 +20,7 @@ import onnx
 from trmgolf.compiler.emit import Choice, Emitted, emit, serialize
 from trmgolf.compiler.importer import emit_opset, import_model, source_opset
 from trmgolf.compiler.pipeline import optimize
-from trmgolf.compiler.select import ExtraCost, extra_cost_for
+from trmgolf.compiler.select import ExtraCost, check_forced, extra_cost_for
 from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.errors import UserError
 from trmgolf.ir.graph import Graph
@@ -38,11 +40,28 @@ class Optimized:
     after: CostReport
     choices: list[Choice]
     checked: int  # examples on which both models were compared
+    warnings: list[str] = field(default_factory=list)  # e.g. a --kernel op the graph lacks
     kept_original: str | None = None  # why the original is returned unchanged (None: rewritten)
 
+    @property
+    def solved(self) -> bool | None:
+        """Whether the result passes every example of the task (None without a task)."""
+        return self.after.exact
 
-def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: Task) -> int:
-    """Raise UserError at the first example whose thresholded outputs differ; return the count."""
+
+def kernel_counts(choices: list[Choice]) -> dict[str, int]:
+    """How many nodes got each lowering, as ``{"op=lowering": n}`` in first-use order."""
+    counts: dict[str, int] = {}
+    for choice in choices:
+        key = f"{choice.op}={choice.lowering}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: Task
+                    ) -> dict[str, dict[str, int]]:
+    """Raise UserError at the first example whose thresholded outputs differ; return, per
+    split, how many of the (identical) answers equal the task's expected output."""
     examples = task_examples(task)
     inputs = [grid_to_onehot(ex.input) for _, _, ex in examples]
     try:
@@ -50,10 +69,13 @@ def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: T
     except RuntimeError as e:
         raise UserError(f"the input model does not run: {e}") from None
     got = run_examples(rewritten, inputs)
-    for (split, i, _), a, b in zip(examples, want, got, strict=True):
+    counts: dict[str, dict[str, int]] = {}
+    for (split, i, ex), a, b in zip(examples, want, got, strict=True):
         if not np.array_equal(a > 0, b > 0):
             raise UserError(f"optimised model answers differently on {split}[{i}]; not written")
-    return len(examples)
+        ok = b.shape == (1, 10, 30, 30) and np.array_equal(b > 0, grid_to_onehot(ex.output) > 0)
+        counts.setdefault(split, {"passed": 0, "failed": 0})["passed" if ok else "failed"] += 1
+    return counts
 
 
 def reemit(graph: Graph, model: onnx.ModelProto, target: str = DEFAULT_TARGET,
@@ -64,14 +86,23 @@ def reemit(graph: Graph, model: onnx.ModelProto, target: str = DEFAULT_TARGET,
     return emit(graph, target, forced, extra, opset=opset)
 
 
-def import_and_emit(model: onnx.ModelProto, target: str = DEFAULT_TARGET, *, passes: bool = True,
-                    forced: Mapping[str, str] | None = None, extra: ExtraCost | None = None) -> Emitted:
-    """Import ``model``, optionally run the pass pipeline, and emit; one-line UserError for
-    whatever the IR cannot represent."""
+def imported(model: onnx.ModelProto, *, passes: bool = True) -> Graph:
+    """The IR of ``model``, after the pass pipeline unless ``passes`` is False; a one-line
+    UserError for whatever the IR cannot represent."""
     try:
         graph = import_model(model)
-        if passes:
-            graph = optimize(graph)
+        return optimize(graph) if passes else graph
+    except (IRVerifyError, IRTypeError) as e:
+        raise UserError(f"cannot optimise: {str(e).splitlines()[0]}") from None
+
+
+def import_and_emit(model: onnx.ModelProto, target: str = DEFAULT_TARGET, *, passes: bool = True,
+                    forced: Mapping[str, str] | None = None, extra: ExtraCost | None = None,
+                    graph: Graph | None = None) -> Emitted:
+    """Import ``model`` (or take its ``graph``, already imported), optionally run the passes,
+    and emit; one-line UserError for whatever the IR cannot represent."""
+    graph = graph if graph is not None else imported(model, passes=passes)
+    try:
         return reemit(graph, model, target, forced, extra)
     except (IRVerifyError, IRTypeError) as e:
         raise UserError(f"cannot optimise: {str(e).splitlines()[0]}") from None
@@ -80,20 +111,31 @@ def import_and_emit(model: onnx.ModelProto, target: str = DEFAULT_TARGET, *, pas
 def optimize_model(model: onnx.ModelProto, name: str, *, target: str = DEFAULT_TARGET,
                    forced: Mapping[str, str] | None = None, cost_model: str = "official",
                    task: Task | None = None) -> Optimized:
-    """Optimise ``model``; with ``task``, refuse a result that answers differently. When the
+    """Optimise ``model``; with ``task``, refuse a result that answers differently, and
+    report (``after.exact``, ``after.examples``) whether the result solves the task. When the
     result is not cheaper, the original is returned unchanged (``kept_original`` says so)."""
     inputs = [grid_to_onehot(ex.input) for _, ex in task.examples()[:1]] if task else None
-    validity, cost = measure(model, inputs, cost_model=cost_model)
-    before = CostReport.build(name, validity, cost, cost_model=cost_model)
-    emitted = import_and_emit(model, target, forced=forced, extra=extra_cost_for(cost_model))
+    before_validity, before_cost = measure(model, inputs, cost_model=cost_model)
+    before = CostReport.build(name, before_validity, before_cost, cost_model=cost_model)
+    graph = imported(model)
+    warnings = check_forced(graph.nodes, forced or {}, get_target(target).opset)
+    emitted = import_and_emit(model, target, forced=forced, extra=extra_cost_for(cost_model),
+                              graph=graph)
     data = emitted.to_bytes()
     validity, cost = measure(data, inputs, cost_model=cost_model)
     if not validity.valid:
         raise UserError(f"optimised model would be unscorable ({validity.line()}); not written")
-    after = CostReport.build(name, validity, cost, cost_model=cost_model)
-    checked = compare_answers(model, data, task) if task is not None else 0
+    counts = compare_answers(model, data, task) if task is not None else None
+    solved = None if counts is None else all(c["failed"] == 0 for c in counts.values())
+    after = CostReport.build(name, validity, cost, cost_model=cost_model, exact=solved,
+                             examples=counts)
+    after.kernels = kernel_counts(emitted.choices)
+    checked = sum(c["passed"] + c["failed"] for c in counts.values()) if counts else 0
     if before.valid and before.total is not None and after.total is not None \
             and after.total >= before.total:
         why = "no gain" if after.total == before.total else f"the result costs more ({after.total:,})"
-        return Optimized(model, serialize(model), before, before, [], checked, why)
-    return Optimized(emitted.model, data, before, after, emitted.choices, checked)
+        # the original answers exactly as the result did, so it solves the task as well
+        kept = CostReport.build(name, before_validity, before_cost, cost_model=cost_model,
+                                exact=solved, examples=counts)
+        return Optimized(model, serialize(model), before, kept, [], checked, warnings, why)
+    return Optimized(emitted.model, data, before, after, emitted.choices, checked, warnings)

@@ -152,3 +152,33 @@ def parse_kernels(specs: tuple[str, ...]) -> dict[str, str]:
             raise UserError(f"--kernel wants OP=CHOICE, got {spec!r}")
         out[op.strip()] = choice.strip()
     return out
+
+
+def check_forced(nodes: Sequence[Node], forced: Mapping[str, str], opset: int) -> list[str]:
+    """Check ``--kernel OP=CHOICE`` against the lowering table and the graph to be emitted.
+
+    An unknown op or choice is a UserError naming the valid ones; a choice that cannot
+    lower some node says why (the opset, or what the lowering needs of a node); an op that
+    the graph does not contain is only a warning, returned for the command to print.
+    """
+    from trmgolf.kernels.base import LOWERINGS
+
+    warnings = []
+    for op, choice in forced.items():
+        alts = alternatives(op)
+        if not alts:
+            raise UserError(f"--kernel {op}={choice}: unknown op {op!r} (ops with a choice of "
+                            f"lowering: {', '.join(sorted(LOWERINGS))})")
+        picked = [a for a in alts if a.name == choice]
+        if not picked:
+            raise UserError(f"--kernel {op}={choice}: unknown choice {choice!r} (lowerings of "
+                            f"{op}: {', '.join(a.name for a in alts)})")
+        targets = [n for n in nodes if n.op == op]
+        if not targets:
+            warnings.append(f"--kernel {op}={choice}: this network has no {op} node; ignored")
+        for node in targets:
+            why = picked[0].why_not(node, opset)
+            if why is not None:
+                where = f" in {node.region}" if node.region else ""
+                raise UserError(f"--kernel {op}={choice} cannot lower the {op} node{where}: {why}")
+    return warnings

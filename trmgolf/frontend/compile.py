@@ -28,6 +28,7 @@ import torch
 from trmgolf.compiler.emit import Emitted, emit, serialize
 from trmgolf.compiler.passes.narrow_dtypes import Keep, narrow_dtypes
 from trmgolf.compiler.pipeline import PIPELINE, optimize, stages
+from trmgolf.compiler.select import check_forced
 from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.errors import UserError
 from trmgolf.frontend.trm import Source, build_graph, load_source
@@ -120,6 +121,7 @@ class Compiled:
     task_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # vs expected outputs
     seconds: dict[str, float] = field(default_factory=dict)
     kept_note: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. a --kernel op the network lacks
 
     @property
     def solved(self) -> bool | None:
@@ -237,6 +239,7 @@ def compile_checkpoint(ckpt_path: str | os.PathLike[str], task: str | int | None
         raise UserError("verification needs the task (--task N, --data DIR) or --no-verify")
     _check_target(source.module, target, forced)
     base = optimize(build_graph(source.module))
+    warnings = check_forced(base.nodes, forced, get_target(target).opset)
     seconds = {"frontend+passes": time.perf_counter() - t0}
     t_torch = time.perf_counter()
     examples = source.task.examples() if source.task is not None else []
@@ -271,7 +274,7 @@ def compile_checkpoint(ckpt_path: str | os.PathLike[str], task: str | int | None
             continue
         if not verify:
             return Compiled(emitted, data_bytes, graph, source, label, exact=None,
-                            seconds=seconds, kept_note=notes)
+                            seconds=seconds, kept_note=notes, warnings=warnings)
         t2 = time.perf_counter()
         outputs, bad = _verify(view.model_bytes, inputs, expected, first=hard)
         seconds["verify"] = seconds.get("verify", 0.0) + time.perf_counter() - t2
@@ -284,7 +287,7 @@ def compile_checkpoint(ckpt_path: str | os.PathLike[str], task: str | int | None
             report = CostReport.build(str(ckpt_path), validity, cost, exact=solved, examples=counts)
             report.kernels = kernel_counts(emitted)
             return Compiled(emitted, data_bytes, graph, source, label, report, True, len(inputs),
-                            counts, seconds, notes)
+                            counts, seconds, notes, warnings)
         hard.append(bad)
         split, _ = examples[bad]
         last_error = f"example {bad} ({split}) differs"

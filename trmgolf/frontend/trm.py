@@ -38,8 +38,10 @@ def load_source(ckpt_path: str | os.PathLike[str], task: str | int | None = None
                 data: str | os.PathLike[str] | None = None, *, crop: bool = False,
                 need_task: bool = False) -> Source:
     """Load the checkpoint's inference module for ``task`` and, when needed, the task file."""
+    # The task file first: a missing or malformed one is reported as such, not as a task
+    # the checkpoint lacks.
+    loaded = load_task(task, data) if task is not None and (crop or need_task or _is_path(task)) else None
     module = load_model(ckpt_path, task)
-    loaded = load_task(task, data) if task is not None and (crop or need_task) else None
     if loaded is not None:
         check_fits(module, loaded)
     if crop:
@@ -50,6 +52,10 @@ def load_source(ckpt_path: str | os.PathLike[str], task: str | int | None = None
         cropped = crop_canvas(module, loaded)
         return Source(cropped, loaded, cropped is not module)
     return Source(module, loaded)
+
+
+def _is_path(task: str | int) -> bool:
+    return str(task).endswith(".json") or os.sep in str(task)
 
 
 def _weights(module: TRMInference) -> dict[str, np.ndarray]:

@@ -32,26 +32,38 @@ class Lowering:
     max_opset: int | None = None
     applies: Applies = always
     doc: str = ""
+    why: str = ""  # what ``applies`` requires, said when it rejects a node
 
     def available(self, node: Node, opset: int) -> bool:
         if opset < self.min_opset or (self.max_opset is not None and opset > self.max_opset):
             return False
         return self.applies(node)
 
+    def why_not(self, node: Node, opset: int) -> str | None:
+        """Why this lowering cannot implement ``node`` at ``opset``; None when it can."""
+        if opset < self.min_opset:
+            return f"needs opset {self.min_opset} or later (this target has opset {opset})"
+        if self.max_opset is not None and opset > self.max_opset:
+            return f"needs opset {self.max_opset} or earlier (this target has opset {opset})"
+        if not self.applies(node):
+            return self.why or "its conditions do not hold for this node"
+        return None
+
 
 LOWERINGS: dict[str, list[Lowering]] = {}
 
 
 def lowering(op: str, name: str, *, min_opset: int = 1, max_opset: int | None = None,
-             applies: Applies = always) -> Callable[[Emit], Emit]:
-    """Register ``emit`` as the lowering ``name`` of IR op ``op``."""
+             applies: Applies = always, why: str = "") -> Callable[[Emit], Emit]:
+    """Register ``emit`` as the lowering ``name`` of IR op ``op``; ``why`` says, for a user
+    who forces it, what ``applies`` requires of a node."""
 
     def wrap(fn: Emit) -> Emit:
         alts = LOWERINGS.setdefault(op, [])
         if any(a.name == name for a in alts):
             raise ValueError(f"lowering {op}={name} registered twice")
         alts.append(Lowering(op, name, fn, min_opset, max_opset, applies,
-                             (fn.__doc__ or "").strip()))
+                             (fn.__doc__ or "").strip(), why))
         return fn
 
     return wrap

@@ -18,7 +18,8 @@ def _gemm_ok(node: Node) -> bool:
         "float32", "float16")
 
 
-@lowering("matmul", "gemm", min_opset=7, applies=_gemm_ok)
+@lowering("matmul", "gemm", min_opset=7, applies=_gemm_ok,
+          why="Gemm takes two rank-2 float inputs")
 def gemm(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Gemm for 2-D operands (its C input can later absorb a residual add)."""
     ctx.node("Gemm", ins, outs)
@@ -31,7 +32,8 @@ def _no_batch_broadcast(node: Node) -> bool:
     return a[len(a) - n:] == b[len(b) - n:]
 
 
-@lowering("matmul", "einsum", min_opset=12, applies=_no_batch_broadcast)
+@lowering("matmul", "einsum", min_opset=12, applies=_no_batch_broadcast,
+          why="Einsum cannot broadcast batch axes of size 1 against n")
 def matmul_einsum(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Einsum with the equation of a batched matmul."""
     a, b = (v.type.rank for v in node.inputs)
@@ -77,7 +79,8 @@ def _selection(node: Node) -> tuple[int, list[int]] | None:
     return p.index(w[0]), [int(i) for i in matrix.argmax(axis=0)]
 
 
-@lowering("einsum", "gather_selection", min_opset=1, applies=lambda n: _selection(n) is not None)
+@lowering("einsum", "gather_selection", min_opset=1, applies=lambda n: _selection(n) is not None,
+          why="the einsum does not only copy one input channel per output channel")
 def einsum_gather(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Gather with an index list instead of a 0/1 selection matrix: n params instead of n*m."""
     selection = _selection(node)
@@ -102,7 +105,8 @@ def _conv_selection(node: Node) -> list[int] | None:
     return [int(i) for i in matrix.argmax(axis=1)]
 
 
-@lowering("conv2d", "gather_selection", min_opset=1, applies=lambda n: _conv_selection(n) is not None)
+@lowering("conv2d", "gather_selection", min_opset=1, applies=lambda n: _conv_selection(n) is not None,
+          why="the conv is not a plain 1x1 copy of one input channel per output channel")
 def conv_gather(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """A 1x1 conv that copies channels (zero bias) as Gather on the channel axis."""
     indices = _conv_selection(node)
@@ -126,7 +130,8 @@ def _channel_mix(node: Node) -> tuple[bool, str] | None:
     return w[0] == new[0], node.inputs[0].type.dtype
 
 
-@lowering("einsum", "conv1x1", min_opset=1, applies=lambda n: _channel_mix(n) is not None)
+@lowering("einsum", "conv1x1", min_opset=1, applies=lambda n: _channel_mix(n) is not None,
+          why="the einsum does not mix the channels of an NCHW tensor with a constant matrix")
 def einsum_conv1x1(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """A channel mix of an NCHW tensor as a 1x1 Conv (the weight stored as [out, in, 1, 1])."""
     mix = _channel_mix(node)

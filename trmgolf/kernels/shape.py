@@ -38,7 +38,8 @@ def _flatten_axis(node: Node) -> int | None:
     return None
 
 
-@lowering("reshape", "flatten", min_opset=1, applies=lambda n: _flatten_axis(n) is not None)
+@lowering("reshape", "flatten", min_opset=1, applies=lambda n: _flatten_axis(n) is not None,
+          why="the reshape is not a Flatten to rank 2")
 def flatten(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Flatten(axis) when the target is 2-D: no shape initializer."""
     ctx.node("Flatten", ins, outs, axis=_flatten_axis(node))
@@ -93,7 +94,7 @@ def _equal_parts(node: Node) -> bool:
     return len(set(node.attrs["sizes"])) == 1
 
 
-@lowering("split", "num_outputs", min_opset=18, applies=_equal_parts)
+@lowering("split", "num_outputs", min_opset=18, applies=_equal_parts, why="the parts are not of equal size")
 def split_equal(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Split into equal parts with the num_outputs attribute: no initializer."""
     ctx.node("Split", ins, outs, axis=node.attrs["axis"], num_outputs=len(outs))

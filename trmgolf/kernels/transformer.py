@@ -63,7 +63,8 @@ def _last_axis(node: Node) -> bool:
     return node.attrs["axis"] % node.inputs[0].type.rank == node.inputs[0].type.rank - 1
 
 
-@lowering("rms_norm", "fused", min_opset=23, applies=_last_axis)
+@lowering("rms_norm", "fused", min_opset=23, applies=_last_axis,
+          why="the normalised axis is not the last")
 def rms_norm_fused(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One RMSNormalization (opset 23) with a ones scale; statistics in float32 (stash_type)."""
     d = node.inputs[0].type.shape[-1]
@@ -162,7 +163,8 @@ def _out_projection(ctx: EmitContext, node: Node, ins: list[str], y: str, outs: 
     _add_residual(ctx, node, ins, target, outs)
 
 
-@lowering("attention", "fused", min_opset=23, applies=_weights_constant)
+@lowering("attention", "fused", min_opset=23, applies=_weights_constant,
+          why="the weights are not constants")
 def attention_fused(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """RoPE folded into the q/k Einsums, opset-23 Attention on [1,H,L,hd] (scores never
     materialised), the output projection as an Einsum over (head, dim)."""
@@ -199,7 +201,8 @@ def _residual_weights(node: Node) -> bool:
     return bool(node.attrs.get("residual")) and _weights_constant(node)
 
 
-@lowering("attention", "fused_rnn_residual", min_opset=23, applies=_residual_weights)
+@lowering("attention", "fused_rnn_residual", min_opset=23, applies=_residual_weights,
+          why="the attention has no fused residual, or its weights are not constants")
 def attention_fused_rnn_residual(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """RoPE-folded q/k Einsums and v in the 3-D layout, opset-23 Attention, then ONE RNN step
     for the output projection AND the residual: ``X = y`` ``[seq=1, batch=L, D]``, ``W = W_o``,
@@ -229,7 +232,8 @@ def _rope_halves_repeat(node: Node) -> bool:
     return all(np.array_equal(t[:, : hd // 2], t[:, hd // 2:]) for t in (_np(node, 5), _np(node, 6)))
 
 
-@lowering("attention", "fused_rotary", min_opset=23, applies=_rope_halves_repeat)
+@lowering("attention", "fused_rotary", min_opset=23, applies=_rope_halves_repeat,
+          why="the RoPE tables are not in the rotate-half layout (or not constants)")
 def attention_fused_rotary(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Separate MatMul projections, RotaryEmbedding on q and k, Attention on [1,L,D]."""
     length, d, heads, hd = _heads(node)
@@ -253,7 +257,8 @@ def attention_fused_rotary(ctx: EmitContext, node: Node, ins: list[str], outs: l
     _add_residual(ctx, node, ins, target, outs)
 
 
-@lowering("attention", "decomposed", min_opset=13, applies=_weights_constant)
+@lowering("attention", "decomposed", min_opset=13, applies=_weights_constant,
+          why="the weights are not constants")
 def attention_decomposed(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """RoPE-folded q/k Einsums (1/sqrt(hd) folded into q), scores Einsum, Softmax, Einsum with v:
     materialises two [1,H,L,L] tensors, what every opset before 23 must pay."""
@@ -277,6 +282,10 @@ def attention_decomposed(ctx: EmitContext, node: Node, ins: list[str], outs: lis
 def _eq(node: Node, ch: str) -> str:
     layout = "tokens" if node.attrs["axis"] % node.inputs[0].type.rank == 2 else "nchw"
     return LETTERS[layout].format(ch)
+
+
+SWIGLU_WHY = "needs constant weights and tokens [1, L, D] (axis 2) or an image [1, D, h, w] (axis 1)"
+TOKENS_WHY = "needs constant weights and an input of [1, L, D] tokens (axis 2)"
 
 
 def _swiglu_ok(node: Node) -> bool:
@@ -307,7 +316,8 @@ def _gate(ctx: EmitContext, node: Node, ins: list[str], index: int, hint: str) -
     return out, t
 
 
-@lowering("swiglu", "einsum4", min_opset=12, applies=_swiglu_ok)
+@lowering("swiglu", "einsum4", min_opset=12, applies=_swiglu_ok,
+          why=SWIGLU_WHY)
 def swiglu_einsum4(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """gate Einsum, SiLU (Swish at opset 24), then ONE Einsum ``(h, W_up, silu, W_down)``: the
     up projection and the product are never materialised (slow in onnxruntime, cheapest here)."""
@@ -320,7 +330,8 @@ def swiglu_einsum4(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]
              equation=f"{x},id,{y},ei->{o}")
 
 
-@lowering("swiglu", "separate", min_opset=12, applies=_swiglu_ok)
+@lowering("swiglu", "separate", min_opset=12, applies=_swiglu_ok,
+          why=SWIGLU_WHY)
 def swiglu_separate(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """gate and up Einsums, SiLU, Mul, down Einsum: fast, materialises up and the product."""
     dt = _dtype(node)
@@ -339,7 +350,7 @@ def _tokens_ok(node: Node) -> bool:
     return _swiglu_ok(node) and t.rank == 3 and t.shape[0] == 1
 
 
-@lowering("swiglu", "rnn_sigmoid", min_opset=7, applies=_tokens_ok)
+@lowering("swiglu", "rnn_sigmoid", min_opset=7, applies=_tokens_ok, why=TOKENS_WHY)
 def swiglu_rnn_sigmoid(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One RNN step with a zero recurrence computes ``sigmoid(h W_gate^T)`` without storing the
     gate itself; one six-operand Einsum ``(h, W_gate, h, W_up, sigmoid, W_down)`` rebuilds
@@ -359,7 +370,7 @@ def swiglu_rnn_sigmoid(ctx: EmitContext, node: Node, ins: list[str], outs: list[
              equation="bld,kid,blc,ic,bkli,ei->ble")
 
 
-@lowering("swiglu", "gru_silu", min_opset=7, applies=_tokens_ok)
+@lowering("swiglu", "gru_silu", min_opset=7, applies=_tokens_ok, why=TOKENS_WHY)
 def swiglu_gru_silu(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One GRU step with a zero state gives ``(1 - sigmoid(-g)) * g = silu(g)`` directly (update
     gate weights ``-W_gate``, candidate ``W_gate`` through an identity Affine), then einsum4's
@@ -384,7 +395,8 @@ def swiglu_gru_silu(ctx: EmitContext, node: Node, ins: list[str], outs: list[str
 # --------------------------------------------------------------------------- embedding
 
 
-@lowering("onehot_embed", "einsum", min_opset=12, applies=_weights_constant)
+@lowering("onehot_embed", "einsum", min_opset=12, applies=_weights_constant,
+          why="the weights are not constants")
 def embed_einsum(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Einsum of the one-hot channels with the (scaled) table deltas, plus the base row."""
     dt = _dtype(node)
@@ -405,7 +417,8 @@ def embed_einsum(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) 
 
 
 @lowering("onehot_embed", "conv", min_opset=1,
-          applies=lambda n: _weights_constant(n) and n.attrs["layout"] == "nchw")
+          applies=lambda n: _weights_constant(n) and n.attrs["layout"] == "nchw",
+          why="the embedding is not an NCHW image with constant weights")
 def embed_conv(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One 1x1 Conv whose bias is the base row (NCHW): no temporaries."""
     dt = _dtype(node)

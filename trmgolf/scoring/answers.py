@@ -157,7 +157,8 @@ class VerifyResult:
             "points": self.points,
             "thread_check": {
                 "threads": self.threads_checked,
-                "consistent": not self.thread_mismatch,
+                # null when no re-run happened: a model that never ran is not "consistent"
+                "consistent": not self.thread_mismatch if self.threads_checked else None,
                 "mismatches": [m.__dict__ for m in self.thread_mismatch],
             },
             "first_failure": self.first_failure.to_dict() if self.first_failure else None,

@@ -47,6 +47,8 @@ class CostReport:
     regions: dict[str, dict] = field(default_factory=dict)
     # "op=lowering" -> nodes, for networks trmgolf emitted (empty for a plain ONNX file)
     kernels: dict[str, int] = field(default_factory=dict)
+    # what the network was built from (a checkpoint, the network before `optimize`), if any
+    source: str | None = None
 
     @property
     def total(self) -> int | None:
@@ -97,6 +99,7 @@ class CostReport:
         return {
             "schema": SCHEMA,
             "model": self.model,
+            "source": self.source,
             "cost_model": self.cost_model,
             "valid": self.valid,
             "rule": self.rule,
@@ -135,6 +138,7 @@ class CostReport:
                 op_types=dict(d.get("op_types") or {}),
                 regions=dict(d.get("regions") or {}),
                 kernels={str(k): int(v) for k, v in (d.get("kernels") or {}).items()},
+                source=d.get("source"),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise UserError(f"not a cost report (missing or bad field {e})") from None
@@ -199,7 +203,7 @@ def _rows_delta(a: dict[str, dict], b: dict[str, dict], label: str, top: int) ->
         )
     out = [r for r in out if r["delta_bytes"] or r["delta_params"]]
     out.sort(key=lambda r: (-abs(r["delta_bytes"]) - abs(r["delta_params"]), r[label]))
-    return out[:top]
+    return out
 
 
 def _tensor_bytes(rows: Iterable[dict]) -> dict[str, dict]:
@@ -211,8 +215,15 @@ def _tensor_bytes(rows: Iterable[dict]) -> dict[str, dict]:
 
 
 def diff(a: CostReport, b: CostReport, top: int = 10) -> dict:
-    """Totals and points of b minus a, then the op types, regions and tensors that moved most,
-    and the kernel choices (lowering per IR op) whose counts differ."""
+    """Totals and points of b minus a, then the op types, regions and tensors that moved most
+    (``top`` rows each, 0 for all; ``more`` counts the rows left out), and the kernel choices
+    (lowering per IR op) whose counts differ."""
+    sections = {
+        "op_types": _rows_delta(a.op_types, b.op_types, "op_type", top),
+        "regions": _rows_delta(a.regions, b.regions, "region", top),
+        "tensors": [{k: v for k, v in r.items() if "params" not in k}
+                    for r in _rows_delta(_tensor_bytes(a.tensors), _tensor_bytes(b.tensors), "name", top)],
+    }
     return {
         "a": a.model,
         "b": b.model,
@@ -225,16 +236,26 @@ def diff(a: CostReport, b: CostReport, top: int = 10) -> dict:
             "total": _delta(a.total, b.total),
             "points": _delta(a.points, b.points),
         },
-        "op_types": _rows_delta(a.op_types, b.op_types, "op_type", top),
-        "regions": _rows_delta(a.regions, b.regions, "region", top),
+        "op_types": _head(sections["op_types"], top),
+        "regions": _head(sections["regions"], top),
         "kernels": [{"kernel": k, "a": a.kernels.get(k, 0), "b": b.kernels.get(k, 0)}
                     for k in sorted(set(a.kernels) | set(b.kernels))
                     if a.kernels.get(k, 0) != b.kernels.get(k, 0)],
-        "tensors": [
-            {k: v for k, v in r.items() if "params" not in k}
-            for r in _rows_delta(_tensor_bytes(a.tensors), _tensor_bytes(b.tensors), "name", top)
-        ],
+        "tensors": _head(sections["tensors"], top),
+        "more": {k: len(rows) - len(_head(rows, top)) for k, rows in sections.items()},
     }
+
+
+def _head(rows: list, top: int) -> list:
+    """The first ``top`` rows; all of them when ``top`` is 0."""
+    return rows[:top] if top > 0 else rows
+
+
+def _more_note(console: Console, shown: int, total: int) -> None:
+    """Say that a table was cut, and how to see the rest."""
+    if total > shown:
+        left = total - shown
+        console.print(f"{left} more row{'s' if left > 1 else ''}; --top 0 shows all")
 
 
 # --------------------------------------------------------------------------- tables
@@ -257,9 +278,11 @@ def _signed(v: object) -> str:
 
 
 def render_report(report: CostReport, console: Console, top: int = 15) -> None:
-    """Print the totals, then the op types, regions and the biggest tensors."""
+    """Print the totals, then the op types, regions and the biggest tensors (``top`` rows
+    each, 0 for all; a cut table says how many rows it left out)."""
     verdict = "valid" if report.valid else f"INVALID ({report.rule}: {report.reason})"
-    console.print(f"[bold]{report.model}[/bold]  {verdict}  cost model: {report.cost_model}")
+    source = f" (from {report.source})" if report.source else ""
+    console.print(f"[bold]{report.model}[/bold]{source}  {verdict}  cost model: {report.cost_model}")
     totals = Table(show_header=True, header_style="bold")
     for col in ("memory", "params", "macs", "total", "points", "exact"):
         totals.add_column(col, justify="right")
@@ -290,19 +313,23 @@ def render_report(report: CostReport, console: Console, top: int = 15) -> None:
         t.add_column(title)
         for col in cols:
             t.add_column("nodes" if col == "count" else col, justify="right")
-        for k, r in list(rows.items())[:top]:
+        for k, r in _head(list(rows.items()), top):
             t.add_row(k, *(_fmt(r[c]) for c in cols))
         console.print(t)
+        _more_note(console, len(_head(list(rows), top)), len(rows))
     if report.kernels:
         console.print("kernels  " + ", ".join(f"{k} x{n}" for k, n in report.kernels.items()))
     if report.tensors:
-        t = Table(title=f"largest tensors (top {top})", header_style="bold")
+        shown = _head(report.tensors, top)
+        t = Table(title="largest tensors" + (f" (top {top})" if len(shown) < len(report.tensors) else ""),
+                  header_style="bold")
         for col in ("tensor", "op", "dtype", "shape", "bytes", "region"):
             t.add_column(col, justify="right" if col == "bytes" else "left")
-        for r in report.tensors[:top]:
+        for r in shown:
             shape = "x".join(str(d) for d in r["shape"]) or "scalar"
             t.add_row(r["name"], r["op_type"], r["dtype"], shape, _fmt(r["bytes"]), r["region"])
         console.print(t)
+        _more_note(console, len(shown), len(report.tensors))
 
 
 def render_diff(d: dict, console: Console) -> None:
@@ -337,3 +364,5 @@ def render_diff(d: dict, console: Console) -> None:
         for r in rows:
             t.add_row(str(r[label]), *(_signed(r[c]) if "delta" in c else _fmt(r[c]) for c in cols))
         console.print(t)
+        more = d.get("more", {}).get(section, 0)
+        _more_note(console, len(rows), len(rows) + more)

@@ -119,3 +119,16 @@ def load_result(out: Path, number: int) -> TaskResult | None:
         if not path.is_file() or sha256(path.read_bytes()) != result.sha256:
             return None
     return result
+
+
+def finished_results(out: Path) -> dict[int, TaskResult]:
+    """Every trusted result in ``out`` (see ``load_result``), by task number: what the zip
+    and the score table cover, whichever run finished each task."""
+    found: dict[int, TaskResult] = {}
+    for path in sorted((out / "results").glob("task*.json")):
+        digits = path.stem[len("task"):]
+        if digits.isdigit():
+            r = load_result(out, int(digits))
+            if r is not None:
+                found[r.number] = r
+    return found

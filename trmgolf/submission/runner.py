@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, Thr
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from trmgolf.errors import UserError
 from trmgolf.progress import make_progress
@@ -23,11 +24,13 @@ from trmgolf.solvers.base import Solver
 from trmgolf.submission.bundle import write_submission
 from trmgolf.submission.registry import load_solvers
 from trmgolf.submission.report import write_tables
-from trmgolf.submission.results import TaskResult, load_result, onnx_path
+from trmgolf.submission.results import TaskResult, finished_results, load_result, onnx_path
 from trmgolf.submission.worker import Job, solve_job
 from trmgolf.tasks import load_task_file, resolve_task_path
 
 Echo = Callable[[str], None]
+J = TypeVar("J")
+R = TypeVar("R")
 
 
 @dataclass
@@ -47,7 +50,7 @@ class SolveOptions:
     progress: bool = True
     fit_share: float = 0.5
     llm_timeout: float = 60.0
-    log_every: int = 0  # without a progress bar: one line per this many finished tasks
+    log_every: int = 0  # without a progress bar: a line per this many finished tasks (0: none)
 
 
 @dataclass
@@ -89,16 +92,19 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
 
 
-def _execute(jobs: dict[int, Job], n_workers: int, on_done: Callable[[TaskResult], None]) -> None:
+def execute(fn: Callable[[J], R], jobs: dict[int, J], n_workers: int,
+            on_done: Callable[[R], None]) -> None:
+    """Run ``fn`` on every job (in task order), in ``n_workers`` forked processes when more
+    than one; ``on_done`` sees each result as it finishes."""
     if n_workers <= 1:
         for n in sorted(jobs):
-            on_done(solve_job(jobs[n]))
+            on_done(fn(jobs[n]))
         return
     pool = _pool(n_workers)
     pending: dict[Future, int] = {}
     try:
         for n in sorted(jobs):
-            pending[pool.submit(solve_job, jobs[n])] = n
+            pending[pool.submit(fn, jobs[n])] = n
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for f in done:
@@ -163,10 +169,14 @@ def run_solve(opts: SolveOptions, echo: Echo, warn: Echo) -> RunOutcome:
             bar.update(solve_id, advance=1, note=f"solved {solved}")
             done = len(results) - skipped
             if opts.log_every and (done % opts.log_every == 0 or done == len(jobs)):
-                echo(f"{done}/{len(jobs)} tasks done, {solved} solved")
+                verdict = (f"solved by {r.solver}, {r.points:.3f} points" if r.solved
+                           else "not solved")
+                echo(f"{done}/{len(jobs)} {r.task}: {verdict} ({solved} solved so far)")
 
-        _execute(jobs, opts.jobs, on_done)
-    ordered = [results[n] for n in sorted(results)]
+        execute(solve_job, jobs, opts.jobs, on_done)
+    # The zip and the tables cover every finished task in the folder, not only this run's.
+    everything = {**finished_results(opts.out), **results}
+    ordered = [everything[n] for n in sorted(everything)]
     summary = write_tables(opts.out, ordered)
     zipped = write_submission(
         opts.out / "submission.zip", [onnx_path(opts.out, r.number) for r in ordered if r.solved]

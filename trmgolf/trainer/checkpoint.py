@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -47,15 +45,15 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise UserError(f"checkpoint not found: {path}")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError,
-            OSError):
-        raise UserError(f"{path}: not a readable checkpoint (corrupt, truncated or not a "
-                        "torch file)") from None
+    except Exception as e:  # noqa: BLE001 - torch.load fails on junk with any exception type
+        # (IndexError on a text file, KeyError, UnpicklingError, BadZipFile, ...)
+        raise UserError(f"{path}: not a readable trmgolf checkpoint (corrupt, truncated or not "
+                        f"a torch file: {type(e).__name__})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise UserError(f"{path}: not a trmgolf trainer checkpoint (expected format {FORMAT})")
+        raise UserError(f"{path}: not a readable trmgolf checkpoint (expected format {FORMAT})")
     missing = [k for k in REQUIRED if k not in ckpt]
     if missing:
-        raise UserError(f"{path}: checkpoint is missing {', '.join(missing)}")
+        raise UserError(f"{path}: not a readable trmgolf checkpoint (missing {', '.join(missing)})")
     return ckpt
 
 
@@ -64,15 +62,29 @@ def canonical_task(task: str | int) -> str:
     return f"task{num:03d}" if num is not None else Path(str(task)).stem
 
 
-def puzzle_id_for(ckpt: dict[str, Any], task: str | int | None) -> int:
-    """The identity puzzle id of ``task``; a single-task checkpoint needs no task."""
+def _is_task_file(task: str | int) -> bool:
+    text = str(task)
+    return text.endswith(".json") or os.sep in text
+
+
+def checkpoint_task_name(ckpt: dict[str, Any], task: str | int | None) -> str:
+    """The checkpoint's name for ``task``: its own name, or, for a single-task checkpoint,
+    its only task when none is named or a task file is given (a file of any name holds the
+    examples to run the one network on)."""
     table: dict[str, int] = ckpt["task_puzzle"]
     if task is None:
         if len(table) != 1:
-            raise UserError(f"multi-task checkpoint ({len(table)} tasks): name a task")
-        return int(next(iter(table.values())))
+            raise UserError(f"multi-task checkpoint ({len(table)} tasks): name a task (--task N)")
+        return str(next(iter(table)))
     name = canonical_task(task)
-    if name not in table:
-        shown = ", ".join(sorted(table)[:5]) + (" ..." if len(table) > 5 else "")
-        raise UserError(f"task {name} is not in this checkpoint (it has {shown})")
-    return int(table[name])
+    if name in table:
+        return name
+    if len(table) == 1 and _is_task_file(task):
+        return str(next(iter(table)))
+    shown = ", ".join(sorted(table)[:5]) + (" ..." if len(table) > 5 else "")
+    raise UserError(f"{name} is not in this checkpoint (it has {shown})")
+
+
+def puzzle_id_for(ckpt: dict[str, Any], task: str | int | None) -> int:
+    """The identity puzzle id of ``task`` (see ``checkpoint_task_name``)."""
+    return int(ckpt["task_puzzle"][checkpoint_task_name(ckpt, task)])

@@ -14,7 +14,7 @@ import torch
 
 from trmgolf.errors import UserError
 from trmgolf.tasks import load_task
-from trmgolf.trainer.checkpoint import canonical_task, load_checkpoint, puzzle_id_for
+from trmgolf.trainer.checkpoint import checkpoint_task_name, load_checkpoint, puzzle_id_for
 from trmgolf.trainer.config import TrainConfig, TRMConfig, get_preset
 from trmgolf.trainer.data import (
     PuzzleSet,
@@ -136,21 +136,13 @@ def finetune(task: str | int, init: str | os.PathLike[str], out: str | os.PathLi
     return _run(puzzles, cfg, tcfg, spec, weights, meta)
 
 
-def checkpoint_task(ckpt: dict[str, Any], task: str | int | None) -> str:
-    if task is not None:
-        return canonical_task(task)
-    if len(ckpt["task_puzzle"]) != 1:
-        raise UserError("multi-task checkpoint: pass --task")
-    return str(next(iter(ckpt["task_puzzle"])))
-
-
 def evaluate_checkpoint(path: str | os.PathLike[str], task: str | int | None,
                         data: str | None = None, device: str = "cpu"
                         ) -> tuple[str, list[SplitResult]]:
     """Exact match of a checkpoint on every split of a task (held-out split as trained)."""
     _check_device(device)
     ckpt = load_checkpoint(path)
-    name = checkpoint_task(ckpt, task)
+    name = checkpoint_task_name(ckpt, task)
     config = TRMConfig.from_dict(ckpt["config"])
     module = build_inference(config, ckpt["weights"], puzzle_id_for(ckpt, name)).to(device)
     loaded = load_task(task if task is not None else name, data)

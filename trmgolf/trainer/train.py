@@ -226,14 +226,14 @@ def mean_of(results: dict[str, dict[str, float | None]], split: str) -> float | 
 @contextlib.contextmanager
 def progress_bar(total: int, start: int, enabled: bool) -> Iterator[Callable[..., None]]:
     if not enabled:
-        yield lambda **_: None
+        yield lambda *_, **__: None
         return
     from trmgolf.progress import make_progress
 
     fields = "loss {task.fields[loss]:.4f}  em {task.fields[em]:.2f}  held-out {task.fields[held]}"
     with make_progress(fields) as bar:
         task = bar.add_task("train", total=total, completed=start, loss=0.0, em=0.0, held="-")
-        yield lambda **kw: bar.update(task, advance=1, **kw)
+        yield lambda advance=1, **kw: bar.update(task, advance=advance, **kw)
 
 
 def train(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
@@ -321,6 +321,8 @@ def train(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
                     held="-" if held is None else f"{held:.2f}")
             if can_stop and stop_early(tcfg, last_eval, done, device):
                 end = done
+                # the bar would otherwise stop at done/steps with time "remaining"
+                advance(0, total=done, description=f"train: {early_stop_note(done, tcfg.steps)}")
                 if rank == 0 and step % 10:
                     write_metrics(metrics_path, row)  # the last step is always logged
                 break
@@ -328,7 +330,13 @@ def train(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
         snapshot(end, final=True)
     checksum = float(sum(p.detach().double().sum().item() for p in core.parameters()))
     return {**last_eval, "wall_s": wall_before + time.perf_counter() - t0,
-            "rank": rank, "world": world, "param_checksum": checksum}
+            "rank": rank, "world": world, "param_checksum": checksum,
+            "planned_steps": tcfg.steps, "stopped_early": end < tcfg.steps}
+
+
+def early_stop_note(step: int, planned: int) -> str:
+    """What a user reads when training ended before its planned steps."""
+    return f"stopped early at step {step} of {planned}: every training example is exact"
 
 
 def stop_early(tcfg: TrainConfig, last_eval: dict[str, Any], done: int,

@@ -1,0 +1,118 @@
+"""`trmgolf optimize SUBMISSION -o OUT.zip`: per task the better of original and result."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import onnx
+from click.testing import CliRunner
+from onnx import TensorProto as T
+from onnx import helper as h
+
+from trmgolf.cli import cli
+from trmgolf.examples import colour_map, synthetic_colour_map_task
+from trmgolf.submission.optimize_batch import read_networks, work_dir
+
+
+def _identity_net() -> onnx.ModelProto:
+    """Already optimal: one Identity writing output (nothing to gain)."""
+    g = h.make_graph([h.make_node("Identity", ["input"], ["output"])], "id",
+                     [h.make_tensor_value_info("input", T.FLOAT, [1, 10, 30, 30])],
+                     [h.make_tensor_value_info("output", T.FLOAT, [1, 10, 30, 30])])
+    return h.make_model(g, opset_imports=[h.make_opsetid("", 17)], ir_version=10)
+
+
+def _identity_task() -> dict:
+    rng = np.random.default_rng(1)
+    grids = [rng.integers(0, 10, (3, 4)).tolist() for _ in range(6)]
+    pairs = [{"input": g, "output": g} for g in grids]
+    return {"train": pairs[:3], "test": pairs[3:4], "arc-gen": pairs[4:]}
+
+
+def _setup(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "task016.json").write_text(json.dumps(synthetic_colour_map_task(n_arc_gen=12)))
+    (data / "task002.json").write_text(json.dumps(_identity_task()))
+    sub = tmp_path / "sub.zip"
+    with zipfile.ZipFile(sub, "w") as zf:
+        zf.writestr("task016.onnx", colour_map().SerializeToString())
+        zf.writestr("task002.onnx", _identity_net().SerializeToString())
+        zf.writestr("README.txt", "not a network")
+    return data, sub
+
+
+def test_batch_keeps_the_better_network_per_task_and_resumes(tmp_path):
+    data, sub = _setup(tmp_path)
+    out = tmp_path / "best.zip"
+    args = ["optimize", str(sub), "-o", str(out), "--data", str(data), "--jobs", "1", "--json"]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output)
+    rows = {r["task"]: r for r in report["tasks"]}
+    assert rows["task016"]["kept"] == "optimised" and rows["task016"]["gain"] > 5
+    assert rows["task016"]["solves"] is True
+    assert rows["task002"]["kept"] == "original"
+    assert rows["task002"]["why"]
+    assert report["totals"]["improved"] == 1
+    with zipfile.ZipFile(out) as zf:
+        assert sorted(zf.namelist()) == ["task002.onnx", "task016.onnx"]
+        assert zf.read("task002.onnx") == _identity_net().SerializeToString()
+        assert len(zf.read("task016.onnx")) < len(colour_map().SerializeToString())
+    csv_text = (work_dir(out) / "scores.csv").read_text()
+    assert csv_text.splitlines()[0].startswith("task,kept,")
+    assert len(csv_text.splitlines()) == 3
+    first = out.read_bytes()
+    # A second run resumes: nothing is redone, the zip is byte-identical.
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert "resuming: 2 task(s)" in again.stderr
+    assert out.read_bytes() == first
+
+
+def test_batch_redoes_a_task_whose_network_was_edited(tmp_path):
+    data, sub = _setup(tmp_path)
+    out = tmp_path / "best.zip"
+    args = ["optimize", str(sub), "-o", str(out), "--data", str(data), "--jobs", "1", "--quiet"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    (work_dir(out) / "task016.onnx").write_bytes(b"edited")
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    assert "1 task(s) already finished" in res.output
+    with zipfile.ZipFile(out) as zf:
+        assert zf.read("task016.onnx") != b"edited"
+
+
+def test_a_network_that_answers_wrongly_is_kept_and_reported(tmp_path):
+    data, _ = _setup(tmp_path)
+    folder = tmp_path / "nets"
+    folder.mkdir()
+    # the colour map of task016 submitted for the identity task: runs, solves nothing
+    (folder / "task002.onnx").write_bytes(colour_map().SerializeToString())
+    out = tmp_path / "o.zip"
+    res = CliRunner().invoke(cli, ["optimize", str(folder), "-o", str(out), "--data", str(data),
+                                   "--jobs", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    row = json.loads(res.output)["tasks"][0]
+    assert row["solves"] is False
+    assert row["kept"] == "optimised"  # cheaper and answering exactly as the original did
+
+
+def test_bad_submissions_are_one_line_errors(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    not_zip = tmp_path / "x.zip"
+    not_zip.write_text("hello")
+    for src, msg in ((empty, "holds no taskNNN.onnx"), (not_zip, "not a zip file")):
+        res = CliRunner().invoke(cli, ["optimize", str(src), "-o", str(tmp_path / "o.zip")])
+        assert res.exit_code == 1 and msg in res.output, res.output
+    res = CliRunner().invoke(cli, ["optimize", str(empty), "-o", str(tmp_path / "o.onnx")])
+    assert res.exit_code == 1
+
+
+def test_read_networks_from_folder(tmp_path):
+    (tmp_path / "task007.onnx").write_bytes(b"a")
+    (tmp_path / "other.onnx").write_bytes(b"b")
+    assert read_networks(tmp_path) == {7: b"a"}

@@ -1,0 +1,55 @@
+"""The batch form of ``trmgolf optimize``: a whole submission (zip or folder) in, a zip out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+def is_submission(model: str) -> bool:
+    """A folder or a .zip is a submission; anything else is one network."""
+    path = Path(model)
+    return path.is_dir() or path.suffix.lower() == ".zip"
+
+
+def optimize_submission(source: str, out: str, data: str | None, jobs: int, target: str,
+                        timeout_s: float, redo: bool, quiet: bool, as_json: bool, top: int) -> None:
+    """Optimise every network of ``source``, keep the better of each, print the table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from trmgolf.submission.optimize_batch import BatchOptions, run_batch
+
+    tty = sys.stdout.isatty()
+    opts = BatchOptions(Path(source), Path(out), data, jobs, target, timeout_s or None, redo,
+                        progress=not quiet and tty and not as_json,
+                        log_every=0 if (quiet or tty or as_json) else 10)
+    outcome = run_batch(opts, lambda line: click.echo(line, err=as_json))
+    totals = outcome.totals()
+    if as_json:
+        rows = [{**r.__dict__, "gain": round(r.gain, 4)} for r in outcome.rows]
+        click.echo(json.dumps({"totals": totals, "work": str(outcome.work), "zip": out, "tasks": rows},
+                              indent=1))
+        return
+    console = Console(highlight=False)
+    shown = sorted(outcome.rows, key=lambda r: (-r.gain, r.number))
+    if top:
+        shown = shown[:top]
+    table = Table(title=f"{source} -> {out}")
+    for col in ("task", "kept", "before", "after", "gain", "solves", "why"):
+        table.add_column(col, justify="left" if col in ("task", "kept", "why") else "right")
+    for r in shown:
+        before = "-" if r.before_points is None else f"{r.before_points:.3f}"
+        after = "-" if r.after_points is None else f"{r.after_points:.3f}"
+        solves = "-" if r.solves is None else ("yes" if r.solves else "no")
+        table.add_row(r.task, r.kept, before, after, f"{r.gain:+.3f}" if r.gain else "", solves, r.why)
+    console.print(table)
+    if top and len(outcome.rows) > top:
+        console.print(f"{len(outcome.rows) - top} more rows; --top 0 shows all")
+    console.print(f"{totals['improved']} of {totals['tasks']} networks improved; points of the "
+                  f"{totals['solving']} networks that solve their task: {totals['points_before']:.3f} -> "
+                  f"{totals['points_after']:.3f} ({totals['gain']:+.3f})")
+    console.print(f"wrote {out} and {outcome.work / 'scores.csv'}")

@@ -1,0 +1,312 @@
+"""``trmgolf optimize SUBMISSION -o OUT.zip``: optimise every network of a whole submission.
+
+Per task: score the original as the grader does, import and optimise it, run both on every
+example of the task under the grader's runtime, and keep the optimised network only if it is
+valid, answers exactly as the original on every example and costs strictly less. Otherwise
+the original's bytes are kept unchanged, with the reason. A run is never worse than its
+input, task by task.
+
+Resumable like ``solve``: each finished task leaves ``WORK/taskNNN.onnx`` and then
+``WORK/results/taskNNN.json`` (with the network's sha256); a rerun skips those. The zip and
+``WORK/scores.csv`` are rebuilt from every finished task at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from trmgolf.errors import UserError
+from trmgolf.fsutil import write_atomic
+from trmgolf.submission.worker import TaskTimeout, time_limit
+
+TASK_FILE = re.compile(r"^task(\d{3})\.onnx$")
+RESULT_VERSION = 1
+
+
+@dataclass
+class BatchOptions:
+    source: Path
+    out_zip: Path
+    data: str | None = None
+    jobs: int = 2
+    target: str = "ng2026"
+    timeout_s: float | None = 300.0
+    redo: bool = False
+    progress: bool = True
+    log_every: int = 0  # without a progress bar: one line per this many finished tasks
+
+
+@dataclass
+class TaskRow:
+    """What happened to one task's network; ``kept`` is ``optimised`` or ``original``."""
+
+    task: str
+    number: int
+    kept: str = "original"
+    before_valid: bool = False
+    before_memory: int | None = None
+    before_params: int | None = None
+    before_points: float | None = None
+    after_memory: int | None = None
+    after_params: int | None = None
+    after_points: float | None = None
+    solves: bool | None = None  # the kept network passes every example of the task
+    examples: int = 0
+    why: str = ""  # why the original was kept, or what the optimised one gained
+    sha256: str = ""
+    seconds: float = 0.0
+
+    @property
+    def before_total(self) -> int | None:
+        return None if self.before_memory is None else self.before_memory + (self.before_params or 0)
+
+    @property
+    def after_total(self) -> int | None:
+        return None if self.after_memory is None else self.after_memory + (self.after_params or 0)
+
+    @property
+    def gain(self) -> float:
+        if self.kept != "optimised" or self.before_points is None or self.after_points is None:
+            return 0.0
+        return self.after_points - self.before_points
+
+
+def read_networks(source: Path) -> dict[int, bytes]:
+    """``{task number: bytes}`` of every ``taskNNN.onnx`` in a submission zip or folder."""
+    if not source.exists():
+        raise UserError(f"{source}: no such file or folder")
+    found: dict[int, bytes] = {}
+    if source.is_dir():
+        for path in sorted(source.iterdir()):
+            m = TASK_FILE.match(path.name)
+            if m and path.is_file():
+                found[int(m.group(1))] = path.read_bytes()
+    else:
+        try:
+            with zipfile.ZipFile(source) as zf:
+                for info in zf.infolist():
+                    m = TASK_FILE.match(Path(info.filename).name)
+                    if m and not info.is_dir():
+                        found[int(m.group(1))] = zf.read(info)
+        except zipfile.BadZipFile:
+            raise UserError(f"{source}: not a zip file or a folder of taskNNN.onnx") from None
+    if not found:
+        raise UserError(f"{source}: holds no taskNNN.onnx network")
+    return found
+
+
+def work_dir(out_zip: Path) -> Path:
+    """Where the per-task networks, results and score table of ``OUT.zip`` live: ``OUT.work/``."""
+    return out_zip.with_name(out_zip.stem + ".work")
+
+
+@dataclass
+class _Job:
+    number: int
+    data: bytes
+    task_path: str
+    work: str
+    target: str
+    timeout_s: float | None
+
+
+def _answers(model: bytes, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    from trmgolf.scoring.answers import run_examples
+
+    return [out > 0 for out in run_examples(model, inputs)]
+
+
+def optimise_one(job: _Job) -> TaskRow:
+    """Score, optimise and check one network; write the kept bytes and the result."""
+    start = time.perf_counter()
+    row = TaskRow(task=f"task{job.number:03d}", number=job.number)
+    kept = job.data
+    try:
+        with time_limit(job.timeout_s):
+            kept = _optimise(job, row)
+    except TaskTimeout:
+        row.kept, row.why = "original", f"timed out after {job.timeout_s:.0f} s"
+        _copy_before(row)
+    row.seconds = round(time.perf_counter() - start, 3)
+    row.sha256 = hashlib.sha256(kept).hexdigest()
+    work = Path(job.work)
+    write_atomic(work / f"{row.task}.onnx", kept)
+    write_atomic(work / "results" / f"{row.task}.json",
+                 json.dumps({"version": RESULT_VERSION, **asdict(row)}, indent=1))
+    return row
+
+
+def _copy_before(row: TaskRow) -> None:
+    row.after_memory, row.after_params, row.after_points = (row.before_memory, row.before_params,
+                                                            row.before_points)
+
+
+def _optimise(job: _Job, row: TaskRow) -> bytes:
+    """The bytes to keep: the optimised network when it is valid, identical and cheaper."""
+    from trmgolf.compiler.optimize import optimize_model
+    from trmgolf.scoring.cost import measure
+    from trmgolf.scoring.validity import read_model
+    from trmgolf.tasks import grid_to_onehot, load_task_file
+
+    task = load_task_file(job.task_path)
+    examples = task.examples()
+    inputs = [grid_to_onehot(ex.input) for _, ex in examples]
+    expected = [grid_to_onehot(ex.output) > 0 for _, ex in examples]
+    row.examples = len(inputs)
+    validity, cost = measure(job.data, inputs[:1])
+    row.before_valid = validity.valid
+    if cost is not None:
+        row.before_memory, row.before_params = cost.memory, cost.params
+        row.before_points = cost.points()
+    _copy_before(row)
+    if not validity.valid or cost is None:
+        row.why = f"original is unscorable ({validity.line()})"
+        return job.data
+    try:
+        want = _answers(job.data, inputs)
+    except RuntimeError as e:
+        row.why = f"original does not run: {e}"
+        return job.data
+    row.solves = all(np.array_equal(a, b) for a, b in zip(want, expected, strict=True))
+    proto = read_model(job.data)[1]
+    try:
+        result = optimize_model(proto, row.task, target=job.target)
+    except UserError as e:
+        row.why = f"not optimised: {e}"
+        return job.data
+    except Exception as e:  # noqa: BLE001 - any failure keeps the original, with its reason
+        row.why = f"not optimised: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        return job.data
+    return _keep_if_better(row, job.data, result.data, inputs, want)
+
+
+def _keep_if_better(row: TaskRow, original: bytes, candidate: bytes, inputs: list[np.ndarray],
+                    want: list[np.ndarray]) -> bytes:
+    from trmgolf.scoring.cost import measure
+
+    validity, cost = measure(candidate, inputs[:1])
+    if not validity.valid or cost is None:
+        row.why = f"result unscorable ({validity.line()})"
+        return original
+    total = cost.memory + cost.params
+    if row.before_total is not None and total >= row.before_total:
+        row.why = "no cheaper form found" if total == row.before_total else "result costs more"
+        return original
+    try:
+        got = _answers(candidate, inputs)
+    except RuntimeError as e:
+        row.why = f"result does not run: {e}"
+        return original
+    for i, (a, b) in enumerate(zip(want, got, strict=True)):
+        if a.shape != b.shape or not np.array_equal(a, b):
+            row.why = f"result answers differently on example {i}"
+            return original
+    row.kept = "optimised"
+    row.after_memory, row.after_params, row.after_points = cost.memory, cost.params, cost.points()
+    row.why = f"cost {row.before_total:,} -> {total:,}"
+    return candidate
+
+
+def load_row(work: Path, number: int) -> TaskRow | None:
+    """A finished task's row, if its result exists and its network still has that sha256."""
+    path = work / "results" / f"task{number:03d}.json"
+    net = work / f"task{number:03d}.onnx"
+    try:
+        raw = json.loads(path.read_text())
+        data = net.read_bytes()
+    except (OSError, ValueError):
+        return None
+    if raw.pop("version", None) != RESULT_VERSION:
+        return None
+    known = {f.name for f in fields(TaskRow)}
+    row = TaskRow(**{k: v for k, v in raw.items() if k in known})
+    return row if hashlib.sha256(data).hexdigest() == row.sha256 else None
+
+
+CSV_COLUMNS = ("task", "kept", "before_valid", "before_memory", "before_params", "before_total",
+               "before_points", "after_memory", "after_params", "after_total", "after_points", "gain",
+               "solves", "examples", "why", "seconds")
+
+
+def scores_csv(rows: list[TaskRow]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for r in rows:
+        w.writerow([getattr(r, c) if c != "gain" else round(r.gain, 4) for c in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+@dataclass
+class BatchOutcome:
+    rows: list[TaskRow]
+    resumed: int
+    work: Path
+
+    @property
+    def improved(self) -> list[TaskRow]:
+        return [r for r in self.rows if r.kept == "optimised"]
+
+    def totals(self) -> dict[str, float]:
+        before = sum(r.before_points or 0.0 for r in self.rows if r.solves)
+        after = sum(r.after_points or 0.0 for r in self.rows if r.solves)
+        return {"tasks": len(self.rows), "improved": len(self.improved),
+                "solving": sum(1 for r in self.rows if r.solves),
+                "points_before": round(before, 4), "points_after": round(after, 4),
+                "gain": round(after - before, 4)}
+
+
+def run_batch(opts: BatchOptions, echo: Callable[[str], None]) -> BatchOutcome:
+    """Optimise what is not finished yet, then write the zip and the score table."""
+    from trmgolf.progress import make_progress
+    from trmgolf.submission.bundle import zip_bytes
+    from trmgolf.submission.runner import execute
+    from trmgolf.tasks import resolve_task_path
+
+    if opts.jobs < 1:
+        raise UserError("--jobs must be at least 1")
+    if opts.out_zip.suffix != ".zip":
+        raise UserError(f"-o {opts.out_zip}: a submission is written as a .zip file")
+    networks = read_networks(opts.source)
+    paths = {n: resolve_task_path(n, opts.data) for n in networks}
+    work = work_dir(opts.out_zip)
+    (work / "results").mkdir(parents=True, exist_ok=True)
+    rows: dict[int, TaskRow] = {}
+    if not opts.redo:
+        for n in networks:
+            row = load_row(work, n)
+            if row is not None:
+                rows[n] = row
+    resumed = len(rows)
+    if resumed:
+        echo(f"resuming: {resumed} task(s) already finished in {work}, {len(networks) - resumed} to do")
+    jobs = {n: _Job(n, networks[n], str(paths[n]), str(work), opts.target, opts.timeout_s)
+            for n in sorted(networks) if n not in rows}
+    with make_progress("{task.fields[note]}", opts.progress) as bar:
+        bar_id = bar.add_task("optimising", total=len(jobs), note="")
+
+        def on_done(row: TaskRow) -> None:
+            rows[row.number] = row
+            improved = sum(1 for r in rows.values() if r.kept == "optimised")
+            bar.update(bar_id, advance=1, note=f"improved {improved}")
+            done = len(rows) - resumed
+            if opts.log_every and (done % opts.log_every == 0 or done == len(jobs)):
+                echo(f"{done}/{len(jobs)} tasks done, {improved} improved")
+
+        execute(optimise_one, jobs, opts.jobs, on_done)
+    ordered = [rows[n] for n in sorted(rows)]
+    write_atomic(work / "scores.csv", scores_csv(ordered))
+    files = [(f"{r.task}.onnx", (work / f"{r.task}.onnx").read_bytes()) for r in ordered]
+    write_atomic(opts.out_zip, zip_bytes(files))
+    return BatchOutcome(ordered, resumed, work)
