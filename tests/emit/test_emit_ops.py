@@ -3,9 +3,10 @@ matches the numpy interpreter on random inputs.
 
 Each case is a tiny graph (input of any type, the op, constants for its other operands)
 emitted with ``grid_output=False``; the lowering under test is forced with ``forced``
-at the first opset (24, 18, 17, 13, then 12) where it is available. Opset 12 is no
-named target: it is added for the test, since the attribute forms of the reductions
-and of Split exist only before opset 13 (ReduceSum, Split) or 18 (the others).
+at the first opset (24, 18, 17, 13, 12, then 10) where it is available. Opsets 12 and 10
+are no named targets: they are added for the test, since the attribute forms of the
+reductions and of Split exist only before opset 13 (ReduceSum, Split) or 18 (the others),
+and Equal-7 (bool and integers only) before opset 11.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from trmgolf.ir import OPS, Builder, Graph, TensorType, Value, verify
 from trmgolf.kernels import LOWERINGS
 from trmgolf.kernels.context import Initializers
 
-OPSETS = {"ng2026": 24, "opset18": 18, "opset17": 17, "opset13": 13, "test_opset12": 12}
+OPSETS = {"ng2026": 24, "opset18": 18, "opset17": 17, "opset13": 13, "test_opset12": 12,
+          "test_opset10": 10}
 
 Build = Callable[[Builder, Value], Value]
 Gen = Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]
@@ -306,6 +308,46 @@ for _op in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min"):
         CASES[_op].append(Case("i64", I, unary(_op, axes=(2,), keepdims=1), ints))
 
 
+# -- ops modelled for imported networks (trmgolf.ir.ops.numeric), and the import-only forms
+# of slice (negative steps) and pad (negative pads: a crop).
+U8 = TensorType("uint8", (2, 3, 4))
+
+
+def small_u8(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return rng.integers(0, 20, size=shape).astype(np.uint8)
+
+
+CASES.update({
+    "greater_or_equal": [Case("f32_ties", F, binary("greater_or_equal", c(4).round()), integral),
+                         Case("u8", U8, binary("greater_or_equal", c(4, dtype=np.uint8, low=0, high=9)),
+                              small_u8)],
+    "less_or_equal": [Case("f32_ties", F, binary("less_or_equal", c(3, 4).round()), integral)],
+    "sign": [Case("f32", F, unary("sign"), integral), Case("i64", I, unary("sign"), ints)],
+    "floor": [Case("f32", F, unary("floor"))],
+    "ceil": [Case("f32", F, unary("ceil"))],
+    # halves round to even
+    "round": [Case("f32_halves", F, unary("round"), lambda rng, shape: (integral(rng, shape) / 2))],
+    "mod": [Case("i64_divisor_sign", I, binary("mod", np.array([3, -4, 5, 7], np.int64)), ints),
+            Case("f32_fmod", F, lambda b, x: b.op("mod", x, b.const(c(4, low=0.5, high=2)), fmod=1))],
+    "clip": [Case("both", F, unary("clip", min=-0.5, max=1.0)),
+             Case("max_only", F, unary("clip", max=0.25)),
+             Case("u8_min_only", U8, unary("clip", min=3.0), small_u8)],
+    "argmin": [Case("keep_ties", F, unary("argmin", axis=1, keepdims=1), integral)],
+    "tile": [Case("repeats", F, unary("tile", repeats=(1, 2, 3)))],
+})
+CASES["slice"] += [
+    Case("reverse_all", F, unary("slice", starts=(3,), ends=(-5,), axes=(2,), steps=(-1,))),
+    Case("reverse_stride", F, unary("slice", starts=(2, 1), ends=(0, -4), axes=(1, 0), steps=(-2, -1))),
+]
+CASES["reshape"] += [Case("to_scalar", TensorType("float32", (1, 1)), unary("reshape", shape=()))]
+CASES["pad"] += [Case("negative_crop", F, unary("pad", pads=(0, -1, 1, 0, -1, -2)))]
+for _op in ("reduce_prod", "reduce_l1", "reduce_l2", "reduce_sum_square", "reduce_log_sum",
+            "reduce_log_sum_exp"):
+    gen = positive if _op == "reduce_log_sum" else normal
+    CASES[_op] = [Case("keep", F, unary(_op, axes=(1,), keepdims=1), gen),
+                  Case("drop_two", F, unary(_op, axes=(0, -1), keepdims=0), gen)]
+
+
 def build_case(case: Case) -> Graph:
     b = Builder(case.input)
     b.graph.output = case.build(b, b.input)
@@ -343,6 +385,8 @@ PARAMS = _params()
 def _opset12(monkeypatch):
     monkeypatch.setitem(targets.TARGETS, "test_opset12",
                         targets.Target("test_opset12", 12, "onnxruntime", "test only"))
+    monkeypatch.setitem(targets.TARGETS, "test_opset10",  # Equal-7: imported old networks
+                        targets.Target("test_opset10", 10, "onnxruntime", "test only"))
 
 
 def test_every_op_has_a_case():

@@ -35,9 +35,10 @@ from bench.checkpoints import make_checkpoint  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _opset12(monkeypatch):
-    monkeypatch.setitem(targets.TARGETS, "test_opset12",
-                        targets.Target("test_opset12", 12, "onnxruntime", "test only"))
+def _test_opsets(monkeypatch):
+    for name in ("test_opset12", "test_opset10"):
+        monkeypatch.setitem(targets.TARGETS, name,
+                            targets.Target(name, OPSETS[name], "onnxruntime", "test only"))
 
 
 def common_bytes(graph: Graph) -> int:

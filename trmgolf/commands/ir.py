@@ -150,6 +150,9 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if dump_after:
+        if result.kept_original:
+            click.echo(f"note: the IR below is the optimised candidate; it was not written "
+                       f"({result.kept_original}: the original is kept)", err=True)
         click.echo(print_graph(result.compilation.after(dump_after)), nl=False)
     write_atomic(out_path, result.data)
     result.before.model, result.after.model, result.after.source = model, out_path, model
@@ -164,6 +167,7 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
     summary["solved"] = result.solved
     summary["examples"] = result.after.examples
     summary["kernels"] = result.after.kernels
+    summary["kept_original"] = result.kept_original
     summary["output"] = out_path
     if as_json:
         click.echo(json.dumps(summary, indent=1))
@@ -178,7 +182,9 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
                       f"{s['points']:.3f}" if s["points"] is not None else "-")
     console = Console(highlight=False)
     console.print(table)
-    if summary["ratio"]:
+    if result.kept_original:
+        console.print(f"the input network is written unchanged: {result.kept_original}")
+    elif summary["ratio"]:
         console.print(f"cost ratio before/after: {summary['ratio']:.2f}x")
     if the_task is not None:
         console.print(f"thresholded answers identical to {model}'s on all {result.checked} examples "

@@ -132,15 +132,18 @@ class Compilation:
 
 def compile_graph(graph: Graph, *, target: str = DEFAULT_TARGET, forced: Mapping[str, str] | None = None,
                   narrowing: NarrowingPolicy = NO_NARROWING, cost_model: str | CostModel = "official",
-                  source: str = "input", pipeline: list[tuple[str, Pass]] = PIPELINE) -> Compilation:
+                  source: str = "input", pipeline: list[tuple[str, Pass]] | None = None,
+                  opset: int | None = None) -> Compilation:
     """Run every stage on ``graph`` and emit for ``target``; ``forced`` maps op -> lowering,
-    ``source`` names the input stage. Raises the policy's refusal if no candidate passes."""
+    ``source`` names the input stage, ``pipeline`` the passes (default: ``PIPELINE``; ``[]``:
+    none), ``opset`` overrides the target's. Raises the policy's refusal if no candidate passes."""
+    pipeline = PIPELINE if pipeline is None else pipeline
     t0 = time.perf_counter()
     optimised = [(source, graph), *stages(graph, pipeline)]
     seconds = {"passes": time.perf_counter() - t0, "emit": 0.0}
     # Forced lowerings are checked against the graph about to be emitted: an unknown op or
     # choice, or one that cannot lower a node, is an error; an op the graph lacks, a warning.
-    warnings = check_forced(optimised[-1][1].nodes, forced or {}, get_target(target).opset)
+    warnings = check_forced(optimised[-1][1].nodes, forced or {}, opset or get_target(target).opset)
     model = get_cost_model(cost_model)
     levels = list(narrowing.levels(optimised[-1][1]))
     candidates = []
@@ -149,7 +152,7 @@ def compile_graph(graph: Graph, *, target: str = DEFAULT_TARGET, forced: Mapping
         staged = _narrowed(optimised, level, pipeline)
         seconds["passes"] += time.perf_counter() - t1
         t1 = time.perf_counter()
-        candidates.append(Candidate(level, staged, emit(staged[-1][1], target, forced, model)))
+        candidates.append(Candidate(level, staged, emit(staged[-1][1], target, forced, model, opset=opset)))
         seconds["emit"] += time.perf_counter() - t1
     if len(candidates) > 1:
         t1 = time.perf_counter()

@@ -64,17 +64,20 @@ def _value_hint(v: Value) -> str:
 
 
 def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] | None = None,
-         cost_model: str | CostModel = OFFICIAL, *, grid_output: bool = True) -> Emitted:
+         cost_model: str | CostModel = OFFICIAL, *, grid_output: bool = True,
+         opset: int | None = None) -> Emitted:
     """Lower ``graph`` to ONNX for ``target``; ``forced`` maps op -> lowering name; the
     lowerings are picked under ``cost_model``.
 
-    ``grid_output=False`` lets the input and output have any type (tests of single ops).
+    ``grid_output=False`` lets the input and output have any type (tests of single ops);
+    ``opset`` overrides the target's (an imported network whose carried nodes have no
+    equivalent at the target's opset is re-emitted at its own).
     """
     verify(graph, grid_output=grid_output)
     for node in graph:
         for value in node.attrs.values():
             require_concrete(value)  # a graph parsed without its arrays cannot be written
-    opset = get_target(target).opset
+    opset = opset or get_target(target).opset
     inits = Initializers(used_names=set(RESERVED))
     # One name space for initializers and tensors: a Split's sizes initializer and its
     # outputs both want the name 'split'.
@@ -120,4 +123,28 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
     model = helper.make_model(g, ir_version=IR_VERSION,
                               opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="trmgolf")
+    if any(node.op == "onnx_node" for node in graph.nodes):
+        _declare_unknown_shapes(model, onnx_name)
     return Emitted(model, choices)
+
+
+def _declare_unknown_shapes(model: onnx.ModelProto, onnx_name: Mapping[Value, str]) -> None:
+    """Add ``value_info`` for tensors whose static shape ONNX inference cannot derive.
+
+    A carried node can have operands computed at run time (a Slice with computed starts):
+    the network it came from declared its result's shape in ``value_info``; without that
+    the grader sees a symbolic dimension and refuses the model.
+    """
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model).graph
+    except Exception:  # noqa: BLE001 - declare everything the IR knows instead
+        inferred = onnx.GraphProto()
+    static = {vi.name for vi in inferred.value_info
+              if vi.type.tensor_type.HasField("shape")
+              and all(d.HasField("dim_value") and d.dim_value > 0 for d in vi.type.tensor_type.shape.dim)}
+    produced = {name for node in model.graph.node for name in node.output}
+    for value, name in onnx_name.items():
+        if name in produced and name not in static and name not in RESERVED:
+            model.graph.value_info.append(helper.make_tensor_value_info(
+                name, onnx_dtype(value.type.dtype), list(value.type.shape)))
+

@@ -21,18 +21,13 @@ from onnx import helper, numpy_helper
 from trmgolf.errors import UserError
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Node, Value
+from trmgolf.ir.onnx_ops import ELEMENTWISE, IR_OP_OF, REDUCTIONS
 from trmgolf.ir.registry import IRTypeError, get_op
 from trmgolf.ir.types import NUMPY_DTYPES, TensorType
 
-SIMPLE = {
-    "Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Pow": "pow", "Equal": "equal",
-    "Less": "less", "Greater": "greater", "And": "and", "Or": "or", "Xor": "xor",
-    "Not": "not", "Identity": "identity", "Neg": "neg", "Abs": "abs", "Relu": "relu",
-    "Sigmoid": "sigmoid", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
-    "Reciprocal": "reciprocal", "Tanh": "tanh", "Where": "where", "Einsum": "einsum",
-}
-REDUCE = {"ReduceSum": "reduce_sum", "ReduceMean": "reduce_mean", "ReduceMax": "reduce_max",
-          "ReduceMin": "reduce_min"}
+#: ONNX ops that become one IR op without attributes; the table is shared with the kernels.
+SIMPLE = {op_type: ir for op_type, ir in IR_OP_OF.items() if ir in ELEMENTWISE}
+REDUCE = {op_type: ir for op_type, ir in IR_OP_OF.items() if ir in REDUCTIONS}
 
 
 class _Unsupported(Exception):
@@ -47,6 +42,36 @@ def load_model(path: str | Path) -> onnx.ModelProto:
         raise UserError(f"file not found: {path}") from None
     except Exception as e:  # noqa: BLE001 - protobuf raises several types for corrupt files
         raise UserError(f"{path}: not a readable ONNX model ({type(e).__name__})") from None
+
+
+def _derivable_shapes(model: onnx.ModelProto) -> set[str] | None:
+    """Tensors whose static shape ONNX inference derives without the model's ``value_info``
+    (None when inference fails outright). Hand-written networks declare shapes for the
+    results of data-dependent ops (a Slice with computed bounds); those declarations are the
+    shape of one run, so the IR must not reason from them (Squeeze without axes of such a
+    tensor is not a fixed Reshape)."""
+    bare = onnx.ModelProto()
+    bare.CopyFrom(model)
+    del bare.graph.value_info[:]
+    try:
+        inferred = onnx.shape_inference.infer_shapes(bare).graph
+    except Exception:  # noqa: BLE001 - onnx raises several types
+        return None
+    return {vi.name for vi in [*inferred.value_info, *inferred.output]
+            if vi.type.tensor_type.HasField("shape") and vi.type.tensor_type.elem_type
+            and all(d.HasField("dim_value") and d.dim_value > 0 for d in vi.type.tensor_type.shape.dim)}
+
+
+def _constant_value(node: onnx.NodeProto) -> np.ndarray:
+    """The array of a ``Constant`` node, whichever attribute holds it."""
+    attr = node.attribute[0]
+    if attr.name == "value":
+        return numpy_helper.to_array(attr.t)
+    if attr.name in ("value_float", "value_floats"):
+        return np.asarray(helper.get_attribute_value(attr), dtype=np.float32)
+    if attr.name in ("value_int", "value_ints"):
+        return np.asarray(helper.get_attribute_value(attr), dtype=np.int64)
+    raise UserError(f"cannot import: Constant {node.output[0]!r} holds a {attr.name}")
 
 
 def _tensor_type(vi: onnx.ValueInfoProto) -> TensorType | None:
@@ -71,7 +96,7 @@ class _Importer:
         except Exception as e:  # noqa: BLE001 - onnx raises InferenceError and others
             raise UserError(f"cannot import: shape inference failed ({str(e).splitlines()[0]})") from None
         g = self.model.graph
-        self.opset = next((o.version for o in self.model.opset_import if o.domain in ("", "ai.onnx")), 1)
+        self.opset = source_opset(self.model)
         self.types: dict[str, TensorType] = {}
         for vi in [*g.input, *g.output, *g.value_info]:
             t = _tensor_type(vi)
@@ -86,6 +111,7 @@ class _Importer:
         self.b.input.name = g.input[0].name
         self.values: dict[str, Value] = {g.input[0].name: self.b.input}
         self.consts: dict[str, np.ndarray] = {}
+        self.derived = _derivable_shapes(model)
 
     def run(self) -> Graph:
         g = self.model.graph
@@ -125,12 +151,19 @@ class _Importer:
 
     def _node(self, node: onnx.NodeProto) -> None:
         if node.op_type == "Constant" and node.domain in ("", "ai.onnx"):
-            attr = node.attribute[0]
-            array = (numpy_helper.to_array(attr.t) if attr.name == "value"
-                     else np.asarray(helper.get_attribute_value(attr)))
-            if attr.name == "value_float" or attr.name == "value_floats":
-                array = array.astype(np.float32)
-            self._constant(node.output[0], array)
+            self._constant(node.output[0], _constant_value(node))
+            return
+        if (node.op_type in ("Shape", "Size") and node.domain in ("", "ai.onnx")
+                and not (self.derived is not None and self._declared_only(node.input[0]))):
+            # Static shapes make both constants; readers such as Reshape then take them as
+            # attributes, and the tensor disappears.
+            shape = self.values[node.input[0]].type.shape
+            if node.op_type == "Size":
+                self._constant(node.output[0], np.asarray(int(np.prod(shape, dtype=np.int64)), np.int64))
+            else:
+                a = {x.name: helper.get_attribute_value(x) for x in node.attribute}
+                dims = shape[slice(a.get("start", 0), a.get("end"))]
+                self._constant(node.output[0], np.asarray(dims, dtype=np.int64))
             return
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         doc = node.doc_string
@@ -144,7 +177,12 @@ class _Importer:
         try:
             if node.domain not in ("", "ai.onnx"):
                 raise _Unsupported
+            if self.derived is not None and (
+                    any(self._declared_only(n) for n in node.input if n)
+                    or any(n and n not in self.derived for n in node.output)):
+                raise _Unsupported  # a shape here may differ at run time (Reshape to a computed shape)
             op, inputs, ir_attrs = self._translate(node, attrs)
+            get_op(op).check_attrs(ir_attrs)
             types = get_op(op).infer_types([self.values[n].type for n in inputs], ir_attrs)
             want = [self.types.get(n) for n in node.output]
             if any(w is not None and w != t for w, t in zip(want, types, strict=False)):
@@ -152,6 +190,13 @@ class _Importer:
             return self.b.node(op, [self.values[n] for n in inputs], **ir_attrs)
         except (_Unsupported, IRTypeError):
             return self._foreign(node)
+
+    def _declared_only(self, name: str) -> bool:
+        """Whether the static shape of tensor ``name`` comes only from the model's own
+        ``value_info`` (a data-dependent Slice or Pad): then it is a guess, not a fact."""
+        assert self.derived is not None
+        v = self.values[name]
+        return not (v.is_constant or v is self.b.input or name in self.derived)
 
     def _foreign(self, node: onnx.NodeProto) -> Node:
         out_types = []
@@ -183,9 +228,10 @@ class _Importer:
         out_type = self.types.get(node.output[0])
         handler = _HANDLERS.get(t)
         if t in SIMPLE:
-            extra = {"equation": attrs["equation"].decode() if isinstance(attrs.get("equation"), bytes)
-                     else attrs.get("equation")} if t == "Einsum" else {}
-            return SIMPLE[t], ins, extra
+            return SIMPLE[t], ins, {}
+        if t == "Einsum":
+            equation = attrs["equation"]
+            return "einsum", ins, {"equation": equation.decode() if isinstance(equation, bytes) else equation}
         if handler is None or out_type is None:
             raise _Unsupported
         return handler(self, node, attrs, out_type)
@@ -193,12 +239,6 @@ class _Importer:
 
 def _cast(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
     return "cast", [node.input[0]], {"to": out.dtype}
-
-
-def _minmax(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
-    if len(node.input) != 2:
-        raise _Unsupported
-    return node.op_type.lower(), list(node.input), {}
 
 
 def _matmul(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
@@ -237,18 +277,21 @@ def _reduce(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: Te
     elif len(node.input) > 1 and node.input[1]:
         axes = tuple(int(a) for a in imp._const_input(node, 1))
     else:
+        axes = ()
+    if not axes:
+        if attrs.get("noop_with_empty_axes", 0):
+            raise _Unsupported
         axes = tuple(range(imp.values[node.input[0]].type.rank))
-    if attrs.get("noop_with_empty_axes", 0) or not axes:
-        raise _Unsupported
     return REDUCE[node.op_type], [node.input[0]], {"axes": axes,
                                                     "keepdims": attrs.get("keepdims", 1)}
 
 
 def _argmax(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    """ArgMax and ArgMin (first index on ties only: the IR's reference is numpy's)."""
     if attrs.get("select_last_index", 0):
         raise _Unsupported
-    return "argmax", [node.input[0]], {"axis": attrs.get("axis", 0),
-                                       "keepdims": attrs.get("keepdims", 1)}
+    return node.op_type.lower(), [node.input[0]], {"axis": attrs.get("axis", 0),
+                                                   "keepdims": attrs.get("keepdims", 1)}
 
 
 def _reshape(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
@@ -261,6 +304,8 @@ def _transpose(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out:
 
 
 def _slice(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    if imp.opset < 10:
+        raise _Unsupported  # Slice-1 takes its bounds as attributes
     starts = [int(v) for v in imp._const_input(node, 1)]
     ends = [int(v) for v in imp._const_input(node, 2)]
     rank = imp.values[node.input[0]].type.rank
@@ -268,32 +313,48 @@ def _slice(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: Ten
             else list(range(len(starts))))
     steps = ([int(v) for v in imp._const_input(node, 4)] if len(node.input) > 4 and node.input[4]
              else [1] * len(starts))
-    if any(s <= 0 for s in steps):
+    if any(s == 0 for s in steps):
         raise _Unsupported
     shape = imp.values[node.input[0]].type.shape
     axes = [a % rank for a in axes]
-    clamp = [(max(-shape[a], min(s, shape[a])), max(-shape[a], min(e, shape[a])))
-             for a, s, e in zip(axes, starts, ends, strict=True)]
-    attrs_out: dict[str, Any] = {"starts": tuple(c[0] for c in clamp),
-                                 "ends": tuple(c[1] for c in clamp), "axes": tuple(axes)}
+    bounds = [_slice_bounds(s, e, st, shape[a])
+              for a, s, e, st in zip(axes, starts, ends, steps, strict=True)]
+    attrs_out: dict[str, Any] = {"starts": tuple(b[0] for b in bounds),
+                                 "ends": tuple(b[1] for b in bounds)}
+    if len(node.input) > 3 and node.input[3]:
+        attrs_out["axes"] = tuple(axes)  # left implicit when the network did
     if any(s != 1 for s in steps):
         attrs_out["steps"] = tuple(steps)
     return "slice", [node.input[0]], attrs_out
+
+
+def _slice_bounds(start: int, end: int, step: int, dim: int) -> tuple[int, int]:
+    """Bounds that numpy and ONNX read alike. A positive step only needs clamping to
+    [-dim, dim]; a negative one takes ONNX's clamping ([0, dim-1] and [-1, dim-1] after
+    adding dim to negatives), and an end before index 0 is written -(dim + 1)."""
+    if step > 0:
+        return max(-dim, min(start, dim)), max(-dim, min(end, dim))
+    start = max(0, min(start + dim if start < 0 else start, dim - 1))
+    end = max(-1, min(end + dim if end < 0 else end, dim - 1))
+    return start, -(dim + 1) if end == -1 else end
 
 
 def _pad(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
     mode = attrs.get("mode", b"constant")
     if mode not in (b"constant", "constant") or imp.opset < 11:
         raise _Unsupported
-    pads = tuple(int(p) for p in imp._const_input(node, 1))
-    if any(p < 0 for p in pads):
-        raise _Unsupported
+    pads = [int(p) for p in imp._const_input(node, 1)]
     value = 0.0
     if len(node.input) > 2 and node.input[2]:
         value = float(np.asarray(imp._const_input(node, 2)).reshape(-1)[0])
-    if len(node.input) > 3 and node.input[3]:
-        raise _Unsupported
-    ir_attrs: dict[str, Any] = {"pads": pads}
+    rank = imp.values[node.input[0]].type.rank
+    if len(node.input) > 3 and node.input[3]:  # opset 18: pads for these axes only
+        axes = [int(a) % rank for a in imp._const_input(node, 3)]
+        full = [0] * (2 * rank)
+        for k, a in enumerate(axes):
+            full[a], full[a + rank] = pads[k], pads[k + len(axes)]
+        pads = full
+    ir_attrs: dict[str, Any] = {"pads": tuple(pads)}
     if value != 0:
         ir_attrs["value"] = value
     return "pad", [node.input[0]], ir_attrs
@@ -322,13 +383,74 @@ def _expand(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: Te
     return "expand", [node.input[0]], {"shape": tuple(int(v) for v in imp._const_input(node, 1))}
 
 
+def _cast_like(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    return "cast", [node.input[0]], {"to": out.dtype}
+
+
+def _mod(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    return "mod", list(node.input), {"fmod": int(attrs.get("fmod", 0))}
+
+
+def _clip(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    """Clip's bounds become attributes: from Clip-6's attributes, or constant inputs."""
+    bounds: dict[str, Any] = {}
+    for k, name in ((1, "min"), (2, "max")):
+        if imp.opset < 11:
+            value = attrs.get(name)
+        elif len(node.input) > k and node.input[k]:
+            value = np.asarray(imp._const_input(node, k)).reshape(-1)[0]
+        else:
+            value = None
+        if value is not None:
+            as_float = float(value)
+            if np.asarray(as_float).astype(out.np_dtype) != np.asarray(value).astype(out.np_dtype):
+                raise _Unsupported  # not exact as a float attribute (huge int64 bounds)
+            bounds[name] = as_float
+    return "clip", [node.input[0]], bounds
+
+
+def _tile(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
+    return "tile", [node.input[0]], {"repeats": tuple(int(r) for r in imp._const_input(node, 1))}
+
+
 _HANDLERS: dict[str, Callable[..., tuple[str, list[str], dict[str, Any]]]] = {
-    "Cast": _cast, "Min": _minmax, "Max": _minmax, "MatMul": _matmul, "Gemm": _gemm,
-    "Conv": _conv, "Softmax": _softmax, "ArgMax": _argmax, "Reshape": _reshape,
+    "Cast": _cast, "CastLike": _cast_like, "MatMul": _matmul, "Gemm": _gemm,
+    "Conv": _conv, "Softmax": _softmax, "ArgMax": _argmax, "ArgMin": _argmax, "Reshape": _reshape,
     "Flatten": _reshape, "Squeeze": _reshape, "Unsqueeze": _reshape, "Transpose": _transpose,
     "Slice": _slice, "Pad": _pad, "Concat": _concat, "Split": _split, "Gather": _gather,
-    "Expand": _expand, **dict.fromkeys(REDUCE, _reduce),
+    "Expand": _expand, "Mod": _mod, "Clip": _clip, "Tile": _tile,
+    **dict.fromkeys(REDUCE, _reduce),
 }
+
+
+def _schema_version(op_type: str, opset: int) -> int | None:
+    try:
+        return onnx.defs.get_schema(op_type, max_inclusive_version=opset, domain="").since_version
+    except onnx.defs.SchemaError:
+        return None
+
+
+def emit_opset(graph: Graph, target_opset: int, source: int) -> int:
+    """The highest opset from ``target_opset`` down to ``source`` at which every carried node
+    means what it meant where it was imported from (``source`` when none is)."""
+    return next((o for o in range(target_opset, source, -1) if carried_nodes_fit(graph, o)), source)
+
+
+def carried_nodes_fit(graph: Graph, opset: int) -> bool:
+    """Whether every carried ``onnx_node`` means the same at ``opset`` as where it was
+    imported from (the same schema version of its op type applies at both)."""
+    for node in graph.nodes:
+        if node.op != "onnx_node" or node.attrs["opset"] == opset:
+            continue
+        version = _schema_version(node.attrs["op_type"], opset)
+        if version is None or version != _schema_version(node.attrs["op_type"], node.attrs["opset"]):
+            return False
+    return True
+
+
+def source_opset(model: onnx.ModelProto) -> int:
+    """The default-domain opset a model imports."""
+    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
 
 
 def import_model(model: onnx.ModelProto) -> Graph:

@@ -4,21 +4,27 @@ emit, and prove the result answers exactly as the original did.
 The proof is the task's examples: the thresholded outputs of both models under the
 scorer's runtime settings must be identical on every one, or nothing is written. Agreeing
 with the input network is not solving the task: the same outputs are also compared with
-the task's expected answers, per split, and the report says whether the task is solved.
+the task's expected answers, per split, and the report says whether the task is solved. A
+result that is not cheaper than the original is not used: the original is returned
+unchanged (never worse).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import onnx
 
 from trmgolf.compiler.driver import Compilation, compile_graph
-from trmgolf.compiler.emit import Choice
-from trmgolf.compiler.importer import import_model
-from trmgolf.compiler.targets import DEFAULT_TARGET
+from trmgolf.compiler.emit import Choice, Emitted, serialize
+from trmgolf.compiler.importer import emit_opset, import_model, source_opset
+from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.errors import UserError
+from trmgolf.ir.graph import Graph
+from trmgolf.ir.registry import IRTypeError
+from trmgolf.ir.verify import IRVerifyError
 from trmgolf.scoring.answers import run_examples, task_examples
 from trmgolf.scoring.cost_model import OFFICIAL, CostModel, get_cost_model
 from trmgolf.scoring.official import measure
@@ -34,12 +40,9 @@ class Optimized:
     after: CostReport
     choices: list[Choice]
     checked: int  # examples on which both models were compared
-    compilation: Compilation  # the IR of every stage (``--dump-after``)
-
-    @property
-    def warnings(self) -> list[str]:
-        """E.g. a --kernel op the graph lacks."""
-        return self.compilation.warnings
+    compilation: Compilation  # the IR of every stage of the result (``--dump-after``)
+    kept_original: str | None = None  # why the original is returned unchanged (None: rewritten)
+    warnings: list[str] = field(default_factory=list)  # e.g. a --kernel op the graph lacks
 
     @property
     def solved(self) -> bool | None:
@@ -76,17 +79,50 @@ def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: T
     return counts
 
 
+def imported(model: onnx.ModelProto) -> Graph:
+    """The IR of ``model``; a one-line UserError for whatever the IR cannot represent."""
+    try:
+        return import_model(model)
+    except (IRVerifyError, IRTypeError) as e:
+        raise UserError(f"cannot optimise: {str(e).splitlines()[0]}") from None
+
+
+def compile_imported(model: onnx.ModelProto, target: str = DEFAULT_TARGET,
+                     forced: Mapping[str, str] | None = None, cost_model: str | CostModel = OFFICIAL,
+                     *, passes: bool = True) -> Compilation:
+    """Import ``model`` and compile it through the one compile path (without the passes when
+    ``passes`` is False: a plain round trip), at the target's opset or, when a carried node
+    has no equivalent there (Upsample, Split-11 ...), at a lower one down to the model's own."""
+    graph = imported(model)
+    opset = emit_opset(graph, get_target(target).opset, source_opset(model))
+    try:
+        return compile_graph(graph, target=target, forced=forced, cost_model=cost_model,
+                             source="import", pipeline=None if passes else [], opset=opset)
+    except (IRVerifyError, IRTypeError) as e:
+        raise UserError(f"cannot optimise: {str(e).splitlines()[0]}") from None
+
+
+def reemit(graph: Graph, model: onnx.ModelProto, target: str = DEFAULT_TARGET) -> Emitted:
+    """``graph`` (imported from ``model``) emitted with no passes, as ``compile_imported`` would."""
+    opset = emit_opset(graph, get_target(target).opset, source_opset(model))
+    return compile_graph(graph, target=target, source="import", pipeline=[], opset=opset).emitted
+
+
 def optimize_model(model: onnx.ModelProto, name: str, *, target: str = DEFAULT_TARGET,
                    forced: Mapping[str, str] | None = None, cost_model: str | CostModel = OFFICIAL,
-                   task: Task | None = None) -> Optimized:
+                   task: Task | None = None, inputs: list[np.ndarray] | None = None) -> Optimized:
     """Optimise ``model``; with ``task``, refuse a result that answers differently, and
-    report (``after.exact``, ``after.examples``) whether the result solves the task."""
+    report (``after.exact``, ``after.examples``) whether the result solves the task. When the
+    result is not cheaper, the original is returned unchanged (``kept_original`` says so).
+
+    ``inputs`` are the examples the cost is measured on (the first of ``task`` by default, else
+    an all-zero grid, on which some networks cannot run: an integer Mod by zero)."""
     cost_model = get_cost_model(cost_model)
-    inputs = [grid_to_onehot(ex.input) for _, ex in task.examples()[:1]] if task else None
-    validity, cost = measure(model, inputs, cost_model=cost_model.name)
-    before = CostReport.build(name, validity, cost, cost_model=cost_model.name)
-    compilation = compile_graph(import_model(model), target=target, forced=forced, cost_model=cost_model,
-                                source="import")
+    if inputs is None and task is not None:
+        inputs = [grid_to_onehot(ex.input) for _, ex in task.examples()[:1]]
+    before_validity, before_cost = measure(model, inputs, cost_model=cost_model.name)
+    before = CostReport.build(name, before_validity, before_cost, cost_model=cost_model.name)
+    compilation = compile_imported(model, target, forced, cost_model)
     emitted = compilation.emitted
     data = compilation.data
     validity, cost = measure(data, inputs, cost_model=cost_model.name)
@@ -98,4 +134,13 @@ def optimize_model(model: onnx.ModelProto, name: str, *, target: str = DEFAULT_T
                              examples=counts)
     after.kernels = kernel_counts(emitted.choices)
     checked = sum(c["passed"] + c["failed"] for c in counts.values()) if counts else 0
-    return Optimized(emitted.model, data, before, after, emitted.choices, checked, compilation)
+    if before.valid and before.total is not None and after.total is not None \
+            and after.total >= before.total:
+        why = "no gain" if after.total == before.total else f"the result costs more ({after.total:,})"
+        # the original answers exactly as the result did, so it solves the task as well
+        kept = CostReport.build(name, before_validity, before_cost, cost_model=cost_model.name,
+                                exact=solved, examples=counts)
+        return Optimized(model, serialize(model), before, kept, [], checked, compilation, why,
+                         compilation.warnings)
+    return Optimized(emitted.model, data, before, after, emitted.choices, checked, compilation, None,
+                     compilation.warnings)

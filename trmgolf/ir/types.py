@@ -8,6 +8,9 @@ import numpy as np
 
 #: IR dtype name -> numpy dtype. bfloat16 is left out on purpose: onnxruntime has no
 #: float32 fallback for it (NEUROGOLF.md section 1).
+#: The wide and unsigned integers and float64 are there so that any network imports (public
+#: NeuroGolf networks keep uint32/uint64 bit masks and float64 scalars); trmgolf's own front
+#: ends only use the first seven.
 NUMPY_DTYPES: dict[str, np.dtype] = {
     "float32": np.dtype(np.float32),
     "float16": np.dtype(np.float16),
@@ -16,6 +19,11 @@ NUMPY_DTYPES: dict[str, np.dtype] = {
     "int8": np.dtype(np.int8),
     "uint8": np.dtype(np.uint8),
     "bool": np.dtype(np.bool_),
+    "float64": np.dtype(np.float64),
+    "int16": np.dtype(np.int16),
+    "uint16": np.dtype(np.uint16),
+    "uint32": np.dtype(np.uint32),
+    "uint64": np.dtype(np.uint64),
 }
 SHORT_NAMES = {
     "float32": "f32",
@@ -25,8 +33,16 @@ SHORT_NAMES = {
     "int8": "i8",
     "uint8": "u8",
     "bool": "bool",
+    "float64": "f64",
+    "int16": "i16",
+    "uint16": "u16",
+    "uint32": "u32",
+    "uint64": "u64",
 }
-FLOAT_DTYPES = ("float32", "float16")
+FLOAT_DTYPES = ("float32", "float16", "float64")
+#: Dtypes the grader accepts for ``output``: it only evaluates ``output > 0.0`` in numpy,
+#: so every dtype of the IR qualifies (NEUROGOLF.md section 1).
+GRID_OUTPUT_DTYPES = tuple(NUMPY_DTYPES)
 
 
 def dtype_of(array: np.ndarray) -> str:
@@ -86,5 +102,10 @@ class TensorType:
         return TensorType(dtype_of(array), tuple(array.shape))
 
 
-#: The type of the NeuroGolf graph input and output.
+#: The type of the NeuroGolf graph input, and of the output trmgolf writes itself.
 GRID_TYPE = TensorType("float32", (1, 10, 30, 30))
+
+
+def is_grid_output(t: TensorType) -> bool:
+    """Whether the grader scores an ``output`` of this type: the grid shape, any dtype."""
+    return t.shape == GRID_TYPE.shape and t.dtype in GRID_OUTPUT_DTYPES

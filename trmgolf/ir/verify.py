@@ -3,15 +3,16 @@
 Checks: every input of a node is defined earlier (SSA, topological order); its
 attributes match the op's declarations; every node's result types agree with its
 op's type rule; every value's use-list names exactly its readers (``check_uses``);
-the output is set and is float32 [1,10,30,30] (a NeuroGolf graph) unless
-``grid_output=False``.
+the output is set, and in a NeuroGolf graph (unless ``grid_output=False``) the input is
+float32 [1,10,30,30] and the output is [1,10,30,30] of any dtype the grader thresholds
+(bool, integers, floats: it only evaluates ``output > 0``).
 """
 
 from __future__ import annotations
 
 from trmgolf.ir.graph import Graph, Value, check_uses
 from trmgolf.ir.registry import IRTypeError, get_op
-from trmgolf.ir.types import GRID_TYPE
+from trmgolf.ir.types import GRID_TYPE, is_grid_output
 
 
 class IRVerifyError(ValueError):
@@ -45,8 +46,8 @@ def verify(graph: Graph, *, grid_output: bool = True) -> None:
         raise IRVerifyError("graph has no output")
     if graph.output not in defined:
         raise IRVerifyError("graph output is not defined in the graph")
-    if grid_output and (graph.output.type != GRID_TYPE or graph.input.type != GRID_TYPE):
+    if grid_output and (not is_grid_output(graph.output.type) or graph.input.type != GRID_TYPE):
         raise IRVerifyError(
-            f"a NeuroGolf graph maps {GRID_TYPE} to {GRID_TYPE}, "
+            f"a NeuroGolf graph maps {GRID_TYPE} to [1,10,30,30] of any dtype, "
             f"not {graph.input.type} to {graph.output.type}"
         )

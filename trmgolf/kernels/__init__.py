@@ -6,10 +6,21 @@ Gemm / Einsum / Conv), ``reduce`` (reductions, argmax, softmax), ``shape`` (data
 movement, with attribute-only alternatives that save initializer params), and the
 composite ops of the TRM front end: ``norm`` (rms_norm), ``attention`` (attention with
 RoPE), ``mlp`` (SwiGLU), ``grid_io`` (one-hot grid -> embeddings, states -> answer grid);
-``operands`` holds their shared constant-operand helpers.
+``operands`` holds their shared constant-operand helpers; ``numeric`` (ops modelled for
+imported networks: mod, clip, argmin, tile).
 """
 
-from trmgolf.kernels import attention, elementwise, grid_io, linear, mlp, norm, reduce, shape  # noqa: F401
+from trmgolf.kernels import (  # noqa: F401
+    attention,
+    elementwise,
+    grid_io,
+    linear,
+    mlp,
+    norm,
+    numeric,
+    reduce,
+    shape,
+)
 from trmgolf.kernels.base import LOWERINGS, Lowering, alternatives, lowering
 
 __all__ = ["LOWERINGS", "Lowering", "alternatives", "lowering"]

@@ -17,6 +17,7 @@ from trmgolf.kernels.context import EmitContext
 
 Emit = Callable[[EmitContext, Node, list[str], list[str]], None]
 Applies = Callable[[Node], bool]
+MinOpsetFor = Callable[[Node], int]
 
 
 def always(node: Node) -> bool:
@@ -33,16 +34,22 @@ class Lowering:
     applies: Applies = always
     doc: str = ""
     why: str = ""  # what ``applies`` requires, said when it rejects a node
+    # The opset a particular node needs beyond ``min_opset`` (an ONNX op that gained dtypes
+    # later, e.g. integer Max from opset 12; a carried node's own opset).
+    min_opset_for: MinOpsetFor | None = None
+
+    def needs_opset(self, node: Node) -> int:
+        return max(self.min_opset, self.min_opset_for(node) if self.min_opset_for else 1)
 
     def available(self, node: Node, opset: int) -> bool:
-        if opset < self.min_opset or (self.max_opset is not None and opset > self.max_opset):
+        if opset < self.needs_opset(node) or (self.max_opset is not None and opset > self.max_opset):
             return False
         return self.applies(node)
 
     def why_not(self, node: Node, opset: int) -> str | None:
         """Why this lowering cannot implement ``node`` at ``opset``; None when it can."""
-        if opset < self.min_opset:
-            return f"needs opset {self.min_opset} or later (this target has opset {opset})"
+        if opset < self.needs_opset(node):
+            return f"needs opset {self.needs_opset(node)} or later (this target has opset {opset})"
         if self.max_opset is not None and opset > self.max_opset:
             return f"needs opset {self.max_opset} or earlier (this target has opset {opset})"
         if not self.applies(node):
@@ -54,7 +61,8 @@ LOWERINGS: dict[str, list[Lowering]] = {}
 
 
 def lowering(op: str, name: str, *, min_opset: int = 1, max_opset: int | None = None,
-             applies: Applies = always, why: str = "") -> Callable[[Emit], Emit]:
+             applies: Applies = always, why: str = "",
+             min_opset_for: MinOpsetFor | None = None) -> Callable[[Emit], Emit]:
     """Register ``emit`` as the lowering ``name`` of IR op ``op``; ``why`` says, for a user
     who forces it, what ``applies`` requires of a node."""
 
@@ -63,7 +71,7 @@ def lowering(op: str, name: str, *, min_opset: int = 1, max_opset: int | None = 
         if any(a.name == name for a in alts):
             raise ValueError(f"lowering {op}={name} registered twice")
         alts.append(Lowering(op, name, fn, min_opset, max_opset, applies,
-                             (fn.__doc__ or "").strip(), why))
+                             (fn.__doc__ or "").strip(), why, min_opset_for))
         return fn
 
     return wrap

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from trmgolf.ir.graph import Node
+from trmgolf.ir.onnx_ops import ELEMENTWISE
 from trmgolf.kernels.base import lowering
 from trmgolf.kernels.context import EmitContext, onnx_dtype
-
-#: IR op -> (ONNX op type, opset it needs)
-DIRECT = {
-    "add": ("Add", 7), "sub": ("Sub", 7), "mul": ("Mul", 7), "div": ("Div", 7),
-    "pow": ("Pow", 7), "min": ("Min", 8), "max": ("Max", 8),
-    "equal": ("Equal", 11), "less": ("Less", 9), "greater": ("Greater", 9),
-    "and": ("And", 7), "or": ("Or", 7), "xor": ("Xor", 7), "not": ("Not", 1),
-    "identity": ("Identity", 1), "neg": ("Neg", 6), "abs": ("Abs", 6), "relu": ("Relu", 6),
-    "sigmoid": ("Sigmoid", 6), "exp": ("Exp", 6), "log": ("Log", 6), "sqrt": ("Sqrt", 6),
-    "reciprocal": ("Reciprocal", 6), "tanh": ("Tanh", 6), "where": ("Where", 9),
-}
 
 
 def _direct(op_type: str):
@@ -26,8 +16,22 @@ def _direct(op_type: str):
     return emit
 
 
-for _op, (_onnx, _since) in DIRECT.items():
-    lowering(_op, "direct", min_opset=_since)(_direct(_onnx))
+#: ONNX ops whose integer inputs came later than their float ones (Max-12, Min-12).
+INTEGER_SINCE = {"Max": 12, "Min": 12}
+
+
+def _integer_since(op_type: str):
+    since = INTEGER_SINCE.get(op_type)
+    if since is None:
+        return None
+
+    def needs(node: Node) -> int:
+        return since if any(v.type.dtype.startswith(("int", "uint")) for v in node.inputs) else 1
+    return needs
+
+
+for _op, (_onnx, _since) in ELEMENTWISE.items():
+    lowering(_op, "direct", min_opset=_since, min_opset_for=_integer_since(_onnx))(_direct(_onnx))
 
 
 @lowering("cast", "direct", min_opset=6)

@@ -18,7 +18,7 @@ def _gemm_ok(node: Node) -> bool:
         "float32", "float16")
 
 
-@lowering("matmul", "gemm", min_opset=7, applies=_gemm_ok,
+@lowering("matmul", "gemm", min_opset=11, applies=_gemm_ok,  # C optional from Gemm-11
           why="Gemm takes two rank-2 float inputs")
 def gemm(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Gemm for 2-D operands (its C input can later absorb a residual add)."""

@@ -97,7 +97,8 @@ def _tokens_ok(node: Node) -> bool:
     return _swiglu_ok(node) and t.rank == 3 and t.shape[0] == 1
 
 
-@lowering("swiglu", "rnn_sigmoid", min_opset=7, applies=_tokens_ok, why=TOKENS_WHY)
+@lowering("swiglu", "rnn_sigmoid", min_opset=12, applies=_tokens_ok,  # its Einsum: opset 12
+          why=TOKENS_WHY)
 def swiglu_rnn_sigmoid(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One RNN step with a zero recurrence computes ``sigmoid(h W_gate^T)`` without storing the
     gate itself; one six-operand Einsum ``(h, W_gate, h, W_up, sigmoid, W_down)`` rebuilds
@@ -117,7 +118,8 @@ def swiglu_rnn_sigmoid(ctx: EmitContext, node: Node, ins: list[str], outs: list[
              equation="bld,kid,blc,ic,bkli,ei->ble")
 
 
-@lowering("swiglu", "gru_silu", min_opset=7, applies=_tokens_ok, why=TOKENS_WHY)
+@lowering("swiglu", "gru_silu", min_opset=12, applies=_tokens_ok,  # its Einsum: opset 12
+          why=TOKENS_WHY)
 def swiglu_gru_silu(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One GRU step with a zero state gives ``(1 - sigmoid(-g)) * g = silu(g)`` directly (update
     gate weights ``-W_gate``, candidate ``W_gate`` through an identity Affine), then einsum4's

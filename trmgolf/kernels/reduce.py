@@ -4,16 +4,9 @@ axes are an input, an initializer that costs params; before, an attribute."""
 from __future__ import annotations
 
 from trmgolf.ir.graph import Node
+from trmgolf.ir.onnx_ops import REDUCTIONS
 from trmgolf.kernels.base import lowering
 from trmgolf.kernels.context import EmitContext
-
-#: IR op -> (ONNX op type, first opset whose axes are an input)
-REDUCTIONS = {
-    "reduce_sum": ("ReduceSum", 13),
-    "reduce_mean": ("ReduceMean", 18),
-    "reduce_max": ("ReduceMax", 18),
-    "reduce_min": ("ReduceMin", 18),
-}
 
 
 def _reduce(op_type: str, axes_as_input: bool):

@@ -39,6 +39,10 @@ BANNED_OP_TYPES = ("LOOP", "SCAN", "NONZERO", "UNIQUE", "SCRIPT", "FUNCTION", "C
 IO_SHAPE = (1, 10, 30, 30)
 IO_NAMES = ("input", "output")
 DEFAULT_DOMAINS = ("", "ai.onnx")
+_T = onnx.TensorProto
+#: ``output`` dtypes for which the scorer's ``output > 0.0`` is defined in numpy.
+OUTPUT_ELEM_TYPES = (_T.BOOL, _T.INT8, _T.INT16, _T.INT32, _T.INT64, _T.UINT8, _T.UINT16, _T.UINT32,
+                     _T.UINT64, _T.FLOAT16, _T.FLOAT, _T.DOUBLE)
 
 ModelLike = onnx.ModelProto | bytes | str | os.PathLike[str]
 
@@ -268,14 +272,18 @@ def param_dims_problem(model: onnx.ModelProto) -> str | None:
 
 
 def _io_signature(graph: onnx.GraphProto) -> Validity | None:
-    for vi, name in ((graph.input[0], "input"), (graph.output[0], "output")):
+    """``input`` is float32 [1,10,30,30] (the scorer feeds a float32 array, onnxruntime refuses
+    any other type); ``output`` is [1,10,30,30] of any dtype numpy compares with 0.0, since the
+    scorer only evaluates ``output > 0.0`` (bool and integer outputs score)."""
+    for vi, name, dtypes, want in ((graph.input[0], "input", (onnx.TensorProto.FLOAT,), "float"),
+                                   (graph.output[0], "output", OUTPUT_ELEM_TYPES, "bool/int/float")):
         if vi.name != name:
             return _bad("io_signature", f"the graph {name} is named {vi.name!r}, not {name!r}")
         tt = vi.type.tensor_type
         shape = tuple(d.dim_value for d in tt.shape.dim)
-        if tt.elem_type != onnx.TensorProto.FLOAT or shape != IO_SHAPE:
+        if tt.elem_type not in dtypes or shape != IO_SHAPE:
             dtype = onnx.helper.tensor_dtype_to_string(tt.elem_type).replace("TensorProto.", "")
-            return _bad("io_signature", f"{name} is {dtype.lower()} {list(shape)}, not float [1,10,30,30]")
+            return _bad("io_signature", f"{name} is {dtype.lower()} {list(shape)}, not {want} [1,10,30,30]")
     return None
 
 

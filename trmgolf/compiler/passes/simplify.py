@@ -46,7 +46,9 @@ def _same_type(node: Node, graph: Graph) -> Value | None:
     if node.op in ("reshape", "expand", "cast", "slice", "pad") and len(node.inputs) == 1:
         if node.inputs[0].type == node.output.type:
             if node.op == "pad" and any(node.attrs["pads"]):
-                return None
+                return None  # a crop and a pad of the same size shift the tensor
+            if node.op == "slice" and any(s < 0 for s in node.attrs.get("steps") or ()):
+                return None  # a reversal
             return node.inputs[0]
     if node.op == "transpose" and tuple(node.attrs["perm"]) == tuple(range(node.output.type.rank)):
         return node.inputs[0]

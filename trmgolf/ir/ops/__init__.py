@@ -9,5 +9,6 @@ from trmgolf.ir.ops import (  # noqa: F401
     mlp,
     nn,
     norm,
+    numeric,
     shape,
 )

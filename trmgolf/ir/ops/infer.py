@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from trmgolf.ir.registry import IRTypeError
-from trmgolf.ir.types import TensorType
+from trmgolf.ir.types import FLOAT_DTYPES, TensorType
 
 
 def broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
@@ -41,7 +41,7 @@ def broadcast_bool(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> lis
 
 def require_float(types: Sequence[TensorType], what: str) -> None:
     for t in types:
-        if t.dtype not in ("float32", "float16"):
+        if t.dtype not in FLOAT_DTYPES:
             raise IRTypeError(f"{what} needs float inputs, got {t.dtype}")
 
 

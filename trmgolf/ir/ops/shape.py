@@ -40,13 +40,15 @@ def transpose(x, *, perm):
 
 
 def _slices(shape: tuple[int, ...], attrs: Mapping[str, Any]) -> tuple[slice, ...]:
+    """Python slices; with a negative step, an end of ``-(dim + 1)`` runs through index 0
+    (ONNX reads it the same way: both add the dim to a negative bound, then clamp)."""
     starts, ends = attrs["starts"], attrs["ends"]
     axes = attrs.get("axes") or tuple(range(len(starts)))
     steps = attrs.get("steps") or (1,) * len(starts)
     index = [slice(None)] * len(shape)
     for a, s, e, st in zip(axes, starts, ends, steps, strict=True):
-        if st <= 0:
-            raise IRTypeError("slice: the IR only has positive steps")
+        if st == 0:
+            raise IRTypeError("slice: a step cannot be 0")
         index[normalize_axis(a, len(shape))] = slice(s, e, st)
     return tuple(index)
 
@@ -70,16 +72,22 @@ def slice_(x, *, starts, ends, axes=(), steps=()):
 def _pad(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
     t = types[0]
     pads = tuple(attrs["pads"])
-    if len(pads) != 2 * t.rank or any(p < 0 for p in pads):
-        raise IRTypeError(f"pad: need {2 * t.rank} non-negative pads, got {list(pads)}")
-    return [t.with_shape(tuple(d + pads[i] + pads[i + t.rank] for i, d in enumerate(t.shape)))]
+    if len(pads) != 2 * t.rank:
+        raise IRTypeError(f"pad: need {2 * t.rank} pads, got {list(pads)}")
+    shape = tuple(d + pads[i] + pads[i + t.rank] for i, d in enumerate(t.shape))
+    if any(d <= 0 for d in shape):
+        raise IRTypeError(f"pad: pads {list(pads)} leave nothing of {t}")
+    return [t.with_shape(shape)]
 
 
 @register("pad", infer=_pad, attrs={"pads": Attr("ints"), "value": Attr(float, 0.0)})
 def pad(x, *, pads, value=0.0):
-    """Constant padding; ``pads`` = (begin_0..begin_n, end_0..end_n) as in ONNX."""
+    """Constant padding; ``pads`` = (begin_0..begin_n, end_0..end_n) as in ONNX. A negative
+    pad crops that many elements (ONNX semantics)."""
     n = x.ndim
-    return np.pad(x, [(pads[i], pads[i + n]) for i in range(n)], constant_values=value)
+    crop = tuple(slice(max(0, -pads[i]), x.shape[i] - max(0, -pads[i + n])) for i in range(n))
+    grow = [(max(0, pads[i]), max(0, pads[i + n])) for i in range(n)]
+    return np.pad(x[crop], grow, constant_values=np.asarray(value).astype(x.dtype))
 
 
 def _concat(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
