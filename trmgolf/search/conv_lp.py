@@ -28,7 +28,7 @@ from trmgolf.search.fitdata import FitData, Step
 GRID = 30
 COLORS = 10
 GROUPS = (10, 5, 2, 1)  # depthwise first: fewest params per tap
-PRECHECK_EXAMPLES = 24
+PRECHECK_EXAMPLES = 8
 
 
 @dataclass(frozen=True)
@@ -98,48 +98,52 @@ def conv_shapes() -> list[ConvShape]:
 
 
 class TapCache:
-    """Shifted copies of the inputs, one per (row stride, row offset, col stride, col offset)."""
+    """Shifted copies of the inputs, one per tap (row stride, row offset, col stride, col
+    offset), and their hashed per-group sums (what the conflict check adds up)."""
 
     def __init__(self, x: np.ndarray) -> None:
         self.x = x
-        self._cache: dict[tuple[int, int, int, int], np.ndarray] = {}
+        self._shifted: dict[tuple[int, int, int, int], np.ndarray] = {}
+        self._hashed: dict[tuple[tuple[int, int, int, int], int], np.ndarray] = {}
 
     def get(self, rs: int, ro: int, cs: int, co: int) -> np.ndarray:
         key = (rs, ro, cs, co)
-        if key not in self._cache:
+        if key not in self._shifted:
             ri = rs * np.arange(GRID) + ro
             ci = cs * np.arange(GRID) + co
             rows = self.x.take(np.clip(ri, 0, GRID - 1), axis=2) * ((ri >= 0) & (ri < GRID))[:, None]
-            self._cache[key] = rows.take(np.clip(ci, 0, GRID - 1), axis=3) * ((ci >= 0) & (ci < GRID))
-        return self._cache[key]
+            self._shifted[key] = rows.take(np.clip(ci, 0, GRID - 1), axis=3) * ((ci >= 0) & (ci < GRID))
+        return self._shifted[key]
+
+    def hashed(self, tap: tuple[int, int, int, int], group: int) -> np.ndarray:
+        """int64 [N, group, H, W]: the tap's colours hashed with fixed random weights and summed
+        per channel group; a shape's pattern hash is the sum over its taps."""
+        if (tap, group) not in self._hashed:
+            weights = np.random.default_rng([t + 64 for t in tap]).integers(1, 2**40, COLORS, np.int64)
+            shifted = self.get(*tap).astype(np.int64) * weights[None, :, None, None]
+            n = shifted.shape[0]
+            self._hashed[tap, group] = shifted.reshape(n, group, COLORS // group, GRID, GRID).sum(axis=2)
+        return self._hashed[tap, group]
 
 
 def _tap_list(rows: AxisTaps, cols: AxisTaps) -> list[tuple[int, int, int, int]]:
     return [(rows.stride, r, cols.stride, c) for r, c in product(rows.taps, cols.taps)]
 
 
-def _tap_weights(count: int) -> np.ndarray:
-    """Fixed random weights that hash a 0/1 tap pattern into one int64 (deterministic)."""
-    return np.random.default_rng(1234).integers(1, 2**40, size=(count, COLORS), dtype=np.int64)
-
-
 def conflict_free(cache: TapCache, y: np.ndarray, taps: list[tuple[int, int, int, int]], group: int) -> bool:
-    """Whether no tap pattern is expected on in one cell and off in another, per output channel."""
-    hw = _tap_weights(len(taps))
-    per = COLORS // group
-    keys = np.zeros((cache.x.shape[0], group, GRID, GRID), np.int64)
-    for t, key in enumerate(taps):
-        shifted = cache.get(*key).astype(np.int64) * hw[t][None, :, None, None]
-        keys += shifted.reshape(shifted.shape[0], group, per, GRID, GRID).sum(axis=2)
-    for g in range(group):
-        k = keys[:, g].ravel()
-        order = np.argsort(k, kind="stable")
-        same = k[order][1:] == k[order][:-1]
-        for o in range(g * per, (g + 1) * per):
-            lab = y[:, o].ravel()[order]
-            if np.any(same & (lab[1:] != lab[:-1])):
-                return False
-    return True
+    """Whether no tap pattern is expected on in one cell and off in another, per output channel.
+
+    Patterns are compared by hash (a collision can only reject a shape, never accept one)."""
+    keys = cache.hashed(taps[0], group).copy()
+    for tap in taps[1:]:
+        keys += cache.hashed(tap, group)
+    n, per = y.shape[0], COLORS // group
+    bits = (1 << np.arange(per, dtype=np.int64))[None, None, :, None, None]
+    codes = (y.reshape(n, group, per, GRID, GRID).astype(np.int64) * bits).sum(axis=2)
+    keys = keys * 16 + np.arange(group, dtype=np.int64)[None, :, None, None]  # keep groups apart
+    order = np.argsort(keys.ravel(), kind="stable")
+    k, c = keys.ravel()[order], codes.ravel()[order]
+    return not np.any((k[1:] == k[:-1]) & (c[1:] != c[:-1]))
 
 
 def _features(cache: TapCache, taps: list[tuple[int, int, int, int]], channels: range) -> np.ndarray:
@@ -229,6 +233,8 @@ def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
         taps = [(key[0], r, key[1], c) for r, c in product(sorted(rows), sorted(cols))]
         if not conflict_free(head, y_head, taps, key[2]):
             hopeless.add(key)
+    checked: dict[tuple, bool] = {}  # (taps, group) -> conflict free (shared by bias / no bias)
+    conflicting: dict[int, list[frozenset]] = {g: [] for g in GROUPS}  # a subset conflicts too
     for shape in shapes:
         yield shape.params, None
         if expired():
@@ -236,8 +242,15 @@ def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
         if _window(shape) in hopeless:
             continue
         taps = _tap_list(shape.rows, shape.cols)
-        if not conflict_free(head, y_head, taps, shape.group) or not conflict_free(
-                cache, data.y, taps, shape.group):
+        key = (tuple(taps), shape.group)
+        if key not in checked:
+            tapset = frozenset(taps)
+            known = any(tapset <= c for c in conflicting[shape.group])
+            checked[key] = not known and conflict_free(head, y_head, taps, shape.group) and conflict_free(
+                cache, data.y, taps, shape.group)
+            if not checked[key] and not known:
+                conflicting[shape.group].append(tapset)
+        if not checked[key]:
             continue
         graph = fit_shape(cache, data.y, shape)
         if graph is not None:
