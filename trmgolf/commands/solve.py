@@ -9,6 +9,7 @@ import click
 
 from trmgolf.errors import UserError
 from trmgolf.router import ROUTERS
+from trmgolf.search.driver import DEFAULT_BUDGET_S
 from trmgolf.submission.holdout import check_holdout
 from trmgolf.submission.report import summary_lines
 from trmgolf.submission.runner import SolveOptions, run_solve
@@ -44,11 +45,14 @@ def _warn(msg: str) -> None:
 @click.option("--redo", is_flag=True, help="Solve every task again, ignoring finished results.")
 @click.option("--holdout", type=click.Path(), help="Re-verify kept networks on these extra examples "
               "(a folder of taskNNN.json, or one file); report the tasks that fail.")
+@click.option("--search", "search_s", type=float, default=DEFAULT_BUDGET_S, show_default=True,
+              help="Seconds of structure search per solved task for a cheaper exact network "
+              "(one Conv, Gather, Transpose...); 0: off.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: str | None,
           trm: str | None, jobs: int, first_success: bool, top_k: int | None, timeout_s: float,
           llm_timeout: float, no_thread_check: bool, redo: bool, holdout: str | None,
-          quiet: bool) -> None:
+          search_s: float, quiet: bool) -> None:
     """Solve tasks with the analytical solvers (and --trm), keeping the cheapest exact network.
 
     A network is kept only if it passes every example of its task, including those
@@ -59,7 +63,7 @@ def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: st
         cache=cache, trm=trm, jobs=jobs, mode="first" if first_success else "all", top_k=top_k,
         timeout_s=timeout_s if timeout_s > 0 else None, threads_check=not no_thread_check,
         redo=redo, progress=not quiet and sys.stderr.isatty(), llm_timeout=llm_timeout,
-        log_every=0 if quiet or sys.stderr.isatty() else 25,
+        log_every=0 if quiet or sys.stderr.isatty() else 25, search_s=max(search_s, 0.0),
     )
     try:
         outcome = run_solve(opts, click.echo, _warn)

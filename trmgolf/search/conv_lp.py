@@ -73,7 +73,8 @@ class ConvShape:
 
     @property
     def params(self) -> int:
-        return COLORS * (COLORS // self.group) * self.rows.size * self.cols.size + (COLORS if self.bias else 0)
+        taps = self.rows.size * self.cols.size
+        return COLORS * (COLORS // self.group) * taps + (COLORS if self.bias else 0)
 
     def sort_key(self) -> tuple:
         r, c = self.rows, self.cols
@@ -93,7 +94,8 @@ class ConvShape:
 
 def conv_shapes() -> list[ConvShape]:
     axes = axis_choices()
-    shapes = [ConvShape(r, c, g, bias) for r, c in product(axes, axes) for g in GROUPS for bias in (False, True)]
+    shapes = [ConvShape(r, c, g, bias)
+              for r, c in product(axes, axes) for g in GROUPS for bias in (False, True)]
     return sorted(shapes, key=ConvShape.sort_key)
 
 
