@@ -4,7 +4,7 @@ For each task: ``solve_job`` with the search off, then on (same routing: every s
 prints per family the points before/after, which candidate shapes won, and the
 distribution of search seconds (the second run's time minus the solvers' own).
 
-    python bench/search_gain.py --tasks 1,56,130 [--search 30] [--jobs 2] [--json out.json]
+    python -m bench.search_gain --tasks 1,56,130 [--search 30] [--jobs 2] [--json out.json]
 """
 
 from __future__ import annotations
