@@ -31,7 +31,7 @@ LEAVES = ("errors", "fsutil", "tasks", "progress", "examples")
 ALLOWED: dict[str, frozenset[str]] = {
     "cli": frozenset({"commands", *LEAVES}),
     "commands": frozenset({"submission", "demo", *LEAVES}),
-    "submission": frozenset({"frontend", "router", *LEAVES}),
+    "submission": frozenset({"frontend", "router", "search", *LEAVES}),
     "demo": frozenset({"frontend", *LEAVES}),
     "frontend": frozenset({"compiler", "trainer", *LEAVES}),
     "compiler": frozenset({"kernels", "scoring", *LEAVES}),
@@ -39,6 +39,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "ir": frozenset(LEAVES),
     "scoring": frozenset({"errors", "fsutil", "tasks"}),
     "solvers": frozenset({"ir", "tasks"}),
+    "search": frozenset({"compiler", "tasks"}),  # structure search: candidate networks as IR
     "router": frozenset({"solvers", "tasks", "errors", "fsutil"}),
     "trainer": frozenset({"tasks", "errors", "fsutil", "progress"}),
     "errors": frozenset(),

@@ -46,6 +46,7 @@ class Job:
     threads_check: bool = True
     trm: str | None = None  # checkpoint for --trm
     fit_share: float = 0.5
+    search_s: float = 0.0  # seconds of structure search after a solver passed (0: none)
 
 
 @dataclass
@@ -224,6 +225,40 @@ def _run(job: Job, solvers: dict[str, Solver], split: Split, state: _State, task
                 break
 
 
+SEARCH_PREFIX = "search:"
+
+
+def _search(job: Job, split: Split, state: _State) -> None:
+    """After a solver proved the rule: the structure search's candidates, cheapest first;
+    the first that passes every example (held-out gate included) becomes a candidate too."""
+    from trmgolf.compiler.emit import emit
+    from trmgolf.compiler.pipeline import optimize
+    from trmgolf.search import search
+
+    passed = [c for c in state.candidates if c.attempt.cost is not None]
+    if job.search_s <= 0 or not passed:
+        return
+    best = min(passed, key=lambda c: (c.attempt.cost or 0, c.rank))
+    rank = 1 + max(c.rank for c in state.candidates)
+    t0 = time.perf_counter()
+    try:
+        for found in search(list(split.fit), job.search_s, below=best.attempt.cost):
+            attempt = Attempt(SEARCH_PREFIX + found.label, best.attempt.family, "no_fit")
+            state.attempts.append(attempt)
+            data = emit(optimize(found.graph)).to_bytes()
+            attempt.build_s = time.perf_counter() - t0
+            result = _check(attempt, data, split)
+            if attempt.outcome == "passed" and (attempt.cost or 0) < (best.attempt.cost or 0):
+                state.candidates.append(Candidate(attempt, data, rank, result))
+                return
+            t0 = time.perf_counter()
+    except TaskTimeout:
+        raise
+    except Exception as e:  # noqa: BLE001 - a search bug must not stop the run
+        state.attempts.append(Attempt(SEARCH_PREFIX + "error", best.attempt.family, "error",
+                                      detail=_first_line(e)))
+
+
 def _fill(result: TaskResult, best: Candidate, out: Path) -> None:
     path = onnx_path(out, result.number)
     write_atomic(path, best.data)
@@ -260,6 +295,7 @@ def solve_job(job: Job, solvers: dict[str, Solver] | None = None) -> TaskResult:
     try:
         with time_limit(job.timeout_s):
             _run(job, solvers, split, state, task.name)
+            _search(job, split, state)
     except TaskTimeout:
         result.timed_out = True
     except Exception as e:  # noqa: BLE001 - recorded; the run goes on

@@ -1,0 +1,82 @@
+"""Points before and after the structure search, per family, on tasks a solver passes.
+
+For each task: ``solve_job`` with the search off, then on (same routing: every solver);
+prints per family the points before/after, which candidate shapes won, and the
+distribution of search seconds (the second run's time minus the solvers' own).
+
+    python -m bench.search_gain --tasks 1,56,130 [--search 30] [--jobs 2] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+
+def run_task(args: tuple[str, float]) -> dict | None:
+    path, search_s = args
+    from trmgolf.submission.registry import load_solvers
+    from trmgolf.submission.worker import SEARCH_PREFIX, Job, solve_job
+
+    solvers = load_solvers()
+    route = {"solvers": list(solvers)}
+    with tempfile.TemporaryDirectory() as out:
+        before = solve_job(Job(path, out, route, threads_check=False), solvers)
+        if not before.solved:
+            return None
+        t0 = time.perf_counter()
+        after = solve_job(Job(path, out, route, threads_check=False, search_s=search_s), solvers)
+        total = time.perf_counter() - t0
+    solver_s = sum(a.seconds for a in after.attempts if not a.solver.startswith(SEARCH_PREFIX))
+    return {"task": after.task, "family": before.family, "before": before.points, "after": after.points,
+            "winner": after.solver, "heldout_passed": after.heldout_passed,
+            "search_s": round(max(total - solver_s, 0.0), 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from trmgolf.tasks import parse_task_range, resolve_task_path
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tasks", required=True)
+    ap.add_argument("--data")
+    ap.add_argument("--search", type=float, default=30.0)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--json", default="")
+    ns = ap.parse_args(argv)
+    jobs = [(str(resolve_task_path(n, ns.data)), ns.search) for n in parse_task_range(ns.tasks)]
+    with ProcessPoolExecutor(max_workers=ns.jobs) as pool:
+        rows = [r for r in pool.map(run_task, jobs, chunksize=1) if r is not None]
+    fam: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    wins: dict[str, int] = defaultdict(int)
+    for r in rows:
+        f = fam[r["family"]]
+        f[0] += 1
+        f[1] += r["before"]
+        f[2] += r["after"]
+        if r["winner"].startswith("search:"):
+            wins[r["winner"].split(":", 1)[1]] += 1
+    print(f"{'family':<14} {'tasks':>5} {'before':>9} {'after':>9}")
+    for name in sorted(fam):
+        n, b, a = fam[name]
+        print(f"{name:<14} {n:>5} {b:>9.2f} {a:>9.2f}")
+    print(f"{'TOTAL':<14} {len(rows):>5} {sum(r['before'] for r in rows):>9.2f} "
+          f"{sum(r['after'] for r in rows):>9.2f}")
+    print("winning shapes:", ", ".join(f"{k} x{v}" for k, v in sorted(wins.items())) or "none")
+    secs = sorted(r["search_s"] for r in rows)
+    if secs:
+        print(f"search seconds: median {secs[len(secs) // 2]:.1f}, max {secs[-1]:.1f}")
+    worse = [r["task"] for r in rows if r["after"] < r["before"] - 1e-9]
+    print("tasks scoring less than before:", ", ".join(worse) or "none")
+    if ns.json:
+        Path(ns.json).write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

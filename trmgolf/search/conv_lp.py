@@ -1,0 +1,259 @@
+"""One Conv writing ``output``, its weights found by linear programming.
+
+Each output channel of a Conv is a linear threshold of the input taps its kernel
+reads: ``output > 0`` must hold exactly on the expected cells. For a kernel shape
+(per axis: stride, size, dilation, offset; a group count; with or without bias),
+the cells of all fit examples give one constraint each (>= 1 on expected cells,
+<= -1 elsewhere); identical tap patterns are merged first, and a pattern that must
+be both on and off proves the shape cannot work without any LP. Among feasible
+weights the LP takes the smallest L1 norm, so the taps that remain are the ones the
+rule needs. Shapes are tried in order of their parameter count; the first that fits
+wins. A shape's taps cover those of every smaller shape of the same strides and
+group, so one check of the union window rules out all of them at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import product
+
+import numpy as np
+from scipy.optimize import linprog
+
+from trmgolf.ir.builder import Builder
+from trmgolf.ir.graph import Graph
+from trmgolf.search.fitdata import FitData, Step
+
+GRID = 30
+COLORS = 10
+GROUPS = (10, 5, 2, 1)  # depthwise first: fewest params per tap
+PRECHECK_EXAMPLES = 8
+
+
+@dataclass(frozen=True)
+class AxisTaps:
+    """Output index r reads input indices ``stride*r + offset + i*dilation``, i < size."""
+
+    stride: int = 1
+    size: int = 1
+    dilation: int = 1
+    offset: int = 0
+
+    @property
+    def taps(self) -> tuple[int, ...]:
+        return tuple(self.offset + i * self.dilation for i in range(self.size))
+
+    @property
+    def pads(self) -> tuple[int, int]:
+        """(begin, end) zero padding that gives an output of exactly GRID cells."""
+        begin = -self.offset
+        end = (GRID - 1) * self.stride + self.dilation * (self.size - 1) - (GRID - 1) - begin
+        return begin, end
+
+
+def axis_choices() -> list[AxisTaps]:
+    """Per-axis kernels tried: stride 1 up to 3 taps of dilation <= 3 at any alignment,
+    and strides 2 and 3 (downscaling) up to 3 adjacent taps."""
+    out = [AxisTaps()]
+    for size, dilation in product((2, 3), (1, 2, 3)):
+        span = dilation * (size - 1)
+        out += [AxisTaps(1, size, dilation, -o) for o in range(span + 1)]
+    for stride, size in product((2, 3), (1, 2, 3)):
+        out.append(AxisTaps(stride, size, 1, 0))
+    return out
+
+
+@dataclass(frozen=True)
+class ConvShape:
+    rows: AxisTaps
+    cols: AxisTaps
+    group: int
+    bias: bool
+
+    @property
+    def params(self) -> int:
+        taps = self.rows.size * self.cols.size
+        return COLORS * (COLORS // self.group) * taps + (COLORS if self.bias else 0)
+
+    def sort_key(self) -> tuple:
+        r, c = self.rows, self.cols
+        return (self.params, self.bias, r.stride + c.stride, r.dilation + c.dilation,
+                abs(2 * r.offset + r.dilation * (r.size - 1)) + abs(2 * c.offset + c.dilation * (c.size - 1)),
+                -self.group, r.size, r.dilation, r.offset, c.size, c.dilation, c.offset, r.stride, c.stride)
+
+    def label(self) -> str:
+        r, c = self.rows, self.cols
+        text = f"conv{r.size}x{c.size}"
+        if (r.dilation, c.dilation) != (1, 1):
+            text += f"/d{r.dilation}x{c.dilation}"
+        if (r.stride, c.stride) != (1, 1):
+            text += f"/s{r.stride}x{c.stride}"
+        return text + f"/g{self.group}" + ("+bias" if self.bias else "")
+
+
+def conv_shapes() -> list[ConvShape]:
+    axes = axis_choices()
+    shapes = [ConvShape(r, c, g, bias)
+              for r, c in product(axes, axes) for g in GROUPS for bias in (False, True)]
+    return sorted(shapes, key=ConvShape.sort_key)
+
+
+class TapCache:
+    """Shifted copies of the inputs, one per tap (row stride, row offset, col stride, col
+    offset), and their hashed per-group sums (what the conflict check adds up)."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.x = x
+        self._shifted: dict[tuple[int, int, int, int], np.ndarray] = {}
+        self._hashed: dict[tuple[tuple[int, int, int, int], int], np.ndarray] = {}
+
+    def get(self, rs: int, ro: int, cs: int, co: int) -> np.ndarray:
+        key = (rs, ro, cs, co)
+        if key not in self._shifted:
+            ri = rs * np.arange(GRID) + ro
+            ci = cs * np.arange(GRID) + co
+            rows = self.x.take(np.clip(ri, 0, GRID - 1), axis=2) * ((ri >= 0) & (ri < GRID))[:, None]
+            self._shifted[key] = rows.take(np.clip(ci, 0, GRID - 1), axis=3) * ((ci >= 0) & (ci < GRID))
+        return self._shifted[key]
+
+    def hashed(self, tap: tuple[int, int, int, int], group: int) -> np.ndarray:
+        """int64 [N, group, H, W]: the tap's colours hashed with fixed random weights and summed
+        per channel group; a shape's pattern hash is the sum over its taps."""
+        if (tap, group) not in self._hashed:
+            weights = np.random.default_rng([t + 64 for t in tap]).integers(1, 2**40, COLORS, np.int64)
+            shifted = self.get(*tap).astype(np.int64) * weights[None, :, None, None]
+            n = shifted.shape[0]
+            self._hashed[tap, group] = shifted.reshape(n, group, COLORS // group, GRID, GRID).sum(axis=2)
+        return self._hashed[tap, group]
+
+
+def _tap_list(rows: AxisTaps, cols: AxisTaps) -> list[tuple[int, int, int, int]]:
+    return [(rows.stride, r, cols.stride, c) for r, c in product(rows.taps, cols.taps)]
+
+
+def conflict_free(cache: TapCache, y: np.ndarray, taps: list[tuple[int, int, int, int]], group: int) -> bool:
+    """Whether no tap pattern is expected on in one cell and off in another, per output channel.
+
+    Patterns are compared by hash (a collision can only reject a shape, never accept one)."""
+    keys = cache.hashed(taps[0], group).copy()
+    for tap in taps[1:]:
+        keys += cache.hashed(tap, group)
+    n, per = y.shape[0], COLORS // group
+    bits = (1 << np.arange(per, dtype=np.int64))[None, None, :, None, None]
+    codes = (y.reshape(n, group, per, GRID, GRID).astype(np.int64) * bits).sum(axis=2)
+    keys = keys * 16 + np.arange(group, dtype=np.int64)[None, :, None, None]  # keep groups apart
+    order = np.argsort(keys.ravel(), kind="stable")
+    k, c = keys.ravel()[order], codes.ravel()[order]
+    return not np.any((k[1:] == k[:-1]) & (c[1:] != c[:-1]))
+
+
+def _features(cache: TapCache, taps: list[tuple[int, int, int, int]], channels: range) -> np.ndarray:
+    """[cells, channels x taps] 0/1 features, in the Conv weight's (channel, tap) order."""
+    cols = [cache.get(*key)[:, list(channels)] for key in taps]
+    stacked = np.stack(cols, axis=2)  # N, C, T, H, W
+    return stacked.transpose(0, 3, 4, 1, 2).reshape(-1, len(channels) * len(taps))
+
+
+def fit_channel(features: np.ndarray, labels: np.ndarray, bias: bool) -> tuple[np.ndarray, float] | None:
+    """Weights (and bias) with ``f.w + b >= 1`` where expected, ``<= -1`` elsewhere, least L1 norm."""
+    packed = np.packbits(features, axis=1)
+    _, first = np.unique(packed, axis=0, return_index=True)
+    first.sort()
+    f = features[first].astype(np.float64)
+    lab = labels[first]
+    nonzero = f.any(axis=1)
+    if not bias:
+        if np.any(lab & ~nonzero):
+            return None
+        f, lab = f[nonzero], lab[nonzero]
+    n = f.shape[1]
+    if not lab.any():
+        return np.zeros(n), (-1.0 if bias else 0.0)
+    sign = np.where(lab, -1.0, 1.0)[:, None]
+    blocks = [f * sign, -f * sign]
+    cost = [np.ones(n), np.ones(n)]
+    if bias:
+        blocks += [sign, -sign]
+        cost += [np.full(1, 1e-3), np.full(1, 1e-3)]
+    res = linprog(np.concatenate(cost), A_ub=np.hstack(blocks), b_ub=-np.ones(len(f)),
+                  bounds=(0, None), method="highs")
+    if res.status != 0:
+        return None
+    x = res.x
+    w = x[:n] - x[n:2 * n]
+    b = float(x[2 * n] - x[2 * n + 1]) if bias else 0.0
+    return np.round(w, 6), round(b, 6)
+
+
+def fit_shape(cache: TapCache, y: np.ndarray, shape: ConvShape) -> Graph | None:
+    """The Conv of ``shape`` that is exact on every example, or None."""
+    taps = _tap_list(shape.rows, shape.cols)
+    per = COLORS // shape.group
+    weight = np.zeros((COLORS, per, shape.rows.size, shape.cols.size), np.float32)
+    bias = np.zeros(COLORS, np.float32)
+    for g in range(shape.group):
+        feats = _features(cache, taps, range(g * per, (g + 1) * per))
+        for o in range(g * per, (g + 1) * per):
+            fitted = fit_channel(feats, y[:, o].ravel(), shape.bias)
+            if fitted is None:
+                return None
+            w, b = fitted
+            weight[o] = w.reshape(per, shape.rows.size, shape.cols.size)
+            bias[o] = b
+    return conv_graph(shape, weight, bias if shape.bias else None)
+
+
+def conv_graph(shape: ConvShape, weight: np.ndarray, bias: np.ndarray | None) -> Graph:
+    b = Builder()
+    (pt, pb), (pl, pr) = shape.rows.pads, shape.cols.pads
+    ins = [b.input, b.const(weight)] + ([b.const(bias)] if bias is not None else [])
+    out = b.op("conv2d", *ins, pads=(pt, pl, pb, pr), strides=(shape.rows.stride, shape.cols.stride),
+               dilations=(shape.rows.dilation, shape.cols.dilation), group=shape.group)
+    return b.finish(out)
+
+
+def _window(shape: ConvShape) -> tuple[int, int, int]:
+    return shape.rows.stride, shape.cols.stride, shape.group
+
+
+def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
+    """Each Conv exact on the fit examples, cheapest first; before the work on each shape, a
+    ``(params, None)`` marker, so the caller can stop before shapes it does not need.
+    Stops early once ``expired()``."""
+    yield 0, None
+    cache, head = TapCache(data.x), TapCache(data.x[:PRECHECK_EXAMPLES])
+    y_head = data.y[:PRECHECK_EXAMPLES]
+    shapes = conv_shapes()
+    union: dict[tuple[int, int, int], tuple[set, set]] = {}
+    for s in shapes:
+        rows, cols = union.setdefault(_window(s), (set(), set()))
+        rows.update(s.rows.taps)
+        cols.update(s.cols.taps)
+    hopeless = set()
+    for key, (rows, cols) in sorted(union.items()):
+        taps = [(key[0], r, key[1], c) for r, c in product(sorted(rows), sorted(cols))]
+        if not conflict_free(head, y_head, taps, key[2]):
+            hopeless.add(key)
+    checked: dict[tuple, bool] = {}  # (taps, group) -> conflict free (shared by bias / no bias)
+    conflicting: dict[int, list[frozenset]] = {g: [] for g in GROUPS}  # a subset conflicts too
+    for shape in shapes:
+        yield shape.params, None
+        if expired():
+            return
+        if _window(shape) in hopeless:
+            continue
+        taps = _tap_list(shape.rows, shape.cols)
+        key = (tuple(taps), shape.group)
+        if key not in checked:
+            tapset = frozenset(taps)
+            known = any(tapset <= c for c in conflicting[shape.group])
+            checked[key] = not known and conflict_free(head, y_head, taps, shape.group) and conflict_free(
+                cache, data.y, taps, shape.group)
+            if not checked[key] and not known:
+                conflicting[shape.group].append(tapset)
+        if not checked[key]:
+            continue
+        graph = fit_shape(cache, data.y, shape)
+        if graph is not None:
+            yield shape.params, (shape.label(), graph)

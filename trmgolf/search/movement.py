@@ -1,0 +1,66 @@
+"""Single data-movement nodes with small constant operands, fitted to the examples.
+
+- ``transpose``: the grid's rows and columns swapped (no params);
+- ``gather`` on the colour, row or column axis: output line i copies input line
+  ``index[i]`` in every fit example (10 or 30 int64 params). A line that is empty in
+  every expected output reads a line that is empty in every input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from trmgolf.ir.builder import Builder
+from trmgolf.ir.graph import Graph
+from trmgolf.search.fitdata import FitData, Step
+
+AXIS_NAMES = {1: "colours", 2: "rows", 3: "cols"}
+
+
+def transpose_graph() -> Graph:
+    b = Builder()
+    return b.finish(b.op("transpose", b.input, perm=(0, 1, 3, 2)))
+
+
+def gather_graph(axis: int, index: list[int]) -> Graph:
+    b = Builder()
+    return b.finish(b.op("gather", b.input, b.const(np.asarray(index, np.int64)), axis=axis))
+
+
+def fit_gather(data: FitData, axis: int) -> list[int] | None:
+    """For each output line along ``axis``, the input line it equals in every fit example.
+
+    Prefers the same line, then the nearest line below (deterministic)."""
+    x = np.moveaxis(data.x > 0, axis, 0)  # L, N, ...
+    y = np.moveaxis(data.y, axis, 0)
+    n = x.shape[0]
+    flat_x = x.reshape(n, -1)
+    flat_y = y.reshape(n, -1)
+    index = []
+    for i in range(n):
+        match = np.flatnonzero((flat_x == flat_y[i]).all(axis=1))
+        if match.size == 0:
+            return None
+        if not flat_y[i].any():
+            # an empty line: the last always-empty input line (grids sit top-left, so it is far away)
+            index.append(int(match[-1]))
+            continue
+        index.append(int(i) if i in match else int(match[np.argmin(np.abs(match - i))]))
+    return index
+
+
+def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
+    """Each single movement node exact on the fit examples, cheapest first, with a
+    ``(params, None)`` marker before each fit (see ``fitdata.Step``)."""
+    yield 0, None
+    if np.array_equal(np.swapaxes(data.x > 0, 2, 3), data.y):
+        yield 0, ("transpose", transpose_graph())
+    for axis in (1, 2, 3):
+        yield data.x.shape[axis], None
+        if expired():
+            return
+        index = fit_gather(data, axis)
+        if index is not None:
+            yield len(index), (f"gather_{AXIS_NAMES[axis]}", gather_graph(axis, index))
