@@ -11,7 +11,8 @@ The network works on the crop of the largest fit grid: each mirror is a MatMul w
 0/1 anti-diagonal matrix (or a Transpose), and one step is ``y = Where(masked(y) and
 the mirrored cell holds a colour, mirror(y), y)``. The mirrors are applied in turn for
 a few rounds, so a cell whose direct mirror is masked too is filled through a chain of
-mirrors; the fit counts the rounds the examples need.
+mirrors; the fit counts the rounds the examples need. Values are 0/1, so the network
+runs in float16 (half the bytes) and casts back once at the end.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def mirror_value(b: Builder, y: Value, m: Mirror, consts: dict[Mirror, Value]) -
     if kind == "tr":
         return b.op("transpose", y, perm=(0, 1, 3, 2))
     if m not in consts:
-        consts[m] = b.const(anti_diagonal(side, k))
+        consts[m] = b.const(anti_diagonal(side, k).astype(np.float16))
     j = consts[m]
     if kind == "ud":
         return b.op("matmul", j, y)
@@ -130,9 +131,9 @@ def mirror_value(b: Builder, y: Value, m: Mirror, consts: dict[Mirror, Value]) -
 
 def symmetry_graph(mirrors: list[Mirror], rounds: int, mask: int, side: int) -> Graph:
     b = Builder()
-    y = crop_input(b, side)
+    y = b.op("cast", crop_input(b, side), to="float16")  # 0/1 values: float16 halves the bytes
     # coloured(z) = 1 where z holds a colour other than the mask (off the grid: 0)
-    w_coloured = np.ones((1, COLORS, 1, 1), np.float32)
+    w_coloured = np.ones((1, COLORS, 1, 1), np.float16)
     w_coloured[0, mask] = 0.0
     coloured = b.const(w_coloured)
     consts: dict[Mirror, Value] = {}
@@ -142,6 +143,7 @@ def symmetry_graph(mirrors: list[Mirror], rounds: int, mask: int, side: int) -> 
             masked = b.op("slice", y, starts=(mask,), ends=(mask + 1,), axes=(1,))
             fill = b.op("mul", masked, b.op("conv2d", seen, coloured))
             y = b.op("where", b.op("cast", fill, to="bool"), seen, y)
+    y = b.op("cast", y, to="float32")
     if side < GRID:
         y = b.op("pad", y, pads=(0, 0, 0, 0, 0, 0, GRID - side, GRID - side))
     return b.finish(y)
