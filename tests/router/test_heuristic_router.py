@@ -102,3 +102,17 @@ def test_real_solver_families():
     assert router.route(make(lambda g: np.tile(g, (1, 3))), solvers).first == "geometry_fixed"
     assert router.route(make(lambda g: np.ones((2, 2), int) * 4), solvers).first == "constant"
     assert router.route(make(lambda g: np.where(g == 2, 5, g)), solvers).first == "color_map"
+
+
+def test_masked_colour_routes_symmetry_completion():
+    rng = np.random.default_rng(0)
+    pictures = [rng.integers(0, 4, (6, 6)) for _ in range(3)]
+    pictures = [np.maximum(g, g[:, ::-1]) for g in pictures]
+    patch = np.zeros((6, 6), bool)
+    patch[1:3, :2] = True  # the mask hides cells of several colours: not a colour map
+    task = Task("t", {"train": [Example(np.where(patch, 5, g).tolist(), g.tolist()) for g in pictures]})
+    f = task_features(task)
+    assert f.masked_colour == 5
+    solvers = SOLVERS + [Solver("symmetry_complete", "symmetry", lambda fit: None)]
+    assert HeuristicRouter().route(task, solvers).first == "symmetry_complete"
+    assert task_features(make(lambda g: g[:, ::-1])).masked_colour is None

@@ -45,6 +45,7 @@ class Features:
     out_single_color: bool  # every output uses one colour (besides 0)
     constant_output: bool  # every output is the same grid
     max_side: int
+    masked_colour: int | None = None  # only cells of this colour change, and it leaves every output
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -140,6 +141,16 @@ def _color_map(pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> bool:
     return True
 
 
+def _masked_colour(pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> int | None:
+    """The colour every changed cell had, in every input and in no output (a patch to repair)."""
+    if not all(i.shape == o.shape for i, o in pairs) or all(np.array_equal(i, o) for i, o in pairs):
+        return None
+    for c in range(10):
+        if all((i == c).any() and not (o == c).any() and (i[i != o] == c).all() for i, o in pairs):
+            return c
+    return None
+
+
 def task_features(task: Task, limit: int = MAX_EXAMPLES) -> Features:
     """The features of ``task`` from its train/test pairs and the first arc-gen pairs."""
     pairs = _pairs(task, limit)
@@ -191,4 +202,5 @@ def task_features(task: Task, limit: int = MAX_EXAMPLES) -> Features:
         out_single_color=all(len(c - {0}) <= 1 for c in out_colors),
         constant_output=len(pairs) > 1 and all(np.array_equal(o, pairs[0][1]) for _, o in pairs),
         max_side=max(max(*i.shape, *o.shape) for i, o in pairs),
+        masked_colour=_masked_colour(pairs),
     )
