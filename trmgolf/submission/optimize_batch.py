@@ -181,12 +181,15 @@ def _optimise(job: _Job, row: TaskRow) -> bytes:
     row.solves = all(np.array_equal(a, b) for a, b in zip(want, expected, strict=True))
     proto = read_model(job.data)[1]
     try:
-        result = optimize_model(proto, row.task, target=job.target)
+        result = optimize_model(proto, row.task, target=job.target, inputs=inputs[:1])
     except UserError as e:
         row.why = f"not optimised: {e}"
         return job.data
     except Exception as e:  # noqa: BLE001 - any failure keeps the original, with its reason
         row.why = f"not optimised: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        return job.data
+    if result.kept_original:
+        row.why = f"no cheaper form found ({result.kept_original})"
         return job.data
     return _keep_if_better(row, job.data, result.data, inputs, want)
 
