@@ -193,6 +193,7 @@ def test_solve_without_a_terminal_prints_a_line_per_finished_task(tmp_path, monk
     assert any(line.startswith("3/3 task003: not solved") for line in lines), res.stdout
 
 
+@pytest.mark.slow
 def test_compile_report_names_the_network_and_its_checkpoint(ckpt, tmp_path):
     task = swap_task(tmp_path)
     out = tmp_path / "net.onnx"
@@ -304,6 +305,7 @@ def test_every_command_finds_tasks_beside_the_checkout(swap_model, tmp_path, mon
     assert json.loads(res.stdout)["exact"] is True
 
 
+@pytest.mark.slow
 def test_training_that_stops_early_says_so(tmp_path, monkeypatch):
     from trainer_synthetic import colour_map_task, write_tasks
 

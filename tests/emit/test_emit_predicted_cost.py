@@ -96,9 +96,11 @@ TRMS = {
 
 
 @pytest.mark.parametrize(("mixer", "target", "forced"), [
-    ("attention", "ng2026", {}),
-    ("attention", "ng2026", {"attention": "fused_rotary", "swiglu": "gru_silu"}),
-    ("attention", "opset17", {"attention": "decomposed", "rms_norm": "decomposed"}),
+    pytest.param("attention", "ng2026", {}, marks=pytest.mark.slow),
+    pytest.param("attention", "ng2026", {"attention": "fused_rotary", "swiglu": "gru_silu"},
+                 marks=pytest.mark.slow),
+    pytest.param("attention", "opset17", {"attention": "decomposed", "rms_norm": "decomposed"},
+                 marks=pytest.mark.slow),
     ("conv", "ng2026", {}),
 ])
 def test_predicted_cost_of_a_whole_trm(tmp_path, mixer, target, forced):

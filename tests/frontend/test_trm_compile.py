@@ -62,7 +62,7 @@ def ckpts(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("mixer", ["attention", "conv"])
+@pytest.mark.parametrize("mixer", [pytest.param("attention", marks=pytest.mark.slow), "conv"])
 def test_ir_matches_pytorch(ckpts, mixer):
     graph = trm_graph(ckpts[mixer], "task002")
     module = load_model(ckpts[mixer], "task002")
@@ -122,7 +122,8 @@ def test_stages_name_every_pass(ckpts, data_dir):
     assert names[0] == "frontend" and "narrow_dtypes" in names and names[-1] == "dce@narrowed"
 
 
-@pytest.mark.parametrize(("mixer", "narrow"), [("conv", True), ("conv", False), ("attention", True)])
+@pytest.mark.parametrize(("mixer", "narrow"), [("conv", True), ("conv", False),
+                                               pytest.param("attention", True, marks=pytest.mark.slow)])
 def test_last_stage_emitted_again_is_the_network_written(ckpts, data_dir, mixer, narrow):
     """The conv model verifies in float16; the attention one only in float32 (every cheaper
     precision refused): either way the stages are those of the candidate written."""
@@ -144,6 +145,7 @@ def _compile_and_show(runner, args: list[str], tmp_path, stage: str, *flags: str
     return sorted(dump.iterdir()), out.read_bytes(), shown
 
 
+@pytest.mark.slow
 def test_ir_after_a_stage_is_the_dump_of_the_network_written(ckpts, data_dir, tmp_path):
     runner = CliRunner()
     args = [str(ckpts["conv"]), "--task", "1", "--data", str(data_dir)]
@@ -158,6 +160,7 @@ def test_ir_after_a_stage_is_the_dump_of_the_network_written(ckpts, data_dir, tm
     assert compile_graph(c.graph, pipeline=[]).data == written
 
 
+@pytest.mark.slow
 def test_ir_follows_the_precision_compile_chose(ckpts, data_dir, tmp_path):
     """The attention model verifies only in float32: nothing was narrowed, and ``ir`` says so
     instead of showing a float16 graph; unverified, the cheapest (float16) is written and shown."""
@@ -173,6 +176,7 @@ def test_ir_follows_the_precision_compile_chose(ckpts, data_dir, tmp_path):
     assert unknown.exit_code != 0 and "unknown stage 'narow'" in unknown.output
 
 
+@pytest.mark.slow
 def test_cli_compile_refuses_and_writes_nothing(ckpts, data_dir, tmp_path):
     out = tmp_path / "t.onnx"
     res = CliRunner().invoke(cli, ["compile", str(ckpts["conv"]), "--task", "3", "--data",

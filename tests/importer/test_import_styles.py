@@ -278,6 +278,7 @@ def test_optimize_cli_takes_networks_it_did_not_write(name, tmp_path):
     assert validate(dst.read_bytes()).valid
 
 
+@pytest.mark.slow
 def test_optimize_cli_refuses_what_it_cannot_import_in_one_line(tmp_path):
     import subprocess
     import sys

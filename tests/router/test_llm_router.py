@@ -33,6 +33,7 @@ def router(url: str, cache, warnings: list[str], timeout: float = 5.0) -> LLMRou
     return LLMRouter(config, cache, warnings.append)
 
 
+@pytest.mark.slow
 def test_valid_answer_then_cache(tmp_path):
     with FakeLLM() as llm:
         llm.answer = {"solvers": ["local_rule", "nonsense"], "train_trm": True, "category": "flip",
@@ -150,6 +151,7 @@ def fake_solvers(monkeypatch):
     return solve_fakes
 
 
+@pytest.mark.slow
 def test_solve_with_llm_router_end_to_end(tmp_path, monkeypatch, fake_solvers):
     data = fake_solvers.write_tasks(tmp_path / "data")
     with FakeLLM() as llm:

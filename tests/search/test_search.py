@@ -78,6 +78,7 @@ def test_conv_lp_finds_a_local_rule():
     assert _exact_on(found.graph, _examples(rule, seed=7))
 
 
+@pytest.mark.slow
 def test_nothing_when_no_candidate_fits():
     def rule(rng, h, w):  # output = input rotated by a size-dependent amount: no single node
         g = _grid(rng, h, w)
@@ -90,6 +91,7 @@ def test_below_drops_candidates_that_are_not_cheaper():
     assert list(search(_examples(_flip3), budget_s=60, below=30)) == []
 
 
+@pytest.mark.slow
 def test_deterministic_bytes():
     fit = _examples(_downscale3)
     first = [emit(optimize(f.graph)).to_bytes() for f in search(fit, budget_s=60)][:1]

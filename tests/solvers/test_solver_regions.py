@@ -81,6 +81,7 @@ def test_not_a_fill():
     assert SOLVERS["fill_enclosed"].build(nothing_enclosed) is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("num", [2, 251])
 def test_real_tasks(num):
     _, fit, rest = real_task(num)

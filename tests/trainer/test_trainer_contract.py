@@ -108,7 +108,8 @@ def reference_forward(cfg: TRMConfig, sd: dict[str, torch.Tensor], x: torch.Tens
     return F.pad(scores, (0, 30 - cfg.canvas_w, 0, 30 - cfg.canvas_h), value=-1.0)
 
 
-@pytest.mark.parametrize("mixer", sorted(CONFIGS))
+@pytest.mark.parametrize("mixer", [pytest.param(m, marks=pytest.mark.slow) if m == "attention" else m
+                                   for m in sorted(CONFIGS)])
 def test_forward_matches_documented_semantics(tmp_path, mixer):
     cfg = CONFIGS[mixer]
     path = tmp_path / "m.pt"

@@ -86,6 +86,7 @@ def test_training_is_deterministic_and_resume_continues_exactly(data_dir, tmp_pa
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+@pytest.mark.slow
 def test_multi_task_then_finetune(data_dir, tmp_path):
     multi = tmp_path / "multi.pt"
     train_tasks([1, 2, 3], "tiny", multi, str(data_dir), Overrides(steps=6, augmentations=2),
