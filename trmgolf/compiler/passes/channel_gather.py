@@ -43,10 +43,11 @@ def selected_rows(matrix: np.ndarray) -> np.ndarray | None:
 
 
 def _gather(graph: Graph, anchor: Node, x: Value, idx: np.ndarray, axis: int) -> Value:
-    """``gather(x, idx, axis)`` inserted before ``anchor`` (a non-negative axis)."""
+    """``gather(x, idx, axis)`` inserted before ``anchor``; the indices are named ``select``,
+    as the ``gather_selection`` lowerings name theirs (so either path writes the same bytes)."""
     axis %= x.type.rank
     shape = (*x.type.shape[:axis], len(idx), *x.type.shape[axis + 1:])
-    indices = constant_before(graph, anchor, idx, "int64")
+    indices = constant_before(graph, anchor, idx, "int64", "select")
     node = Node("gather", [x, indices], {"axis": axis}, [x.type.with_shape(shape)], anchor.region)
     return graph.insert_before(anchor, node).output
 
@@ -65,9 +66,9 @@ def _matmul(node: Node, graph: Graph) -> Value | None:
 def _conv(node: Node, graph: Graph) -> Value | None:
     lin = linear_map(node.output) if node.op == "conv2d" else None
     a = node.attrs
-    if lin is None or lin.bias is not None or lin.w.shape[2:] != (1, 1) or a["group"] != 1:
+    if lin is None or lin.bias is not None or lin.w.shape[2:] != (1, 1) or a.get("group", 1) != 1:
         return None
-    if any(a["pads"]) or tuple(a["strides"]) != (1, 1):
+    if any(a.get("pads", ())) or tuple(a.get("strides", (1, 1))) != (1, 1):
         return None
     idx = selected_rows(lin.w[:, :, 0, 0])
     return None if idx is None else _gather(graph, node, lin.x, idx, 1)

@@ -68,10 +68,13 @@ def only_read_by(v: Value, node: Node, graph: Graph) -> bool:
     return v is not graph.output and all(user is node for user, _ in v.uses)
 
 
-def constant_before(graph: Graph, anchor: Node, array: np.ndarray, dtype: str) -> Value:
-    """A new constant node holding ``array`` as ``dtype``, inserted before ``anchor``."""
+def constant_before(graph: Graph, anchor: Node, array: np.ndarray, dtype: str,
+                    name: str | None = None) -> Value:
+    """A new constant node holding ``array`` as ``dtype``, inserted before ``anchor``;
+    ``name`` becomes its initializer's name when emitted."""
     value = np.ascontiguousarray(np.asarray(array).astype(NUMPY_DTYPES[dtype]))
     node = Node("constant", [], {"value": value}, [TensorType(dtype, value.shape)], anchor.region)
+    node.output.name = name
     return graph.insert_before(anchor, node).output
 
 
@@ -81,8 +84,9 @@ def reweighted(graph: Graph, lin: LinearMap, anchor: Node, weight: np.ndarray,
     before ``anchor``: its output has the type of ``anchor``'s."""
     dtype = lin.node.output.type.dtype
     inputs = list(lin.node.inputs[:2])
-    inputs[lin.weight] = constant_before(graph, anchor, weight, dtype)
+    inputs[lin.weight] = constant_before(graph, anchor, weight, dtype, lin.node.inputs[lin.weight].name)
     if bias is not None:
-        inputs.append(constant_before(graph, anchor, bias, dtype))
+        old = lin.node.inputs[2].name if len(lin.node.inputs) == 3 else None
+        inputs.append(constant_before(graph, anchor, bias, dtype, old))
     new = Node(lin.node.op, inputs, dict(lin.node.attrs), [anchor.output.type], anchor.region)
     return graph.insert_before(anchor, new).output

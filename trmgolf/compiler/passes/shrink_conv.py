@@ -43,11 +43,12 @@ def _shrunk(node: Node, graph: Graph) -> Node | None:
         return None
     bias = node.inputs[2] if len(node.inputs) == 3 else None
     drop_bias = bias is not None and bias.is_constant and not np.any(bias.constant)
-    w, pads = _cropped(weight.constant, node.attrs["pads"], node.attrs["dilations"])
+    a = node.attrs
+    w, pads = _cropped(weight.constant, a.get("pads", (0, 0, 0, 0)), a.get("dilations", (1, 1)))
     if w.shape == weight.type.shape and not drop_bias:
         return None
     inputs = [x, weight if w.shape == weight.type.shape else
-              constant_before(graph, node, w, weight.type.dtype)]
+              constant_before(graph, node, w, weight.type.dtype, weight.name)]
     if bias is not None and not drop_bias:
         inputs.append(bias)
     return Node("conv2d", inputs, {**node.attrs, "pads": pads}, [node.output.type], node.region)
