@@ -143,7 +143,7 @@ NETWORKS: dict[str, tuple[Callable[[], onnx.ModelProto], int]] = {
     "conv3x3_centre_relu": (conv, 16),
     "conv3x3_centre": (lambda: conv(relu=False), 16),
     "conv5x5_centre_nobias": (lambda: conv(kernel=(5, 5), relu=False, bias=False), 16),
-    "conv3x1_centre": (lambda: conv(kernel=(3, 1)), 16),
+    "conv3x1_centre": (lambda: conv(kernel=(3, 1), relu=False), 16),
     "conv_pair": (conv_pair, 16),
     "matmul_pair_task337": (lambda: matmul_pair(TASK337), 337),
     "conv2x2_corner_task337": (lambda: conv(TASK337, kernel=(2, 2), tap=(1, 1), relu=False), 337),

@@ -140,16 +140,35 @@ def _hoist(node: Node, graph: Graph) -> Value | None:
 RULES: list[Rule] = [_matmul, _conv, _einsum, _hoist]
 
 
-def channel_gather(graph: Graph) -> PassResult:
-    """Apply the first rule that fits to each node, once; dead nodes are left to ``dce``."""
-    changed = False
-    for node in graph.nodes:
-        if node.graph is not graph or len(node.outputs) != 1:
+def _remove_dead(graph: Graph, node: Node) -> None:
+    """Remove ``node`` and the producers left without readers by that, so the value a
+    gather reads has no stale reader that would stop the gather's next move."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.graph is not graph or any(v.uses or v is graph.output for v in n.outputs):
             continue
-        for rule in RULES:
-            replacement = rule(node, graph)
-            if replacement is not None:
-                graph.replace_uses(node.output, replacement)
-                changed = True
-                break
-    return PassResult(graph, changed)
+        inputs = [v.producer for v in n.inputs if v.producer is not None]
+        graph.remove(n)
+        stack.extend(inputs)
+
+
+def channel_gather(graph: Graph) -> PassResult:
+    """Apply the rules until none fits, so a new gather moves as far as it can in one run;
+    a node replaced is removed at once with what only it read (see ``_remove_dead``)."""
+    changed = True
+    rounds = 0
+    while changed:
+        changed = False
+        for node in graph.nodes:
+            if node.graph is not graph or len(node.outputs) != 1:
+                continue
+            for rule in RULES:
+                replacement = rule(node, graph)
+                if replacement is not None:
+                    graph.replace_uses(node.output, replacement)
+                    _remove_dead(graph, node)
+                    changed = True
+                    break
+        rounds += changed
+    return PassResult(graph, rounds > 0)
