@@ -30,7 +30,8 @@ def _graph() -> Graph:
     w = b.const(np.linspace(-1, 1, 10 * 10, dtype=np.float32).reshape(10, 10))
     h = b.op("einsum", b.input, w, equation="bchw,cd->bdhw")
     with b.region("keep"):
-        h = b.op("mul", h, b.op("mul", b.const(np.float32(2.0)), 1.0))  # folds, then simplifies
+        # folds, then simplifies; per channel, so ``distribute`` leaves it outside the einsum
+        h = b.op("mul", h, b.op("mul", b.const(np.full((1, 10, 1, 1), 2.0, np.float32)), 1.0))
     h = b.op("relu", b.op("add", h, b.input))
     h = b.op("neg", b.op("sub", b.op("mul", h, h), b.input))
     return b.finish(b.op("relu", h))

@@ -11,13 +11,17 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 
+from trmgolf.compiler.passes.channel_gather import channel_gather
 from trmgolf.compiler.passes.contract_einsum import contract_einsum
 from trmgolf.compiler.passes.cse import cse
 from trmgolf.compiler.passes.dce import dce
 from trmgolf.compiler.passes.dedupe_constants import dedupe_constants
+from trmgolf.compiler.passes.distribute import distribute
 from trmgolf.compiler.passes.fold_constants import fold_constants
 from trmgolf.compiler.passes.fuse_residual import fuse_residual
+from trmgolf.compiler.passes.neutral_broadcast import neutral_broadcast
 from trmgolf.compiler.passes.result import Pass
+from trmgolf.compiler.passes.shrink_conv import shrink_conv
 from trmgolf.compiler.passes.simplify import simplify
 from trmgolf.errors import UserError
 from trmgolf.ir.graph import Graph
@@ -26,6 +30,11 @@ from trmgolf.ir.verify import verify
 PIPELINE: list[tuple[str, Pass]] = [
     ("fold_constants", fold_constants),
     ("simplify", simplify),
+    # algebra: combine linear maps, strip conv zeros, channel selections -> Gather
+    ("distribute", distribute),
+    ("shrink_conv", shrink_conv),
+    ("neutral_broadcast", neutral_broadcast),
+    ("channel_gather", channel_gather),
     ("contract_einsum", contract_einsum),
     ("fuse_residual", fuse_residual),
     ("dedupe_constants", dedupe_constants),
