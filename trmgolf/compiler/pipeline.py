@@ -17,7 +17,9 @@ from trmgolf.compiler.passes.dce import dce
 from trmgolf.compiler.passes.dedupe_constants import dedupe_constants
 from trmgolf.compiler.passes.fold_constants import fold_constants
 from trmgolf.compiler.passes.fuse_residual import fuse_residual
+from trmgolf.compiler.passes.range_rewrites import range_rewrites
 from trmgolf.compiler.passes.result import Pass
+from trmgolf.compiler.passes.sign_rewrites import sign_rewrites
 from trmgolf.compiler.passes.simplify import simplify
 from trmgolf.errors import UserError
 from trmgolf.ir.graph import Graph
@@ -26,6 +28,8 @@ from trmgolf.ir.verify import verify
 PIPELINE: list[tuple[str, Pass]] = [
     ("fold_constants", fold_constants),
     ("simplify", simplify),
+    ("range_rewrites", range_rewrites),
+    ("sign_rewrites", sign_rewrites),
     ("contract_einsum", contract_einsum),
     ("fuse_residual", fuse_residual),
     ("dedupe_constants", dedupe_constants),

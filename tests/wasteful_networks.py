@@ -1,0 +1,57 @@
+"""Wasteful ONNX networks for the rewrite tests (issue 10 part 3): each is exact on its real
+task but spends memory on work a rewrite that knows the input or the output can remove.
+
+Every builder returns ``(model, optimum)``: the network and the points of the cheapest exact
+network of the same function, which ``optimize`` must come within 0.5 points of.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper as nh
+from onnx_factories import make
+
+IO = [1, 10, 30, 30]
+#: A lone Transpose (or Gather) of ``input`` into ``output``: no memory, no params.
+ONE_NODE_OPTIMUM = 25.0
+
+
+def _out(dtype: int = T.FLOAT) -> onnx.ValueInfoProto:
+    return h.make_tensor_value_info("output", dtype, IO)
+
+
+def _scalar(name: str, value: float, dtype=np.float32) -> onnx.TensorProto:
+    return nh.from_array(np.asarray(value, dtype), name)
+
+
+def transpose_wrapped(scale: float = 2.0, scale_dtype: str = "float64", final: str = "greater_cast",
+                      round_trip: str = "float16") -> tuple[onnx.ModelProto, float]:
+    """Task179 (transpose the grid) as: Cast to ``scale_dtype`` -> Mul by ``scale`` -> Cast to
+    ``round_trip`` -> Cast to float32 -> Transpose -> a final sign-preserving tail:
+
+    - ``greater_cast``: Greater(x, 0) + Cast to float32;
+    - ``greater_bool``: Greater(x, 0) straight into a bool output;
+    - ``relu``: Relu;
+    - ``none``: the transposed value itself.
+    """
+    nodes = [
+        h.make_node("Cast", ["input"], ["wide"], to=onnx.helper.np_dtype_to_tensor_dtype(np.dtype(scale_dtype))),
+        h.make_node("Mul", ["wide", "k"], ["scaled"]),
+        h.make_node("Cast", ["scaled"], ["narrow"],
+                    to=onnx.helper.np_dtype_to_tensor_dtype(np.dtype(round_trip))),
+        h.make_node("Cast", ["narrow"], ["back"], to=T.FLOAT),
+        h.make_node("Transpose", ["back"], ["t" if final != "none" else "output"], perm=[0, 1, 3, 2]),
+    ]
+    out = _out()
+    if final == "greater_cast":
+        nodes += [h.make_node("Greater", ["t", "zero"], ["g"]), h.make_node("Cast", ["g"], ["output"], to=T.FLOAT)]
+    elif final == "greater_bool":
+        nodes += [h.make_node("Greater", ["t", "zero"], ["output"])]
+        out = _out(T.BOOL)
+    elif final == "relu":
+        nodes += [h.make_node("Relu", ["t"], ["output"])]
+    inits = [_scalar("k", scale, np.dtype(scale_dtype)), _scalar("zero", 0.0)]
+    return make(nodes, inits, outputs=[out]), ONE_NODE_OPTIMUM
