@@ -74,13 +74,18 @@ def propagates(node: Node, index: int) -> bool:
 def sign_only_values(graph: Graph) -> set[Value]:
     """The values of ``graph`` that are only needed up to sign (the output among them).
 
-    Nodes are visited last to first, so every reader of a value is decided before it."""
+    Nodes are visited last to first, so every reader of a value is decided before it; a
+    reader none of whose results reaches the output (dead code) needs nothing."""
     signed: set[Value] = set()
+    live: set[Value] = set()
     if graph.output is None:
         return signed
     candidates = [graph.input, *(v for node in graph.nodes for v in node.outputs)]
     for v in reversed(candidates):
-        needed = v is graph.output or bool(v.uses)
-        if needed and all(all(o in signed for o in n.outputs) and propagates(n, i) for n, i in v.uses):
+        readers = [(n, i) for n, i in v.uses if any(o in live for o in n.outputs)]
+        if v is not graph.output and not readers:
+            continue
+        live.add(v)
+        if all(all(o in signed or o not in live for o in n.outputs) and propagates(n, i) for n, i in readers):
             signed.add(v)
     return signed

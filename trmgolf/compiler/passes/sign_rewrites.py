@@ -115,7 +115,8 @@ def _may_replace(graph: Graph, v: Value, x: Value) -> bool:
         return False
     if x.type.dtype == v.type.dtype:
         return True
-    return all(n.op == "cast" and passes_positivity(x.type.dtype, n.attrs["to"]) for n, _ in v.uses)
+    readers = [n for n, _ in v.uses if any(o.uses or o is graph.output for o in n.outputs)]
+    return all(n.op == "cast" and passes_positivity(x.type.dtype, n.attrs["to"]) for n in readers)
 
 
 def _one_rewrite(graph: Graph) -> bool:
@@ -127,13 +128,14 @@ def _one_rewrite(graph: Graph) -> bool:
         x = _sign_source(node, ranges)
         if x is not None and _may_replace(graph, node.output, x):
             graph.replace_uses(node.output, x)
+            graph.remove(node)  # nothing reads it now; its own inputs are left to dce
             return True
     return False
 
 
 def sign_rewrites(graph: Graph) -> PassResult:
-    """Replace sign-only values by their sign-equivalent sources until none is left; the
-    replaced nodes are left to ``dce``."""
+    """Replace sign-only values by their sign-equivalent sources until none is left (each
+    replaced node is removed; what it read is left to ``dce``)."""
     changed = False
     for _ in range(len(graph) + 1):
         if not _one_rewrite(graph):
