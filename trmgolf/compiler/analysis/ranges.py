@@ -132,8 +132,8 @@ def _run_on_sets(node: Node, ranges: list[Range]) -> Range | None:
     if math.prod(len(s) for s in sets) > MAX_COMBOS:
         return None
     combos = list(itertools.product(*[sorted(s) for s in sets]))
-    arrays = [np.array([c[i] for c in combos]).astype(v.type.np_dtype) for i, v in enumerate(node.inputs)]
     with np.errstate(all="ignore"):
+        arrays = [np.array([c[i] for c in combos]).astype(v.type.np_dtype) for i, v in enumerate(node.inputs)]
         (out,) = get_op(node.op).run(arrays, node.attrs)
     return Range.of_values(np.asarray(out).astype(node.output.type.np_dtype))
 
@@ -145,10 +145,11 @@ def _run_on_corners(node: Node, ranges: list[Range]) -> Range | None:
     if any(r.nan or math.isinf(r.lo) or math.isinf(r.hi) for r in ranges):
         return None
     corners = list(itertools.product(*[(r.lo, r.hi) for r in ranges]))
-    arrays = [np.array([c[i] for c in corners]).astype(v.type.np_dtype) for i, v in enumerate(node.inputs)]
     with np.errstate(all="ignore"):
+        arrays = [np.array([c[i] for c in corners]).astype(v.type.np_dtype)
+                  for i, v in enumerate(node.inputs)]
         (out,) = get_op(node.op).run(arrays, node.attrs)
-    out = np.asarray(out).astype(node.output.type.np_dtype).astype(np.float64)
+        out = np.asarray(out).astype(node.output.type.np_dtype).astype(np.float64)
     if np.isnan(out).any():
         return None
     integral = all(r.integral for r in ranges) and node.op in INTEGRAL_OPS
