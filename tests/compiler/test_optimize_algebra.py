@@ -42,8 +42,6 @@ def test_optimize_leaves_gather_then_relu(name, neurogolf):
     assert [n.op_type for n in result.model.graph.node] in (["Gather", "Relu"], ["Gather"])
 
 
-@pytest.mark.xfail(strict=True, reason="the final Relu goes with the output-sign pass (issue 10 part 3, "
-                                       "other half); remove this mark once merged")
 @pytest.mark.parametrize("name", WITH_RELU)
 def test_optimize_reaches_the_optimum_through_a_final_relu(name, neurogolf):
     assert _optimized(name, neurogolf).after.points >= OPTIMUM_POINTS - 0.5

@@ -8,7 +8,7 @@ import pytest
 from golden_support import sequence
 from rule_cases import check_case, check_cases_golden, finish
 
-from trmgolf.compiler.passes.channel_gather import channel_gather, selected_rows
+from trmgolf.compiler.passes.channel_gather import channel_gather, scaled_selection, selected_rows
 from trmgolf.compiler.passes.dce import dce
 from trmgolf.compiler.passes.simplify import simplify
 from trmgolf.ir import Builder, Graph, TensorType
@@ -124,3 +124,14 @@ def test_selected_rows():
 
 def test_channel_gather_golden():
     check_cases_golden(CASES, channel_gather, "passes/channel_gather.txt")
+
+
+def test_scaled_selection_is_a_gather_times_its_scale():
+    S = np.zeros((3, 4))
+    S[0, 2] = S[1, 0] = S[2, 2] = 2.0
+    idx, scale = scaled_selection(S)
+    assert idx.tolist() == [2, 0, 2] and scale == 2.0
+    assert selected_rows(S) is None  # not a plain selection
+    S[2, 2] = 3.0
+    assert scaled_selection(S) is None  # two different scales
+    assert scaled_selection(np.zeros((2, 2))) is None

@@ -13,7 +13,10 @@ from trmgolf.solvers.base import Solver
 def wasteful_transpose(fit):
     b = Builder()
     t = b.op("transpose", b.input, perm=(0, 1, 3, 2))
-    return b.finish(b.op("mul", t, b.const(np.full((1, 10, 30, 30), 2.0, np.float32))))
+    # 2t - 0.5: a full-size scale and shift the sign rewrites cannot see through (a lone positive
+    # scale at the output they drop)
+    scaled = b.op("mul", t, b.const(np.full((1, 10, 30, 30), 2.0, np.float32)))
+    return b.finish(b.op("add", scaled, b.const(np.full((1, 10, 30, 30), -0.5, np.float32))))
 
 
 def install_wasteful_transpose(monkeypatch) -> dict[str, Solver]:

@@ -44,8 +44,11 @@ if TYPE_CHECKING:
 @click.option("--no-verify", is_flag=True,
               help="For a checkpoint: as compile (the cheapest valid precision, not the verified one).")
 @click.option("--json", "as_json", is_flag=True, help="Print {\"model\", \"after\", \"ir\"} as JSON.")
+@click.option("--signs", is_flag=True,
+              help="Mark the values only needed up to sign ('// sign': the grader reads output > 0).")
 def ir(model: str, after: str | None, task: str | None, data: str | None, target: str,
-       kernels: tuple[str, ...], crop: bool, no_narrow: bool, no_verify: bool, as_json: bool) -> None:
+       kernels: tuple[str, ...], crop: bool, no_narrow: bool, no_verify: bool, as_json: bool,
+       signs: bool) -> None:
     """Print the IR of MODEL (an .onnx file, or a TRM checkpoint .pt with --task), after a stage
     of the compile that writes its network."""
     from trmgolf.compiler.driver import compile_graph, stage_names
@@ -62,7 +65,7 @@ def ir(model: str, after: str | None, task: str | None, data: str | None, target
         if after:
             _check_stage(after, stage_names("import"))
             graph = compile_graph(graph, source="import", **how).after(after)
-    text = print_graph(graph)
+    text = print_graph(graph, signs=signs)
     if as_json:
         click.echo(json.dumps({"model": model, "after": after, "ir": text}, indent=1))
     else:

@@ -20,8 +20,10 @@ from trmgolf.compiler.passes.distribute import distribute
 from trmgolf.compiler.passes.fold_constants import fold_constants
 from trmgolf.compiler.passes.fuse_residual import fuse_residual
 from trmgolf.compiler.passes.neutral_broadcast import neutral_broadcast
+from trmgolf.compiler.passes.range_rewrites import range_rewrites
 from trmgolf.compiler.passes.result import Pass
 from trmgolf.compiler.passes.shrink_conv import shrink_conv
+from trmgolf.compiler.passes.sign_rewrites import sign_rewrites
 from trmgolf.compiler.passes.simplify import simplify
 from trmgolf.errors import UserError
 from trmgolf.ir.graph import Graph
@@ -30,6 +32,9 @@ from trmgolf.ir.verify import verify
 PIPELINE: list[tuple[str, Pass]] = [
     ("fold_constants", fold_constants),
     ("simplify", simplify),
+    # the input is one-hot, only the output's sign counts
+    ("range_rewrites", range_rewrites),
+    ("sign_rewrites", sign_rewrites),
     # algebra: combine linear maps, strip conv zeros, channel selections -> Gather
     ("distribute", distribute),
     ("shrink_conv", shrink_conv),

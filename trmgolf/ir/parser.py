@@ -31,7 +31,7 @@ import numpy as np
 
 from trmgolf.ir.graph import Graph, Node, Value, array_digest
 from trmgolf.ir.opaque import OpaqueArray, OpaqueBytes
-from trmgolf.ir.printer import bytes_digest, format_constant
+from trmgolf.ir.printer import SIGN_NOTE, bytes_digest, format_constant
 from trmgolf.ir.registry import OPS
 from trmgolf.ir.types import NUMPY_DTYPES, SHORT_NAMES, TensorType
 from trmgolf.ir.verify import IRVerifyError, verify
@@ -174,6 +174,8 @@ class _Parser:
                 cur.eat(", ")
                 types.append(_type(cur))
             node = Node(op, inputs, attrs, types)
+        if cur.at(SIGN_NOTE):
+            cur.eat(SIGN_NOTE)  # derived from the graph (``ir.sign``), so nothing to keep
         if cur.at("  # "):
             cur.eat("  # ")
             node.region = cur.rest()

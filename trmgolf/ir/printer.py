@@ -9,7 +9,8 @@
 Values are numbered in order of definition (constants ``%cN``, others ``%N``), so two
 graphs with the same structure print the same text whatever their value names.
 Constants come first and print as their values when tiny, else as a short content hash. A node's
-region follows as ``  # region``.
+region follows as ``  # region``. With ``signs=True`` a value only needed up to sign (the grader
+reads ``output > 0``: ``ir.sign``) is marked ``  // sign`` before the region.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import numpy as np
 
 from trmgolf.ir.graph import Graph, Value, array_digest
 from trmgolf.ir.opaque import OpaqueBytes
+from trmgolf.ir.sign import sign_only_values
 
 _INLINE_LIMIT = 4
+SIGN_NOTE = "  // sign"
 
 
 def format_attr(value: Any) -> str:
@@ -66,8 +69,10 @@ def value_names(graph: Graph) -> dict[Value, str]:
     return names
 
 
-def print_graph(graph: Graph) -> str:
+def print_graph(graph: Graph, *, signs: bool = False) -> str:
+    """The graph as text; ``signs`` marks the values only needed up to sign."""
     names = value_names(graph)
+    signed = sign_only_values(graph) if signs else set()
     lines = [f"graph(%input: {graph.input.type}) {{"]
     # Constants first (in definition order): their position carries no meaning.
     ordered = graph.constants() + [n for n in graph.nodes if n.op != "constant"]
@@ -82,6 +87,8 @@ def print_graph(graph: Graph) -> str:
             types = ", ".join(str(v.type) for v in node.outputs)
             text = f"  {outs} = {node.op}({args})" + (f" {{{attrs}}}" if attrs else "")
             text += f" : {types}"
+            if any(v in signed for v in node.outputs):
+                text += SIGN_NOTE
         if node.region:
             text += f"  # {node.region}"
         lines.append(text)

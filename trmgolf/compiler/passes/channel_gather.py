@@ -34,12 +34,24 @@ Rule = Callable[[Node, Graph], Value | None]
 def selected_rows(matrix: np.ndarray) -> np.ndarray | None:
     """For a selection matrix (one 1 per row, zeros elsewhere), the column each row
     selects (int64); None for any other matrix."""
-    if matrix.ndim != 2:
+    picked = scaled_selection(matrix)
+    return picked[0] if picked is not None and picked[1] == 1 else None
+
+
+def scaled_selection(matrix: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """For ``s`` times a selection matrix (one non-zero per row, all equal to ``s``), the
+    column each row selects and ``s``: the mix is then ``s * gather(x)``, exactly, since every
+    output element is one input element times ``s`` plus zeros. None for any other matrix."""
+    if matrix.ndim != 2 or matrix.size == 0:
         return None
-    ones, zeros = matrix == 1, matrix == 0
-    if not np.all(ones | zeros) or not np.all(ones.sum(axis=1) == 1):
+    nonzero = matrix != 0
+    if not np.all(nonzero.sum(axis=1) == 1):
         return None
-    return np.argmax(ones, axis=1).astype(np.int64)
+    values = matrix[nonzero]
+    scale = values.flat[0]
+    if not np.isfinite(scale) or not np.all(values == scale):
+        return None
+    return np.argmax(nonzero, axis=1).astype(np.int64), float(scale)
 
 
 def _gather(graph: Graph, anchor: Node, x: Value, idx: np.ndarray, axis: int) -> Value:
@@ -52,15 +64,27 @@ def _gather(graph: Graph, anchor: Node, x: Value, idx: np.ndarray, axis: int) ->
     return graph.insert_before(anchor, node).output
 
 
+def _scaled_gather(graph: Graph, anchor: Node, x: Value, matrix: np.ndarray, axis: int
+                   ) -> Value | None:
+    """``gather`` of the rows ``matrix`` selects, times its scale when that is not 1 (a later
+    pass drops a positive scale that only feeds the output's sign)."""
+    picked = scaled_selection(matrix)
+    if picked is None:
+        return None
+    idx, scale = picked
+    y = _gather(graph, anchor, x, idx, axis)
+    if scale == 1:
+        return y
+    c = constant_before(graph, anchor, np.asarray(scale), y.type.dtype, "scale")
+    return graph.insert_before(anchor, Node("mul", [y, c], {}, [y.type], anchor.region)).output
+
+
 def _matmul(node: Node, graph: Graph) -> Value | None:
     lin = linear_map(node.output) if node.op == "matmul" else None
     if lin is None:
         return None
     matrix = lin.w if lin.weight == 0 else lin.w.T
-    idx = selected_rows(matrix)
-    if idx is None:
-        return None
-    return _gather(graph, node, lin.x, idx, -2 if lin.weight == 0 else -1)
+    return _scaled_gather(graph, node, lin.x, matrix, -2 if lin.weight == 0 else -1)
 
 
 def _conv(node: Node, graph: Graph) -> Value | None:
@@ -70,8 +94,7 @@ def _conv(node: Node, graph: Graph) -> Value | None:
         return None
     if any(a.get("pads", ())) or tuple(a.get("strides", (1, 1))) != (1, 1):
         return None
-    idx = selected_rows(lin.w[:, :, 0, 0])
-    return None if idx is None else _gather(graph, node, lin.x, idx, 1)
+    return _scaled_gather(graph, node, lin.x, lin.w[:, :, 0, 0], 1)
 
 
 def _einsum(node: Node, graph: Graph) -> Value | None:
@@ -86,10 +109,9 @@ def _einsum(node: Node, graph: Graph) -> Value | None:
     for o, c, matrix in ((w_letters[0], w_letters[1], lin.w), (w_letters[1], w_letters[0], lin.w.T)):
         gathered = x_letters.replace(c, o)
         if c in x_letters and o not in x_letters and sorted(gathered) == sorted(out):
-            idx = selected_rows(matrix)
-            if idx is None:
+            y = _scaled_gather(graph, node, lin.x, matrix, x_letters.index(c))
+            if y is None:
                 return None
-            y = _gather(graph, node, lin.x, idx, x_letters.index(c))
             if gathered == out:
                 return y
             perm = tuple(gathered.index(ch) for ch in out)
