@@ -7,7 +7,7 @@ movement, with attribute-only alternatives that save initializer params), and th
 composite ops of the TRM front end: ``norm`` (rms_norm), ``attention`` (attention with
 RoPE), ``mlp`` (SwiGLU), ``grid_io`` (one-hot grid -> embeddings, states -> answer grid);
 ``operands`` holds their shared constant-operand helpers; ``numeric`` (ops modelled for
-imported networks: mod, clip, argmin, tile).
+imported networks: mod, clip, tile, old-opset Equal).
 """
 
 from trmgolf.kernels import (  # noqa: F401

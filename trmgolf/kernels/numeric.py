@@ -1,6 +1,7 @@
 """Lowerings of the ops modelled for imported networks (``trmgolf.ir.ops.numeric``) that
-are more than a renamed node: modulo, clip, argmin and tile. Comparisons, sign, rounding
-and the reductions are lowered from the op table (``trmgolf.ir.onnx_ops``)."""
+are more than a renamed node: modulo, clip, tile and old-opset Equal. ArgMin sits with ArgMax
+in ``reduce``; comparisons, sign, rounding and the reductions are lowered from the op table
+(``trmgolf.ir.onnx_ops``)."""
 
 from __future__ import annotations
 
@@ -30,13 +31,6 @@ def clip(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     ctx.node("Clip", args, outs)
 
 
-@lowering("argmin", "direct", min_opset=11)
-def argmin(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
-    """One ArgMin node (first index on ties, as numpy)."""
-    ctx.node("ArgMin", ins, outs, axis=node.attrs.get("axis", 0),
-             keepdims=node.attrs.get("keepdims", 1))
-
-
 @lowering("tile", "direct", min_opset=6)
 def tile(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Tile with the repeats as an int64 initializer."""
@@ -52,19 +46,3 @@ def equal7(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> Non
     """Equal before opset 11, which compares only bool, int32 and int64 (imported networks
     re-emitted at their own old opset)."""
     ctx.node("Equal", ins, outs)
-
-
-def _non_negative_axis(node: Node) -> bool:
-    return node.attrs.get("axis", 0) >= 0
-
-
-@lowering("argmax", "argmax1", min_opset=1, max_opset=10, applies=_non_negative_axis)
-def argmax1(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
-    """ArgMax before opset 11 (no negative axis): imported networks at their old opset."""
-    ctx.node("ArgMax", ins, outs, axis=node.attrs.get("axis", 0), keepdims=node.attrs.get("keepdims", 1))
-
-
-@lowering("argmin", "argmin1", min_opset=1, max_opset=10, applies=_non_negative_axis)
-def argmin1(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
-    """ArgMin before opset 11 (no negative axis)."""
-    ctx.node("ArgMin", ins, outs, axis=node.attrs.get("axis", 0), keepdims=node.attrs.get("keepdims", 1))

@@ -27,11 +27,23 @@ for _op, (_onnx, _since) in REDUCTIONS.items():
     lowering(_op, "axes_attr", min_opset=1, max_opset=_since - 1)(_reduce(_onnx, False))
 
 
-@lowering("argmax", "direct", min_opset=11)
-def argmax(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
-    """One ArgMax node (first index on ties, as numpy)."""
-    ctx.node("ArgMax", ins, outs, axis=node.attrs.get("axis", 0),
-             keepdims=node.attrs.get("keepdims", 1))
+def _arg_index(op_type: str, before_11: bool):
+    def emit(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+        ctx.node(op_type, ins, outs, axis=node.attrs.get("axis", 0), keepdims=node.attrs.get("keepdims", 1))
+
+    emit.__doc__ = (f"{op_type} before opset 11 (no negative axis): imported networks at their old opset."
+                    if before_11 else f"One {op_type} node (first index on ties, as numpy).")
+    return emit
+
+
+def _non_negative_axis(node: Node) -> bool:
+    return node.attrs.get("axis", 0) >= 0
+
+
+for _op, _onnx in (("argmax", "ArgMax"), ("argmin", "ArgMin")):
+    lowering(_op, "direct", min_opset=11)(_arg_index(_onnx, False))
+    lowering(_op, f"{_op}1", min_opset=1, max_opset=10, applies=_non_negative_axis,
+             why="before opset 11 the axis cannot be negative")(_arg_index(_onnx, True))
 
 
 @lowering("softmax", "direct", min_opset=13)

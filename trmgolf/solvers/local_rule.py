@@ -64,13 +64,18 @@ class Stencil:
         return (self.top, self.left, (self.kh - 1) * self.dh - self.top, (self.kw - 1) * self.dw - self.left)
 
 
-def features(grid: np.ndarray, st: Stencil) -> np.ndarray:
-    """[900, 10*kh*kw] uint8: what the Conv sees at each canvas cell, in weight order (c, i, j)."""
+def features(grid: np.ndarray, st: Stencil, planes: np.ndarray | None = None) -> np.ndarray:
+    """[900, (10 + P)*kh*kw] uint8: what the Conv sees at each canvas cell, in weight order
+    (c, i, j), over the one-hot grid and, when given, P extra 0/1 ``planes`` of the grid's size."""
+    h, w = grid.shape
+    channels = COLORS + (0 if planes is None else planes.shape[0])
     reach = max(st.kh * st.dh, st.kw * st.dw, GRID)
-    canvas = np.zeros((COLORS, GRID + 2 * reach, GRID + 2 * reach), np.uint8)
+    canvas = np.zeros((channels, GRID + 2 * reach, GRID + 2 * reach), np.uint8)
     rows, cols = np.indices(grid.shape)
     canvas[grid, rows + reach, cols + reach] = 1
-    out = np.empty((GRID, GRID, COLORS, st.kh, st.kw), np.uint8)
+    if planes is not None:
+        canvas[COLORS:, reach:reach + h, reach:reach + w] = planes
+    out = np.empty((GRID, GRID, channels, st.kh, st.kw), np.uint8)
     for i in range(st.kh):
         for j in range(st.kw):
             r0 = reach - st.top + i * st.dh

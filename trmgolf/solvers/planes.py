@@ -23,8 +23,8 @@ import numpy as np
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.common import pairs
-from trmgolf.solvers.local_rule import Stencil, fit_stencils
-from trmgolf.tasks import COLORS, GRID, Example
+from trmgolf.solvers.local_rule import Stencil, features, fit_stencils
+from trmgolf.tasks import GRID, Example
 
 
 @dataclass(frozen=True)
@@ -43,24 +43,6 @@ def fit_side(examples: list[Example]) -> int:
     return max(max(a.shape + o.shape) for a, o in pairs(examples))
 
 
-def plane_features(a: np.ndarray, planes: np.ndarray, st: Stencil) -> np.ndarray:
-    """[900, (10 + P) kh kw] uint8: what a Conv over [one-hot, planes] sees, weight order (c, i, j)."""
-    h, w = a.shape
-    channels = COLORS + planes.shape[0]
-    reach = max(st.kh * st.dh, st.kw * st.dw, GRID)
-    canvas = np.zeros((channels, GRID + 2 * reach, GRID + 2 * reach), np.uint8)
-    rows, cols = np.indices(a.shape)
-    canvas[a, rows + reach, cols + reach] = 1
-    canvas[COLORS:, reach:reach + h, reach:reach + w] = planes
-    out = np.empty((GRID, GRID, channels, st.kh, st.kw), np.uint8)
-    for i in range(st.kh):
-        for j in range(st.kw):
-            r0 = reach - st.top + i * st.dh
-            c0 = reach - st.left + j * st.dw
-            out[:, :, :, i, j] = canvas[:, r0:r0 + GRID, c0:c0 + GRID].transpose(1, 2, 0)
-    return out.reshape(GRID * GRID, -1)
-
-
 def crop_input(b: Builder, side: int) -> Value:
     if side >= GRID:
         return b.input
@@ -73,8 +55,8 @@ def planes_graph(planes: Planes, side: int):
     def make(weights: np.ndarray, bias: np.ndarray, st: Stencil) -> Graph:
         b = Builder()
         x = crop_input(b, side)
-        features = b.op("concat", x, planes.build(b, x), axis=1)
-        out = b.op("conv2d", features, b.const(weights), b.const(bias), pads=st.pads)
+        stacked = b.op("concat", x, planes.build(b, x), axis=1)
+        out = b.op("conv2d", stacked, b.const(weights), b.const(bias), pads=st.pads)
         if side < GRID:
             out = b.op("pad", out, pads=(0, 0, 0, 0, 0, 0, GRID - side, GRID - side))
         return b.finish(out)
@@ -94,7 +76,7 @@ def fit_planes(examples: list[Example], planes: Planes, kernels: tuple[int, ...]
         if key not in cache:
             cache[key] = planes.grid(a)
         p = cache[key]
-        return None if p is None else plane_features(a, p, st)
+        return None if p is None else features(a, st, p)
 
     return fit_stencils(examples, [Stencil.square(k) for k in kernels], featurize,
                         planes_graph(planes, side), budget=budget)

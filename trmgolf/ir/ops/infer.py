@@ -11,6 +11,15 @@ from trmgolf.ir.registry import IRTypeError
 from trmgolf.ir.types import FLOAT_DTYPES, TensorType
 
 
+def arg_index(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    """ArgMax/ArgMin: int64 indices along ``axis``, the axis kept as 1 unless ``keepdims=0``."""
+    t = types[0]
+    axis = normalize_axis(attrs.get("axis", 0), t.rank)
+    keep = attrs.get("keepdims", 1)
+    return [TensorType("int64", tuple(1 if i == axis else d for i, d in enumerate(t.shape)
+                                      if keep or i != axis))]
+
+
 def broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     try:
         return tuple(np.broadcast_shapes(*shapes))

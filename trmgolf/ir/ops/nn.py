@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from trmgolf.ir.ops.infer import broadcast_shape, normalize_axis, require_float, same_dtype
+from trmgolf.ir.ops.infer import arg_index, broadcast_shape, normalize_axis, require_float, same_dtype
 from trmgolf.ir.registry import Attr, IRTypeError, register
 from trmgolf.ir.types import TensorType
 
@@ -164,15 +164,7 @@ def reduce_min(x, *, axes, keepdims=1):
     return np.min(x, axis=_axes(x, axes), keepdims=bool(keepdims))
 
 
-def _argmax(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
-    t = types[0]
-    axis = normalize_axis(attrs.get("axis", 0), t.rank)
-    keep = attrs.get("keepdims", 1)
-    shape = tuple(1 if i == axis else d for i, d in enumerate(t.shape) if keep or i != axis)
-    return [TensorType("int64", shape)]
-
-
-@register("argmax", infer=_argmax, attrs={"axis": Attr(int, 0), "keepdims": Attr(int, 1)})
+@register("argmax", infer=arg_index, attrs={"axis": Attr(int, 0), "keepdims": Attr(int, 1)})
 def argmax(x, *, axis=0, keepdims=1):
     out = np.argmax(x, axis=axis)
     return np.expand_dims(out, axis) if keepdims else out

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from trmgolf.ir.ops.infer import broadcast, broadcast_bool, normalize_axis, require_float
+from trmgolf.ir.ops.infer import arg_index, broadcast, broadcast_bool, normalize_axis, require_float
 from trmgolf.ir.registry import Attr, IRTypeError, register
 from trmgolf.ir.types import TensorType
 
@@ -91,15 +91,7 @@ def clip(x, *, min=None, max=None):  # noqa: A002 - the ONNX names
     return out
 
 
-def _argmin(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
-    t = types[0]
-    axis = normalize_axis(attrs.get("axis", 0), t.rank)
-    keep = attrs.get("keepdims", 1)
-    shape = tuple(1 if i == axis else d for i, d in enumerate(t.shape) if keep or i != axis)
-    return [TensorType("int64", shape)]
-
-
-@register("argmin", infer=_argmin, attrs={"axis": Attr(int, 0), "keepdims": Attr(int, 1)})
+@register("argmin", infer=arg_index, attrs={"axis": Attr(int, 0), "keepdims": Attr(int, 1)})
 def argmin(x, *, axis=0, keepdims=1):
     """First index of the minimum on ties, as numpy and ONNX (select_last_index=0)."""
     out = np.argmin(x, axis=axis)
