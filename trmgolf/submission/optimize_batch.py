@@ -23,12 +23,16 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from trmgolf.errors import UserError
 from trmgolf.fsutil import write_atomic
 from trmgolf.submission.worker import TaskTimeout, time_limit
+
+if TYPE_CHECKING:
+    from trmgolf.compiler.optimize import Optimized
 
 TASK_FILE = re.compile(r"^task(\d{3})\.onnx$")
 RESULT_VERSION = 1
@@ -121,12 +125,6 @@ class _Job:
     timeout_s: float | None
 
 
-def _answers(model: bytes, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    from trmgolf.scoring.answers import run_examples
-
-    return [out > 0 for out in run_examples(model, inputs)]
-
-
 def optimise_one(job: _Job) -> TaskRow:
     """Score, optimise and check one network; write the kept bytes and the result."""
     start = time.perf_counter()
@@ -155,14 +153,14 @@ def _copy_before(row: TaskRow) -> None:
 def _optimise(job: _Job, row: TaskRow) -> bytes:
     """The bytes to keep: the optimised network when it is valid, identical and cheaper."""
     from trmgolf.compiler.optimize import optimize_model
+    from trmgolf.scoring.answers import run_examples
     from trmgolf.scoring.official import measure
     from trmgolf.scoring.validity import read_model
-    from trmgolf.tasks import grid_to_onehot, load_task_file
+    from trmgolf.tasks import exact_on, grid_to_onehot, load_task_file
 
     task = load_task_file(job.task_path)
     examples = task.examples()
     inputs = [grid_to_onehot(ex.input) for _, ex in examples]
-    expected = [grid_to_onehot(ex.output) > 0 for _, ex in examples]
     row.examples = len(inputs)
     validity, cost = measure(job.data, inputs[:1])
     row.before_valid = validity.valid
@@ -174,11 +172,11 @@ def _optimise(job: _Job, row: TaskRow) -> bytes:
         row.why = f"original is unscorable ({validity.line()})"
         return job.data
     try:
-        want = _answers(job.data, inputs)
+        want = run_examples(job.data, inputs)
     except RuntimeError as e:
         row.why = f"original does not run: {e}"
         return job.data
-    row.solves = all(np.array_equal(a, b) for a, b in zip(want, expected, strict=True))
+    row.solves = all(exact_on(out, ex.output) for out, (_, ex) in zip(want, examples, strict=True))
     proto = read_model(job.data)[1]
     try:
         result = optimize_model(proto, row.task, target=job.target, inputs=inputs[:1])
@@ -191,34 +189,30 @@ def _optimise(job: _Job, row: TaskRow) -> bytes:
     if result.kept_original:
         row.why = f"no cheaper form found ({result.kept_original})"
         return job.data
-    return _keep_if_better(row, job.data, result.data, inputs, want)
+    return _keep_if_identical(row, job.data, result, inputs, want)
 
 
-def _keep_if_better(row: TaskRow, original: bytes, candidate: bytes, inputs: list[np.ndarray],
-                    want: list[np.ndarray]) -> bytes:
-    from trmgolf.scoring.official import measure
+def _keep_if_identical(row: TaskRow, original: bytes, result: Optimized, inputs: list[np.ndarray],
+                       want: list[np.ndarray]) -> bytes:
+    """The optimised bytes when they answer exactly as the original on every example, else the
+    original (``optimize_model`` has already scored the result valid and cheaper)."""
+    from trmgolf.scoring.answers import run_examples
+    from trmgolf.tasks import same_answer
 
-    validity, cost = measure(candidate, inputs[:1])
-    if not validity.valid or cost is None:
-        row.why = f"result unscorable ({validity.line()})"
-        return original
-    total = cost.memory + cost.params
-    if row.before_total is not None and total >= row.before_total:
-        row.why = "no cheaper form found" if total == row.before_total else "result costs more"
-        return original
+    after = result.after
     try:
-        got = _answers(candidate, inputs)
+        got = run_examples(result.data, inputs)
     except RuntimeError as e:
         row.why = f"result does not run: {e}"
         return original
     for i, (a, b) in enumerate(zip(want, got, strict=True)):
-        if a.shape != b.shape or not np.array_equal(a, b):
+        if not same_answer(a, b):
             row.why = f"result answers differently on example {i}"
             return original
     row.kept = "optimised"
-    row.after_memory, row.after_params, row.after_points = cost.memory, cost.params, cost.points()
-    row.why = f"cost {row.before_total:,} -> {total:,}"
-    return candidate
+    row.after_memory, row.after_params, row.after_points = after.memory, after.params, after.points
+    row.why = f"cost {row.before_total:,} -> {after.total:,}"
+    return result.data
 
 
 def load_row(work: Path, number: int) -> TaskRow | None:
