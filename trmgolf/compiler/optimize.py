@@ -89,11 +89,12 @@ def imported(model: onnx.ModelProto) -> Graph:
 
 def compile_imported(model: onnx.ModelProto, target: str = DEFAULT_TARGET,
                      forced: Mapping[str, str] | None = None, cost_model: str | CostModel = OFFICIAL,
-                     *, passes: bool = True) -> Compilation:
-    """Import ``model`` and compile it through the one compile path (without the passes when
-    ``passes`` is False: a plain round trip), at the target's opset or, when a carried node
-    has no equivalent there (Upsample, Split-11 ...), at a lower one down to the model's own."""
-    graph = imported(model)
+                     *, graph: Graph | None = None, passes: bool = True) -> Compilation:
+    """Import ``model`` (or take its ``graph``, already imported) and compile it through the one
+    compile path (without the passes when ``passes`` is False: a plain round trip), at the
+    target's opset or, when a carried node has no equivalent there (Upsample, Split-11 ...), at
+    a lower one down to the model's own."""
+    graph = imported(model) if graph is None else graph
     opset = emit_opset(graph, get_target(target).opset, source_opset(model))
     try:
         return compile_graph(graph, target=target, forced=forced, cost_model=cost_model,
@@ -103,9 +104,8 @@ def compile_imported(model: onnx.ModelProto, target: str = DEFAULT_TARGET,
 
 
 def reemit(graph: Graph, model: onnx.ModelProto, target: str = DEFAULT_TARGET) -> Emitted:
-    """``graph`` (imported from ``model``) emitted with no passes, as ``compile_imported`` would."""
-    opset = emit_opset(graph, get_target(target).opset, source_opset(model))
-    return compile_graph(graph, target=target, source="import", pipeline=[], opset=opset).emitted
+    """``graph`` (imported from ``model``) emitted with no passes: the plain round trip."""
+    return compile_imported(model, target, graph=graph, passes=False).emitted
 
 
 def optimize_model(model: onnx.ModelProto, name: str, *, target: str = DEFAULT_TARGET,
