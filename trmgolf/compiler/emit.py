@@ -46,6 +46,14 @@ class Emitted:
     def to_bytes(self) -> bytes:
         return serialize(self.model)
 
+    def kernel_counts(self) -> dict[str, int]:
+        """How many nodes got each lowering, as ``{"op=lowering": n}`` in first-use order."""
+        counts: dict[str, int] = {}
+        for choice in self.choices:
+            key = f"{choice.op}={choice.lowering}"
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
 
 def serialize(model: onnx.ModelProto) -> bytes:
     return model.SerializeToString(deterministic=True)

@@ -50,15 +50,6 @@ class Optimized:
         return self.after.exact
 
 
-def kernel_counts(choices: list[Choice]) -> dict[str, int]:
-    """How many nodes got each lowering, as ``{"op=lowering": n}`` in first-use order."""
-    counts: dict[str, int] = {}
-    for choice in choices:
-        key = f"{choice.op}={choice.lowering}"
-        counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
 def compare_answers(original: onnx.ModelProto | bytes, rewritten: bytes, task: Task
                     ) -> dict[str, dict[str, int]]:
     """Raise UserError at the first example whose thresholded outputs differ; return, per
@@ -132,7 +123,7 @@ def optimize_model(model: onnx.ModelProto, name: str, *, target: str = DEFAULT_T
     solved = None if counts is None else all(c["failed"] == 0 for c in counts.values())
     after = CostReport.build(name, validity, cost, cost_model=cost_model.name, exact=solved,
                              examples=counts)
-    after.kernels = kernel_counts(emitted.choices)
+    after.kernels = emitted.kernel_counts()
     checked = sum(c["passed"] + c["failed"] for c in counts.values()) if counts else 0
     if before.valid and before.total is not None and after.total is not None \
             and after.total >= before.total:

@@ -331,7 +331,7 @@ def _with_report(compiled: Compiled, policy: VerifiedPrecision, name: str) -> Co
     # The report's ``exact`` is the scorer's: every example of the task passes.
     report = CostReport.build(name, accepted.validity, cost_of_view(accepted.view, events),
                               exact=solved, examples=counts)
-    report.kernels = kernel_counts(compiled.emitted)
+    report.kernels = compiled.emitted.kernel_counts()
     compiled.report, compiled.exact = report, True
     compiled.examples, compiled.task_counts = len(ref.inputs), counts
     return compiled
@@ -355,15 +355,6 @@ def _verify(model_bytes: bytes, inputs: Sequence[np.ndarray], expected: Sequence
                 return [], i
             results[i] = o
     return [results[i] for i in range(len(inputs))], None
-
-
-def kernel_counts(emitted: Emitted) -> dict[str, int]:
-    """How many nodes got each lowering, as ``{"op=lowering": n}`` in first-use order."""
-    counts: dict[str, int] = {}
-    for choice in emitted.choices:
-        key = f"{choice.op}={choice.lowering}"
-        counts[key] = counts.get(key, 0) + 1
-    return counts
 
 
 def model_from(compiled: Compiled) -> onnx.ModelProto:
