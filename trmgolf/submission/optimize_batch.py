@@ -29,7 +29,7 @@ import numpy as np
 
 from trmgolf.errors import UserError
 from trmgolf.fsutil import write_atomic
-from trmgolf.submission.worker import TaskTimeout, time_limit
+from trmgolf.submission.worker import TaskTimeout, first_line, time_limit
 
 if TYPE_CHECKING:
     from trmgolf.compiler.optimize import Optimized
@@ -184,7 +184,7 @@ def _optimise(job: _Job, row: TaskRow) -> bytes:
         row.why = f"not optimised: {e}"
         return job.data
     except Exception as e:  # noqa: BLE001 - any failure keeps the original, with its reason
-        row.why = f"not optimised: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        row.why = f"not optimised: {first_line(e)}"
         return job.data
     if result.kept_original:
         row.why = f"no cheaper form found ({result.kept_original})"

@@ -92,7 +92,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
-def _first_line(e: BaseException) -> str:
+def first_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return f"{type(e).__name__}: {text[0][:200]}" if text else type(e).__name__
 
@@ -147,7 +147,7 @@ def try_solver(solver: Solver, split: Split) -> tuple[Attempt, bytes | None, Ver
     except TaskTimeout:
         raise
     except Exception as e:  # noqa: BLE001 - a solver bug must not stop the run
-        attempt.outcome, attempt.detail = "error", _first_line(e)
+        attempt.outcome, attempt.detail = "error", first_line(e)
         return attempt, None, None
     finally:
         attempt.build_s = time.perf_counter() - t0
@@ -156,7 +156,7 @@ def try_solver(solver: Solver, split: Split) -> tuple[Attempt, bytes | None, Ver
     except TaskTimeout:
         raise
     except Exception as e:  # noqa: BLE001
-        attempt.outcome, attempt.detail = "error", _first_line(e)
+        attempt.outcome, attempt.detail = "error", first_line(e)
         return attempt, data, None
 
 
@@ -173,7 +173,7 @@ def try_trm(checkpoint: str, task_path: str, split: Split) -> Tried:
     except TaskTimeout:
         raise
     except Exception as e:  # noqa: BLE001
-        attempt.outcome, attempt.detail = "error", _first_line(e)
+        attempt.outcome, attempt.detail = "error", first_line(e)
         return attempt, None, None
     finally:
         attempt.build_s = time.perf_counter() - t0
@@ -256,7 +256,7 @@ def _search(job: Job, split: Split, state: _State) -> None:
         raise
     except Exception as e:  # noqa: BLE001 - a search bug must not stop the run
         state.attempts.append(Attempt(SEARCH_PREFIX + "error", best.attempt.family, "error",
-                                      detail=_first_line(e)))
+                                      detail=first_line(e)))
 
 
 def _fill(result: TaskResult, best: Candidate, out: Path) -> None:
@@ -299,7 +299,7 @@ def solve_job(job: Job, solvers: dict[str, Solver] | None = None) -> TaskResult:
     except TaskTimeout:
         result.timed_out = True
     except Exception as e:  # noqa: BLE001 - recorded; the run goes on
-        result.error = _first_line(e)
+        result.error = first_line(e)
     tried = {a.solver for a in state.attempts}
     for name in _order(job, solvers):
         if name not in tried:
