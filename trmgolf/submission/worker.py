@@ -231,8 +231,7 @@ SEARCH_PREFIX = "search:"
 def _search(job: Job, split: Split, state: _State) -> None:
     """After a solver proved the rule: the structure search's candidates, cheapest first;
     the first that passes every example (held-out gate included) becomes a candidate too."""
-    from trmgolf.compiler.emit import emit
-    from trmgolf.compiler.pipeline import optimize
+    from trmgolf.compiler.driver import compile_graph
     from trmgolf.search import search
 
     passed = [c for c in state.candidates if c.attempt.cost is not None]
@@ -245,7 +244,7 @@ def _search(job: Job, split: Split, state: _State) -> None:
         for found in search(list(split.fit), job.search_s, below=best.attempt.cost):
             attempt = Attempt(SEARCH_PREFIX + found.label, best.attempt.family, "no_fit")
             state.attempts.append(attempt)
-            data = emit(optimize(found.graph)).to_bytes()
+            data = compile_graph(found.graph).data
             attempt.build_s = time.perf_counter() - t0
             result = _check(attempt, data, split)
             if attempt.outcome == "passed" and (attempt.cost or 0) < (best.attempt.cost or 0):
