@@ -1,4 +1,5 @@
-"""The pipeline: passes run in rounds to a fixpoint; run_until stops after a named pass."""
+"""The pipeline: passes run in rounds to a fixpoint; a compile's stages show the graph after a
+named pass."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from golden_support import check_pass
 
 from trmgolf.compiler import pipeline
+from trmgolf.compiler.driver import compile_graph
 from trmgolf.compiler.passes.result import PassResult
 from trmgolf.errors import UserError
 from trmgolf.ir import Builder, Graph, print_graph
@@ -73,14 +75,14 @@ def test_stages_stop_on_the_first_round_where_no_pass_changed_anything():
     assert names == ["a", "a"]
 
 
-def test_run_until_stops_after_the_named_pass():
-    g = _wasteful()
-    folded = pipeline.run_until(g, "fold_constants")
+def test_a_stage_is_the_graph_after_the_first_run_of_its_pass():
+    compiled = compile_graph(_wasteful())
+    folded = compiled.after("fold_constants")
     assert [n.op for n in folded.nodes].count("transpose") == 2
-    assert "exp" in [n.op for n in pipeline.run_until(g, "cse").nodes]
-    assert "exp" not in [n.op for n in pipeline.run_until(g, "dce").nodes]
+    assert "exp" in [n.op for n in compiled.after("cse").nodes]
+    assert "exp" not in [n.op for n in compiled.after("dce").nodes]
 
 
-def test_run_until_unknown_pass_is_a_user_error():
-    with pytest.raises(UserError, match="unknown pass 'nope'"):
-        pipeline.run_until(_wasteful(), "nope")
+def test_an_unknown_stage_is_a_user_error():
+    with pytest.raises(UserError, match="no stage 'nope'"):
+        compile_graph(_wasteful()).after("nope")

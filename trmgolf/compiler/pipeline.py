@@ -25,7 +25,6 @@ from trmgolf.compiler.passes.result import Pass
 from trmgolf.compiler.passes.shrink_conv import shrink_conv
 from trmgolf.compiler.passes.sign_rewrites import sign_rewrites
 from trmgolf.compiler.passes.simplify import simplify
-from trmgolf.errors import UserError
 from trmgolf.ir.graph import Graph
 from trmgolf.ir.verify import verify
 
@@ -83,14 +82,3 @@ def optimize(graph: Graph, pipeline: list[tuple[str, Pass]] = PIPELINE) -> Graph
     for _, stage in stages(graph, pipeline):
         final = stage
     return final
-
-
-def run_until(graph: Graph, after: str, pipeline: list[tuple[str, Pass]] = PIPELINE) -> Graph:
-    """The graph right after the first run of pass ``after`` (the pipeline alone; the CLI's
-    dumps read the stages a compile recorded: ``driver.Compilation.after``)."""
-    if after not in pass_names(pipeline):
-        raise UserError(f"unknown pass {after!r} (passes: {', '.join(pass_names(pipeline))})")
-    for name, g in stages(graph, pipeline):
-        if name == after:
-            return g
-    raise AssertionError("unreachable")
