@@ -86,3 +86,12 @@ def test_a_stage_is_the_graph_after_the_first_run_of_its_pass():
 def test_an_unknown_stage_is_a_user_error():
     with pytest.raises(UserError, match="no stage 'nope'"):
         compile_graph(_wasteful()).after("nope")
+
+
+def test_stage_copies_are_snapshots_taken_only_when_a_pass_changed_the_graph():
+    recorded = list(pipeline.stages(_wasteful(), copies=True))
+    first_fold = next(g for name, g in recorded if name == "fold_constants")
+    assert [n.op for n in first_fold.nodes].count("transpose") == 2  # not edited by later passes
+    assert [n.op for n in recorded[-1][1].nodes].count("transpose") == 0
+    last_round = recorded[-len(pipeline.PIPELINE):]  # the round in which nothing changed
+    assert all(g is last_round[0][1] for _, g in last_round)

@@ -3,8 +3,8 @@
 Every network trmgolf writes (``compile``, ``optimize``, ``solve``) comes out of
 ``compile_graph``, and every IR dump (``ir --after``, ``compile --dump-ir``) reads the stages
 recorded for the candidate it returned. So a dump is the IR of the file on disk, not a
-re-run that might narrow differently. Recording is cheap: each stage is a copy of the graph's
-structure that shares its constant arrays.
+re-run that might narrow differently. Recording is cheap: a stage is a copy of the graph's
+structure (sharing its constant arrays) taken only when its pass changed the graph.
 
 Narrowing is the caller's policy: it proposes precision levels and accepts or refuses each
 emitted candidate (the TRM front end verifies against PyTorch); candidates are tried from
@@ -14,7 +14,7 @@ the fewest bytes up, and the first accepted one is returned.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple, Protocol
@@ -139,7 +139,7 @@ def compile_graph(graph: Graph, *, target: str = DEFAULT_TARGET, forced: Mapping
     none), ``opset`` overrides the target's. Raises the policy's refusal if no candidate passes."""
     pipeline = PIPELINE if pipeline is None else pipeline
     t0 = time.perf_counter()
-    optimised = [(source, graph), *_recorded(stages(graph, pipeline))]
+    optimised = [(source, graph), *stages(graph, pipeline, copies=True)]
     seconds = {"passes": time.perf_counter() - t0, "emit": 0.0}
     # Forced lowerings are checked against the graph about to be emitted: an unknown op or
     # choice, or one that cannot lower a node, is an error; an op the graph lacks, a warning.
@@ -182,14 +182,8 @@ def _narrowed(optimised: list[Stage], level: Level, pipeline: list[tuple[str, Pa
     if level.keep is None:
         return optimised
     narrowed = narrow_dtypes(optimised[-1][1], level.keep).graph
-    cleaned = [(f"{name}{NARROWED_SUFFIX}", g) for name, g in _recorded(stages(narrowed, pipeline))]
+    cleaned = [(f"{name}{NARROWED_SUFFIX}", g) for name, g in stages(narrowed, pipeline, copies=True)]
     return [*optimised, (NARROW_STAGE, narrowed), *cleaned]
-
-
-def _recorded(run: Iterable[Stage]) -> list[Stage]:
-    """The stages of a pipeline run, each as it was right after its pass: passes edit the graph
-    in place, so each is recorded as a copy (the constant arrays are shared, not copied)."""
-    return [(name, graph.clone()) for name, graph in run]
 
 
 def static_memory(model: onnx.ModelProto) -> int:

@@ -56,20 +56,27 @@ def pass_names(pipeline: list[tuple[str, Pass]] = PIPELINE) -> list[str]:
     return [name for name, _ in pipeline]
 
 
-def stages(graph: Graph, pipeline: list[tuple[str, Pass]] = PIPELINE) -> Iterator[tuple[str, Graph]]:
+def stages(graph: Graph, pipeline: list[tuple[str, Pass]] = PIPELINE, *,
+           copies: bool = False) -> Iterator[tuple[str, Graph]]:
     """Yield ``(pass name, graph after it)`` for each pass of each round, until a round
     changes nothing (or ``MAX_ROUNDS``, with a warning).
 
-    The input graph is not modified; every pass's result is verified.
+    The input graph is not modified; every pass's result is verified. Passes edit the graph
+    in place, so a caller that keeps the yielded graphs asks for ``copies``: each is then a
+    snapshot, taken only when its pass changed something (an unchanged pass yields the
+    previous snapshot again).
     """
     graph = graph.clone()
+    snapshot: Graph | None = None
     for _ in range(MAX_ROUNDS):
         changed = False
         for name, run in pipeline:
             graph, did = run(graph)
             verify(graph, grid_output=False)
             changed = changed or did
-            yield name, graph
+            if copies and (did or snapshot is None):
+                snapshot = graph.clone()
+            yield name, snapshot if copies else graph
         if not changed:
             return
     names = ", ".join(pass_names(pipeline))
