@@ -93,6 +93,7 @@ def test_compile_is_deterministic(ckpts, data_dir):
     assert a == b
 
 
+@pytest.mark.slow
 def test_forced_kernel_and_fused_savings(ckpts, data_dir):
     fused = compile_checkpoint(ckpts["attention"], "task001", data_dir, narrow=False)
     dec = compile_checkpoint(ckpts["attention"], "task001", data_dir, narrow=False,
@@ -111,6 +112,7 @@ def test_task_larger_than_canvas_is_a_user_error(ckpts, data_dir):
         compile_checkpoint(ckpts["conv"], "task003", data_dir)
 
 
+@pytest.mark.slow
 def test_crop_is_exact_against_the_cropped_model(ckpts, data_dir):
     c = compile_checkpoint(ckpts["conv"], "task001", data_dir, crop=True)
     full = compile_checkpoint(ckpts["conv"], "task001", data_dir)
@@ -198,6 +200,7 @@ def test_cli_compile_refuses_and_writes_nothing(ckpts, data_dir, tmp_path):
     assert quiet.exit_code == 0 and "largest tensors" not in quiet.output
 
 
+@pytest.mark.slow
 def test_exact_but_unsolved_gets_no_points(ckpts, data_dir):
     c = compile_checkpoint(ckpts["conv"], "task001", data_dir)
     assert c.exact is True and c.solved is False
