@@ -1,0 +1,32 @@
+"""bench/compare_runs.py: families come from the first run, and a task that lost points is listed."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from bench import compare_runs
+
+FIELDS = ["task", "solved", "solver", "family", "points"]
+
+
+def write(path: Path, rows: list[tuple[str, bool, str, float]]) -> Path:
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, FIELDS)
+        w.writeheader()
+        for task, solved, solver, pts in rows:
+            w.writerow({"task": task, "solved": solved, "solver": solver, "family": solver, "points": pts})
+    return path
+
+
+def test_per_family_gain_worse_and_new(tmp_path: Path, capsys) -> None:
+    before = write(tmp_path / "a.csv", [("task001", True, "view_rule", 12.0),
+                                        ("task002", True, "geometry", 20.0), ("task003", False, "", 0.0)])
+    after = write(tmp_path / "b.csv", [("task001", True, "search:conv3x3/g1", 18.5),
+                                       ("task002", True, "geometry", 19.0), ("task003", True, "rays", 14.0)])
+    assert compare_runs.main([str(before), str(after)]) == 0
+    out = capsys.readouterr().out
+    view = next(line for line in out.splitlines() if line.startswith("view_rule"))
+    assert "12.00" in view and "18.50" in view and "+6.50" in view and "search:conv3x3/g1 1" in view
+    assert "solved by the second run only: 1 tasks, 14.00 points" in out
+    assert "worse in the second run: 1" in out and "task002: 20.000 (geometry) -> 19.000" in out
