@@ -111,9 +111,11 @@ def train_rung(rung: Rung, name: str, fit: list[Example], canvas: tuple[int, int
     done = _finished(ckpt)
     if done is not None:
         return done, aug.reason
+    # One supervision step and no ACT at inference: the halting head is never compiled, so its
+    # loss would only pull on the shared weights.
     tcfg = TrainConfig(steps=MAX_STEPS, batch_size=32, lr=rung.lr, warmup_steps=20, lr_min_ratio=1.0,
                        ema_decay=0.95, augmentations=len(aug.variants), eval_every=rung.eval_every,
-                       stop_when_exact=True, heldout_fraction=0.0, seed=seed)
+                       stop_when_exact=True, heldout_fraction=0.0, halt_loss_weight=0.0, seed=seed)
     spec = RunSpec(ckpt, f"trm-train:{rung.name}", "single", progress=False, resume=True, plot=False,
                    budget_s=budget_s)
     with _one_thread():
@@ -131,6 +133,7 @@ def ladder(task_path: str, split: Split, folder: Path, budget_s: float,
 
     task = load_task_file(task_path)
     canvas = task.max_shape()
+    folder.mkdir(parents=True, exist_ok=True)
     spent = 0.0
     for i, rung in enumerate(rungs):
         share = (budget_s - spent) / (len(rungs) - i)

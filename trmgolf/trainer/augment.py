@@ -22,7 +22,8 @@ from trmgolf.trainer.data import IDENTITY_PERM, Variant
 Pair = tuple[np.ndarray, np.ndarray]
 OUTSIDE = 10  # patch value beyond the grid's edge
 MAX_RADIUS = 2
-MIN_KNOWN = 0.5  # share of a transform's patches the table must know to vouch for it
+MIN_KNOWN = 0.2  # share of the patches a table must know to vouch for a transform (or a radius)
+MIN_KNOWN_CELLS = 20  # and at least this many
 
 
 @dataclass(frozen=True)
@@ -49,25 +50,46 @@ def local_table(pairs: list[Pair], radius: int) -> dict[bytes, int] | None:
 
 
 def agrees(table: dict[bytes, int], radius: int, pairs: list[Pair]) -> bool:
-    """No transformed patch contradicts the table, and most of them are in it."""
-    known = total = 0
+    """No transformed patch contradicts the table, and the table knows most of them: of all
+    cells, and of the cells the rule changes (else a transform that scrambles exactly what the
+    rule does could pass on the cells it leaves alone)."""
+    known = total = known_changed = changed = 0
     for a, b in pairs:
-        for patch, colour in zip(_patches(a, radius), b.reshape(-1).tolist(), strict=True):
+        centre, colours = a.reshape(-1).tolist(), b.reshape(-1).tolist()
+        for patch, before, colour in zip(_patches(a, radius), centre, colours, strict=True):
+            moved = before != colour
             total += 1
+            changed += moved
             seen = table.get(patch.tobytes())
             if seen is None:
                 continue
             if seen != colour:
                 return False
             known += 1
-    return total > 0 and known >= MIN_KNOWN * total
+            known_changed += moved
+    enough = known >= max(MIN_KNOWN * total, MIN_KNOWN_CELLS)
+    return enough and (changed == 0 or known_changed >= MIN_KNOWN * changed)
+
+
+def local_rule(pairs: list[Pair]) -> tuple[int, dict[bytes, int]] | None:
+    """The smallest radius whose patch table is consistent and predicts: built from every other
+    example, it agrees with the rest (a table of unique patches is consistent but only memorises)."""
+    for radius in range(MAX_RADIUS + 1):
+        table = local_table(pairs, radius)
+        if table is None:
+            continue
+        half = local_table(pairs[::2], radius)
+        if half is not None and len(pairs) >= 2 and agrees(half, radius, pairs[1::2]):
+            return radius, table
+        return None
+    return None
 
 
 def _candidates(pairs: list[Pair], tries: int, rng: np.random.Generator) -> list[Variant]:
     """The 8 dihedral transforms, then random ones combined with permutations of the colours
-    the examples use (colour 0 fixed; colours absent from the examples cannot be vouched for)."""
-    used = sorted({int(c) for a, b in pairs for c in np.unique(np.concatenate([a.ravel(), b.ravel()]))}
-                  - {0})
+    the inputs use (colour 0 fixed; colours absent from the inputs cannot be vouched for, and
+    colours only outputs have are what the rule creates)."""
+    used = sorted({int(c) for a, _ in pairs for c in np.unique(a)} - {0})
     out = [Variant(d) for d in range(8)]
     for _ in range(tries if len(used) > 1 else 0):
         shuffled = rng.permutation(used)
@@ -84,10 +106,10 @@ def valid_variants(pairs: list[Pair], canvas: tuple[int, int], count: int, seed:
     identity = [Variant()]
     if any(a.shape != b.shape for a, b in pairs):
         return Augmentations(identity, "no augmentation: output shape differs from input")
-    radius, table = next(((r, t) for r in range(MAX_RADIUS + 1)
-                          if (t := local_table(pairs, r)) is not None), (None, None))
-    if table is None or radius is None:
+    found = local_rule(pairs)
+    if found is None:
         return Augmentations(identity, f"no augmentation: the rule is not local (radius <= {MAX_RADIUS})")
+    radius, table = found
     out: list[Variant] = []
     seen: set[Variant] = set()
     for v in _candidates(pairs, tries, np.random.default_rng([seed, 31])):
