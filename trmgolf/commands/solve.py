@@ -54,12 +54,18 @@ def _warn(msg: str) -> None:
 @click.option("--search", "search_s", type=float, default=DEFAULT_SEARCH_S, show_default=True,
               help="Seconds of structure search per solved task for a cheaper exact network "
               "(one Conv, Gather, Transpose...); 0: off.")
+@click.option("--trm-train", is_flag=True,
+              help="Train a tiny TRM on each task no solver solved and the router flags, smallest "
+              "config first (conv mixers, then attention); kept when it passes the held-out gate.")
+@click.option("--trm-minutes", type=float, default=2.0, show_default=True,
+              help="With --trm-train: minutes of training per task, on top of --timeout. A "
+              "wall-clock limit: on a busy machine fewer steps fit, so results may differ run to run.")
 @click.option("--quiet", is_flag=True, help="No progress bar, no line per finished task.")
 def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: str | None,
           trm: str | None, jobs: int, first_success: bool, top_k: int | None, timeout_s: float,
           llm_timeout: float, no_thread_check: bool, redo: bool, holdout: str | None,
-          search_s: float, quiet: bool) -> None:
-    """Solve tasks with the analytical solvers (and --trm), keeping the cheapest exact network.
+          search_s: float, trm_train: bool, trm_minutes: float, quiet: bool) -> None:
+    """Solve tasks with the analytical solvers (and --trm, --trm-train), keeping the cheapest exact network.
 
     A network is kept only if it passes every example of its task, including those
     it was not fitted on (test + the second half of arc-gen). The zip and the score table
@@ -71,13 +77,15 @@ def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: st
     from trmgolf.submission.runner import SolveOptions, run_solve
     from trmgolf.tasks import parse_task_range
 
+    if trm_train and trm_minutes <= 0:
+        raise UserError("--trm-minutes must be positive")
     bar = not quiet and sys.stderr.isatty()
     opts = SolveOptions(
         tasks=parse_task_range(tasks_spec), out=Path(output), data=data, router=router,
         cache=cache, trm=trm, jobs=jobs, mode="first" if first_success else "all", top_k=top_k,
         timeout_s=timeout_s if timeout_s > 0 else None, threads_check=not no_thread_check,
         redo=redo, progress=bar, llm_timeout=llm_timeout, log_every=0 if quiet or bar else 1,
-        search_s=max(search_s, 0.0),
+        search_s=max(search_s, 0.0), trm_train_s=trm_minutes * 60.0 if trm_train else 0.0,
     )
     try:
         outcome = run_solve(opts, click.echo, _warn)

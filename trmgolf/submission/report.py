@@ -15,7 +15,7 @@ COLUMNS = (
     "train_passed", "train_total", "test_passed", "test_total", "arcgen_passed", "arcgen_total",
     "fit_examples", "heldout_examples", "heldout_passed",
     "route_source", "route_first", "first_choice_kept", "train_trm", "tried", "seconds",
-    "timed_out", "note",
+    "timed_out", "note", "trm_config", "trm_train_s",
 )
 BINS = ((1.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 20.0), (20.0, 25.01))
 
@@ -55,6 +55,8 @@ def row(r: TaskResult) -> dict:
         "seconds": round(r.seconds, 3),
         "timed_out": r.timed_out,
         "note": note,
+        "trm_config": r.trm_config or "",
+        "trm_train_s": None if r.trm_train_s is None else round(r.trm_train_s, 1),
     }
 
 

@@ -69,6 +69,8 @@ class TaskResult:
     seconds: float = 0.0
     timed_out: bool = False
     error: str | None = None
+    trm_config: str | None = None  # --trm-train: the ladder rung whose network was kept
+    trm_train_s: float | None = None  # --trm-train: seconds spent training on this task
     version: int = RESULT_VERSION
 
     def to_dict(self) -> dict:

@@ -25,7 +25,7 @@ from trmgolf.submission.bundle import write_submission
 from trmgolf.submission.registry import load_solvers
 from trmgolf.submission.report import write_tables
 from trmgolf.submission.results import TaskResult, finished_results, load_result, onnx_path
-from trmgolf.submission.worker import Job, solve_job
+from trmgolf.submission.worker import TRM_TRAIN_PREFIX, Job, solve_job
 from trmgolf.tasks import load_task_file, resolve_task_path
 
 Echo = Callable[[str], None]
@@ -50,6 +50,7 @@ class SolveOptions:
     progress: bool = True
     fit_share: float = 0.5
     search_s: float = 0.0  # structure search per solved task, seconds (0: off)
+    trm_train_s: float = 0.0  # --trm-train: TRM training per unsolved flagged task, seconds (0: off)
     llm_timeout: float = 60.0
     log_every: int = 0  # without a progress bar: a line per this many finished tasks (0: none)
 
@@ -122,10 +123,19 @@ def execute(fn: Callable[[J], R], jobs: dict[int, J], n_workers: int,
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def owes_trm_training(r: TaskResult, trm_train_s: float) -> bool:
+    """A finished result that --trm-train should redo: unsolved, flagged by the router, and no
+    TRM was trained on it yet (a task trained before is not retrained, whatever the budget)."""
+    trained = any(a.solver.startswith(TRM_TRAIN_PREFIX) for a in r.attempts)
+    return trm_train_s > 0 and not r.solved and bool(r.route.get("train_trm")) and not trained
+
+
 def run_solve(opts: SolveOptions, echo: Echo, warn: Echo) -> RunOutcome:
     """Route, solve what is not done yet, then write the networks' zip and the score table."""
     if opts.jobs < 1:
         raise UserError("--jobs must be at least 1")
+    if opts.trm_train_s < 0:
+        raise UserError("--trm-minutes must be positive")
     if opts.top_k is not None and opts.top_k < 1:
         raise UserError("--top-k must be at least 1")
     if opts.out.exists() and not opts.out.is_dir():
@@ -146,7 +156,8 @@ def run_solve(opts: SolveOptions, echo: Echo, warn: Echo) -> RunOutcome:
     if not opts.redo:
         for n in paths:
             r = load_result(opts.out, n)
-            if r is not None and set(solvers) <= set(r.route.get("solvers", ())):
+            if r is not None and set(solvers) <= set(r.route.get("solvers", ())) \
+                    and not owes_trm_training(r, opts.trm_train_s):
                 results[n] = r  # finished, and no solver was added since
     todo = {n: p for n, p in paths.items() if n not in results}
     skipped = len(results)
@@ -157,7 +168,7 @@ def run_solve(opts: SolveOptions, echo: Echo, warn: Echo) -> RunOutcome:
         routes = route_tasks(router, todo, list(solvers.values()), lambda: bar.advance(bar_id))
         jobs = {
             n: Job(str(p), str(opts.out), routes[n].to_dict(), opts.mode, opts.top_k, opts.timeout_s,
-                   opts.threads_check, opts.trm, opts.fit_share, opts.search_s)
+                   opts.threads_check, opts.trm, opts.fit_share, opts.search_s, opts.trm_train_s)
             for n, p in todo.items()
         }
         solve_id = bar.add_task("solving", total=len(jobs), note="")

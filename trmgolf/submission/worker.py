@@ -31,6 +31,7 @@ from trmgolf.tasks import load_task_file, task_number
 
 MODES = ("all", "first")
 TRM_SOLVER = "trm"
+TRM_TRAIN_PREFIX = "trm-train:"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Job:
     trm: str | None = None  # checkpoint for --trm
     fit_share: float = 0.5
     search_s: float = 0.0  # seconds of structure search after a solver passed (0: none)
+    trm_train_s: float = 0.0  # --trm-train: wall-clock seconds of TRM training when unsolved (0: off)
 
 
 @dataclass
@@ -258,6 +260,42 @@ def _search(job: Job, split: Split, state: _State) -> None:
                                       detail=first_line(e)))
 
 
+def wants_trm_training(job: Job, state: _State) -> bool:
+    """--trm-train is on, no solver passed and the router thinks a TRM could learn the task."""
+    return job.trm_train_s > 0 and not state.candidates and bool(job.route.get("train_trm"))
+
+
+def _train_trm(job: Job, split: Split, state: _State, result: TaskResult) -> None:
+    """The TRM ladder on the fit examples; each rung's network goes through the same gate as a
+    solver's, and the first that passes (thread check included) ends the ladder."""
+    from trmgolf.submission.trm_train import ladder
+
+    folder = Path(job.out) / "trm" / Path(job.task_path).stem
+    rank = 1 + max((c.rank for c in state.candidates), default=len(job.route.get("solvers", [])))
+    result.trm_train_s = 0.0
+    for run in ladder(job.task_path, split, folder, job.trm_train_s):
+        attempt = Attempt(TRM_TRAIN_PREFIX + run.rung, TRM_SOLVER, "no_fit",
+                          build_s=run.train_s + run.compile_s)
+        state.attempts.append(attempt)
+        result.trm_train_s += run.train_s
+        if run.error:
+            attempt.outcome, attempt.detail = "error", f"{run.error}; {run.note}".rstrip("; ")
+            continue
+        if run.data is None:
+            share = "?" if run.fit_exact is None else f"{run.fit_exact:.0%}"
+            attempt.outcome, attempt.detail = "wrong", f"training: {share} of fit examples exact; {run.note}"
+            continue
+        verdict = _check(attempt, run.data, split)
+        attempt.detail = "; ".join(d for d in (attempt.detail, run.note) if d)
+        if attempt.outcome != "passed":
+            continue
+        c = Candidate(attempt, run.data, rank, verdict)
+        state.candidates.append(c)
+        if _confirm(c, split, job.threads_check):
+            result.trm_config = run.rung
+            return
+
+
 def _fill(result: TaskResult, best: Candidate, out: Path) -> None:
     path = onnx_path(out, result.number)
     write_atomic(path, best.data)
@@ -299,6 +337,16 @@ def solve_job(job: Job, solvers: dict[str, Solver] | None = None) -> TaskResult:
         result.timed_out = True
     except Exception as e:  # noqa: BLE001 - recorded; the run goes on
         result.error = first_line(e)
+    if wants_trm_training(job, state) and result.error is None:
+        # The training budget comes on top of the solvers' --timeout (compiling and gating
+        # the trained networks get one --timeout of their own).
+        try:
+            with time_limit(job.timeout_s + job.trm_train_s if job.timeout_s else None):
+                _train_trm(job, split, state, result)
+        except TaskTimeout:
+            result.timed_out = True
+        except Exception as e:  # noqa: BLE001
+            result.error = first_line(e)
     tried = {a.solver for a in state.attempts}
     for name in _order(job, solvers):
         if name not in tried:

@@ -143,9 +143,14 @@ class PuzzleSet:
     variants: list[list[Variant]]  # per task
     first_puzzle: list[int]  # per task: puzzle id of its identity variant
     examples: list[tuple[int, np.ndarray, np.ndarray]]  # (task index, input, output)
+    # One puzzle id per task for all its variants: the variants are true augmentations (the
+    # task's rule commutes with them), so the identity's vector, the one compiled, learns them.
+    shared: bool = False
 
     @property
     def puzzle_names(self) -> list[str]:
+        if self.shared:
+            return [f"{s.name}/shared{len(vs)}" for s, vs in zip(self.splits, self.variants, strict=True)]
         return [f"{s.name}/{v.name}" for s, vs in zip(self.splits, self.variants, strict=False) for v in vs]
 
     @property
@@ -171,14 +176,19 @@ class PuzzleSet:
                 dy, dx = int(rng.integers(ch - hh + 1)), int(rng.integers(cw - ww + 1))
             tokens[row] = encode_grid(a, self.canvas, dy, dx)
             labels[row] = encode_grid(b, self.canvas, dy, dx)
-            puzzles[row] = self.first_puzzle[t] + k
+            puzzles[row] = self.first_puzzle[t] + (0 if self.shared else k)
         return {"tokens": torch.from_numpy(tokens), "labels": torch.from_numpy(labels),
                 "puzzle_ids": torch.from_numpy(puzzles)}
 
 
 def build_puzzle_set(splits: list[TaskSplit], canvas: tuple[int, int], augmentations: int,
-                     seed: int, max_examples: int | None = None) -> PuzzleSet:
-    """Variants and base examples of every task (at most ``max_examples`` per task)."""
+                     seed: int, max_examples: int | None = None,
+                     given: list[list[Variant]] | None = None) -> PuzzleSet:
+    """Variants and base examples of every task (at most ``max_examples`` per task).
+
+    ``given``: the variants of each task, already checked to be true augmentations
+    (``trainer.augment.valid_variants``); they share the task's one puzzle id.
+    """
     variants, first, examples = [], [], []
     next_id = 0
     for t, split in enumerate(splits):
@@ -188,13 +198,13 @@ def build_puzzle_set(splits: list[TaskSplit], canvas: tuple[int, int], augmentat
         if not pairs:
             raise UserError(f"{split.name}: no training example fits the canvas "
                             f"{canvas[0]}x{canvas[1]}")
-        vs = make_variants(pairs, max(1, augmentations), canvas,
-                           np.random.default_rng([seed, t, 17]))
+        vs = given[t] if given is not None else make_variants(
+            pairs, max(1, augmentations), canvas, np.random.default_rng([seed, t, 17]))
         variants.append(vs)
         first.append(next_id)
-        next_id += len(vs)
+        next_id += 1 if given is not None else len(vs)
         examples.extend((t, a, b) for a, b in pairs)
-    return PuzzleSet(canvas, splits, variants, first, examples)
+    return PuzzleSet(canvas, splits, variants, first, examples, shared=given is not None)
 
 
 def crop_canvas(splits: list[TaskSplit]) -> tuple[int, int]:

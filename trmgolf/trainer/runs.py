@@ -19,6 +19,7 @@ from trmgolf.trainer.config import TrainConfig, TRMConfig, get_preset
 from trmgolf.trainer.data import (
     PuzzleSet,
     TaskSplit,
+    Variant,
     build_puzzle_set,
     crop_canvas,
     load_extra_tasks,
@@ -154,3 +155,13 @@ def evaluate_checkpoint(path: str | os.PathLike[str], task: str | int | None,
     parts = [("train", split.train[:n_train]), ("arc-gen (trained)", split.train[n_train:]),
              ("arc-gen (held-out)", split.heldout), ("test", split.test)]
     return name, [evaluate_examples(module, ex, label, device=device) for label, ex in parts]
+
+
+def train_examples(split: TaskSplit, model: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
+                   canvas: tuple[int, int], variants: list[Variant]) -> dict[str, Any]:
+    """Train one task on exactly ``split.train`` (``mode='single'``), with the given true
+    augmentations sharing its puzzle id: what ``solve --trm-train`` runs on the fit examples.
+    Resumes from ``spec.out`` when ``spec.resume`` and the checkpoint matches."""
+    puzzles = build_puzzle_set([split], canvas, len(variants), tcfg.seed, given=[variants])
+    cfg = model.with_(canvas_h=canvas[0], canvas_w=canvas[1], num_puzzles=len(puzzles.puzzle_names))
+    return _run(puzzles, cfg, tcfg, spec, None, {"tasks": [split.name]})

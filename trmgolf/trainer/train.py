@@ -186,6 +186,10 @@ class RunSpec:
     progress: bool = True
     eval_tasks: int = 4  # tasks measured at each evaluation in multi-task runs
     eval_limit: int | None = 128  # examples per split at intermediate evaluations
+    plot: bool = True  # redraw the metrics plot at every evaluation (costs ~0.6 s each)
+    # Wall-clock seconds of training (a resumed run counts its earlier time): the run stops
+    # at the first step past it and writes its final checkpoint. None: no limit.
+    budget_s: float | None = None
 
 
 def _distributed() -> tuple[int, int]:
@@ -274,7 +278,8 @@ def train(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
         _snapshot(run, end, final=True)
     checksum = float(sum(p.detach().double().sum().item() for p in run.core.parameters()))
     return {**run.last_eval, "wall_s": run.wall(), "rank": rank, "world": world,
-            "param_checksum": checksum, "planned_steps": tcfg.steps, "stopped_early": end < tcfg.steps}
+            "param_checksum": checksum, "planned_steps": tcfg.steps, "steps_done": end,
+            "stopped_early": end < tcfg.steps}
 
 
 def _start_run(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
@@ -332,6 +337,12 @@ def _run_steps(run: _Run, rank: int, world: int) -> int:
             held = run.last_eval.get("heldout")
             advance(loss=stats.loss, em=stats.exact,
                     held="-" if held is None else f"{held:.2f}")
+            if rank == 0 and world == 1 and run.spec.budget_s is not None \
+                    and run.wall() >= run.spec.budget_s:
+                advance(0, total=done, description=f"train: out of time at step {done}")
+                if step % 10:
+                    write_metrics(run.metrics_path, row)
+                return done
             if run.can_stop and stop_early(tcfg, run.last_eval, done, device):
                 # the bar would otherwise stop at done/steps with time "remaining"
                 advance(0, total=done, description=f"train: {early_stop_note(done, tcfg.steps)}")
@@ -371,7 +382,8 @@ def _snapshot(run: _Run, step: int, final: bool) -> None:
     wall = run.wall()
     write_metrics(run.metrics_path, {"step": step, "eval": run.last_eval, "wall_s": wall})
     save_checkpoint(run.spec.out, _checkpoint(run, step, weights, wall, final))
-    plot_metrics(run.metrics_path, run.spec.out.with_suffix(".png"))
+    if run.spec.plot:
+        plot_metrics(run.metrics_path, run.spec.out.with_suffix(".png"))
 
 
 def _checkpoint(run: _Run, step: int, weights: dict[str, torch.Tensor], wall: float,
