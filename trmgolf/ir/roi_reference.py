@@ -31,7 +31,8 @@ def c_round(v: np.ndarray) -> np.ndarray:
     return np.sign(v) * np.floor(np.abs(v) + 0.5)
 
 
-def roi_pool_bins(start: np.ndarray, end: np.ndarray, pooled: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+def roi_pool_bins(start: np.ndarray, end: np.ndarray, pooled: int, size: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Per axis: ``(lo, hi)`` of every output bin, shape ``start.shape + (pooled,)``; ``start`` and
     ``end`` are the ROI's scaled float32 coordinates (before rounding)."""
     s = c_round(np.asarray(start, F32)).astype(np.int64)[..., None]
