@@ -4,7 +4,7 @@ For each task: ``solve_job`` with the search off, then on (same routing: every s
 prints per family the points before/after, which candidate shapes won, and the
 distribution of search seconds (the second run's time minus the solvers' own).
 
-    python -m bench.search_gain --tasks 1,56,130 [--search 30] [--jobs 2] [--json out.json]
+    python -m bench.search_gain --tasks 1,56,130 [--search-work 20000] [--jobs 2] [--json out.json]
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 
-def run_task(args: tuple[str, float]) -> dict | None:
-    path, search_s = args
+def run_task(args: tuple[str, float, int]) -> dict | None:
+    path, search_s, search_work = args
     from trmgolf.submission.registry import load_solvers
     from trmgolf.submission.worker import SEARCH_PREFIX, Job, solve_job
 
@@ -31,7 +31,8 @@ def run_task(args: tuple[str, float]) -> dict | None:
         if not before.solved:
             return None
         t0 = time.perf_counter()
-        after = solve_job(Job(path, out, route, threads_check=False, search_s=search_s), solvers)
+        after = solve_job(Job(path, out, route, threads_check=False, search_s=search_s,
+                                 search_work=search_work), solvers)
         total = time.perf_counter() - t0
     solver_s = sum(a.seconds for a in after.attempts if not a.solver.startswith(SEARCH_PREFIX))
     return {"task": after.task, "family": before.family, "before": before.points, "after": after.points,
@@ -45,11 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tasks", required=True)
     ap.add_argument("--data")
-    ap.add_argument("--search", type=float, default=30.0)
+    ap.add_argument("--search", type=float, default=120.0, help="wall-clock safety net, seconds")
+    ap.add_argument("--search-work", type=int, default=20_000)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", default="")
     ns = ap.parse_args(argv)
-    jobs = [(str(resolve_task_path(n, ns.data)), ns.search) for n in parse_task_range(ns.tasks)]
+    jobs = [(str(resolve_task_path(n, ns.data)), ns.search, ns.search_work)
+            for n in parse_task_range(ns.tasks)]
     with ProcessPoolExecutor(max_workers=ns.jobs) as pool:
         rows = [r for r in pool.map(run_task, jobs, chunksize=1) if r is not None]
     fam: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])

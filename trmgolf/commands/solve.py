@@ -10,9 +10,10 @@ import click
 from trmgolf.commands.options import DATA_HELP, LazyHelpOption
 from trmgolf.errors import UserError
 
-#: ``search.driver.DEFAULT_BUDGET_S``, repeated so that start-up does not import numpy (a test
-#: checks that the two agree).
-DEFAULT_SEARCH_S = 30.0
+#: ``search.driver.DEFAULT_BUDGET_S`` and ``DEFAULT_WORK``, repeated so that start-up does not
+#: import numpy (a test checks that they agree).
+DEFAULT_SEARCH_S = 60.0
+DEFAULT_SEARCH_WORK = 20_000
 
 
 def _router_help() -> str:
@@ -51,9 +52,13 @@ def _warn(msg: str) -> None:
 @click.option("--redo", is_flag=True, help="Solve every task again, ignoring finished results.")
 @click.option("--holdout", type=click.Path(), help="Re-verify kept networks on these extra examples "
               "(a folder of taskNNN.json, or one file); report the tasks that fail.")
+@click.option("--search-work", "search_work", type=int, default=DEFAULT_SEARCH_WORK, show_default=True,
+              help="Work units of structure search per solved task for a cheaper exact network "
+              "(one Conv, Gather, Transpose, MaxRoiPool, RoiAlign...): a deterministic budget, the "
+              "same result on a busy machine; 0: off.")
 @click.option("--search", "search_s", type=float, default=DEFAULT_SEARCH_S, show_default=True,
-              help="Seconds of structure search per solved task for a cheaper exact network "
-              "(one Conv, Gather, Transpose...); 0: off.")
+              help="Seconds of structure search per solved task at most: a safety net far above "
+              "what --search-work takes (when it fires, results depend on machine speed); 0: off.")
 @click.option("--trm-train", is_flag=True,
               help="Train a tiny TRM on each task no solver solved and the router flags, smallest "
               "config first (conv mixers, then attention); kept when it passes the held-out gate.")
@@ -64,7 +69,7 @@ def _warn(msg: str) -> None:
 def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: str | None,
           trm: str | None, jobs: int, first_success: bool, top_k: int | None, timeout_s: float,
           llm_timeout: float, no_thread_check: bool, redo: bool, holdout: str | None,
-          search_s: float, trm_train: bool, trm_minutes: float, quiet: bool) -> None:
+          search_work: int, search_s: float, trm_train: bool, trm_minutes: float, quiet: bool) -> None:
     """Solve tasks with the analytical solvers (and --trm, --trm-train), keeping the cheapest exact network.
 
     A network is kept only if it passes every example of its task, including those
@@ -85,7 +90,8 @@ def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: st
         cache=cache, trm=trm, jobs=jobs, mode="first" if first_success else "all", top_k=top_k,
         timeout_s=timeout_s if timeout_s > 0 else None, threads_check=not no_thread_check,
         redo=redo, progress=bar, llm_timeout=llm_timeout, log_every=0 if quiet or bar else 1,
-        search_s=max(search_s, 0.0), trm_train_s=trm_minutes * 60.0 if trm_train else 0.0,
+        search_s=max(search_s, 0.0), search_work=max(search_work, 0),
+        trm_train_s=trm_minutes * 60.0 if trm_train else 0.0,
     )
     try:
         outcome = run_solve(opts, click.echo, _warn)

@@ -23,6 +23,7 @@ import numpy as np
 import onnx
 
 from trmgolf.compiler.emit import Emitted, emit
+from trmgolf.compiler.importer import emit_opset
 from trmgolf.compiler.passes.narrow_dtypes import Keep, narrow_dtypes
 from trmgolf.compiler.pipeline import PIPELINE, Pass, pass_names, stages
 from trmgolf.compiler.select import check_forced
@@ -130,14 +131,27 @@ class Compilation:
                         f"stages: {', '.join([*self.stage_names(), FINAL_STAGE])})")
 
 
+def carried_opset(graph: Graph, target_opset: int) -> int | None:
+    """The opset to emit ``graph`` at when its carried nodes need one below ``target_opset``."""
+    carried = [int(n.attrs["opset"]) for n in graph.nodes if n.op == "onnx_node"]
+    if not carried:
+        return None
+    opset = emit_opset(graph, target_opset, max(carried))
+    return None if opset == target_opset else opset
+
+
 def compile_graph(graph: Graph, *, target: str = DEFAULT_TARGET, forced: Mapping[str, str] | None = None,
                   narrowing: NarrowingPolicy = NO_NARROWING, cost_model: str | CostModel = "official",
                   source: str = "input", pipeline: list[tuple[str, Pass]] | None = None,
                   opset: int | None = None) -> Compilation:
     """Run every stage on ``graph`` and emit for ``target``; ``forced`` maps op -> lowering,
     ``source`` names the input stage, ``pipeline`` the passes (default: ``PIPELINE``; ``[]``:
-    none), ``opset`` overrides the target's. Raises the policy's refusal if no candidate passes."""
+    none), ``opset`` overrides the target's (by default, a graph carrying ``onnx_node``s built at
+    an older opset is emitted at the highest one where they keep their meaning and their kernel:
+    onnxruntime has no MaxRoiPool-22). Raises the policy's refusal if no candidate passes."""
     pipeline = PIPELINE if pipeline is None else pipeline
+    if opset is None:
+        opset = carried_opset(graph, get_target(target).opset)
     t0 = time.perf_counter()
     optimised = [(source, graph), *stages(graph, pipeline, copies=True)]
     seconds = {"passes": time.perf_counter() - t0, "emit": 0.0}

@@ -14,7 +14,7 @@ group, so one check of the union window rules out all of them at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import product
 
@@ -23,12 +23,13 @@ from scipy.optimize import linprog
 
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
-from trmgolf.search.fitdata import FitData, Step
+from trmgolf.search.fitdata import Budget, FitData, Step
 
 GRID = 30
 COLORS = 10
 GROUPS = (10, 5, 2, 1)  # depthwise first: fewest params per tap
 PRECHECK_EXAMPLES = 8
+LP_WORK = 5  # work units (``fitdata.Budget``) of one channel's LP solve; a conflict check is 1
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def fit_channel(features: np.ndarray, labels: np.ndarray, bias: bool) -> tuple[n
     return np.round(w, 6), round(b, 6)
 
 
-def fit_shape(cache: TapCache, y: np.ndarray, shape: ConvShape) -> Graph | None:
+def fit_shape(cache: TapCache, y: np.ndarray, shape: ConvShape, budget: Budget) -> Graph | None:
     """The Conv of ``shape`` that is exact on every example, or None."""
     taps = _tap_list(shape.rows, shape.cols)
     per = COLORS // shape.group
@@ -195,6 +196,7 @@ def fit_shape(cache: TapCache, y: np.ndarray, shape: ConvShape) -> Graph | None:
     for g in range(shape.group):
         feats = _features(cache, taps, range(g * per, (g + 1) * per))
         for o in range(g * per, (g + 1) * per):
+            budget.spend(LP_WORK)
             fitted = fit_channel(feats, y[:, o].ravel(), shape.bias)
             if fitted is None:
                 return None
@@ -217,10 +219,10 @@ def _window(shape: ConvShape) -> tuple[int, int, int]:
     return shape.rows.stride, shape.cols.stride, shape.group
 
 
-def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
-    """Each Conv exact on the fit examples, cheapest first; before the work on each shape, a
-    ``(params, None)`` marker, so the caller can stop before shapes it does not need.
-    Stops early once ``expired()``."""
+def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
+    """Each Conv exact on the fit examples, cheapest first (cost = params: one node writing
+    ``output``); before the work on each shape, a ``(params, None)`` marker, so the caller can
+    stop before shapes it does not need. Stops early once the budget is spent."""
     yield 0, None
     cache, head = TapCache(data.x), TapCache(data.x[:PRECHECK_EXAMPLES])
     y_head = data.y[:PRECHECK_EXAMPLES]
@@ -239,7 +241,7 @@ def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
     conflicting: dict[int, list[frozenset]] = {g: [] for g in GROUPS}  # a subset conflicts too
     for shape in shapes:
         yield shape.params, None
-        if expired():
+        if budget():
             return
         if _window(shape) in hopeless:
             continue
@@ -248,12 +250,13 @@ def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
         if key not in checked:
             tapset = frozenset(taps)
             known = any(tapset <= c for c in conflicting[shape.group])
+            budget.spend(1)
             checked[key] = not known and conflict_free(head, y_head, taps, shape.group) and conflict_free(
                 cache, data.y, taps, shape.group)
             if not checked[key] and not known:
                 conflicting[shape.group].append(tapset)
         if not checked[key]:
             continue
-        graph = fit_shape(cache, data.y, shape)
+        graph = fit_shape(cache, data.y, shape, budget)
         if graph is not None:
             yield shape.params, (shape.label(), graph)

@@ -1,11 +1,17 @@
-"""The search loop: candidates of every family, cheapest first, within a time bound.
+"""The search loop: candidates of every family, cheapest first, within a work budget.
 
-Each family is a lazy stream of ``fitdata.Step``: networks in order of params, with
-markers that say what size it is about to work on. The loop merges the streams
-without running a family further than needed (a transpose that fits means no Conv is
-fitted), drops anything not cheaper than the network to beat, and re-checks each
-graph with the IR interpreter (float32) on every fit example. The held-out gate is
-the caller's: it verifies what comes out under onnxruntime.
+Each family is a lazy stream of ``fitdata.Step``: networks in order of their cost
+estimate (params + bytes of intermediate tensors), with markers that say what cost it
+is about to work on. The loop merges the streams without running a family further than
+needed (a transpose that fits means no Conv is fitted), drops anything not cheaper than
+the network to beat, and re-checks each graph with the IR interpreter (float32) on every
+fit example. The held-out gate is the caller's: it verifies what comes out under onnxruntime.
+
+The search stops on a deterministic work budget (``Budget``): every step pulled from a
+family costs one unit and families charge their expensive fits on top, so the same task
+gives the same candidates however loaded the machine is. A wall-clock limit stays as a
+safety net, far above what the work budget normally takes; on a pathological task where
+it fires first, the result can still depend on the machine's speed.
 """
 
 from __future__ import annotations
@@ -19,39 +25,46 @@ import numpy as np
 
 from trmgolf.ir.graph import Graph
 from trmgolf.ir.interp import run
-from trmgolf.search import conv_lp, movement
-from trmgolf.search.fitdata import FitData, Step, fit_data
+from trmgolf.search import conv_lp, movement, pooling
+from trmgolf.search.fitdata import Budget, FitData, Step, fit_data
 from trmgolf.tasks import Example
 
-#: Seconds of search per task by default: the search's own share of the minute per task.
-DEFAULT_BUDGET_S = 30.0
+#: Work units per task by default (see ``Budget``): enough for every movement and pooling
+#: candidate and the Conv shapes up to a few hundred params on a typical task.
+DEFAULT_WORK = 20_000
+#: Seconds of search per task at most, whatever the work budget: the safety net only.
+DEFAULT_BUDGET_S = 60.0
 
-Family = Callable[[FitData, Callable[[], bool]], Iterator[Step]]
-FAMILIES: list[tuple[str, Family]] = [("movement", movement.candidates), ("conv", conv_lp.candidates)]
+Family = Callable[[FitData, Budget], Iterator[Step]]
+FAMILIES: list[tuple[str, Family]] = [
+    ("movement", movement.candidates), ("pooling", pooling.candidates), ("conv", conv_lp.candidates)]
 
 
 @dataclass(frozen=True)
 class Found:
-    """A candidate network exact on every fit example; ``params`` is its constant count."""
+    """A candidate network exact on every fit example; ``cost`` is its estimated
+    memory + params (what the grader's score takes the log of)."""
 
     label: str
-    params: int
+    cost: int
     graph: Graph
 
 
 class Stream:
     """One family's steps, advanced only as far as a caller's bound requires."""
 
-    def __init__(self, steps: Iterator[Step]) -> None:
+    def __init__(self, steps: Iterator[Step], budget: Budget) -> None:
         self.steps = steps
-        self.level = 0  # the family works on networks of at least this many params next
+        self.budget = budget
+        self.level = 0  # the family works on networks of at least this cost next
         self.ready: Found | None = None
         self.done = False
 
     def peek_below(self, limit: float) -> Found | None:
-        """The family's next network if it has fewer than ``limit`` params, else None."""
-        while self.ready is None and not self.done and self.level < limit:
+        """The family's next network if it costs less than ``limit``, else None."""
+        while self.ready is None and not self.done and self.level < limit and not self.budget():
             step = next(self.steps, None)
+            self.budget.spend(1)
             if step is None:
                 self.done = True
             elif step[1] is None:
@@ -59,7 +72,7 @@ class Stream:
             else:
                 self.level = step[0]
                 self.ready = Found(step[1][0], step[0], step[1][1])
-        return self.ready if self.ready is not None and self.ready.params < limit else None
+        return self.ready if self.ready is not None and self.ready.cost < limit else None
 
 
 def exact(graph: Graph, data: FitData) -> bool:
@@ -71,23 +84,20 @@ def exact(graph: Graph, data: FitData) -> bool:
     return True
 
 
-def search(examples: list[Example], budget_s: float = DEFAULT_BUDGET_S,
-           below: int | None = None) -> Iterator[Found]:
-    """Candidates exact on ``examples``, in order of params (ties: family order), each with
-    fewer than ``below`` params when given; stops when ``budget_s`` seconds have passed."""
-    if not examples or budget_s <= 0:
+def search(examples: list[Example], work: int = DEFAULT_WORK, below: int | None = None,
+           budget_s: float = DEFAULT_BUDGET_S) -> Iterator[Found]:
+    """Candidates exact on ``examples``, in order of cost (ties: family order), each costing
+    less than ``below`` when given; stops after ``work`` units (see ``Budget``) or, as a
+    safety net only, ``budget_s`` seconds."""
+    if not examples or work <= 0 or budget_s <= 0:
         return
-    deadline = time.monotonic() + budget_s
-
-    def expired() -> bool:
-        return time.monotonic() > deadline
-
+    budget = Budget(work, time.monotonic() + budget_s)
     data = fit_data(examples)
-    streams = [Stream(family(data, expired)) for _, family in FAMILIES]
-    while not expired():
+    streams = [Stream(family(data, budget), budget) for _, family in FAMILIES]
+    while not budget():
         best: tuple[Stream, Found] | None = None
         for stream in streams:
-            limit = best[1].params if best else (below if below is not None else math.inf)
+            limit = best[1].cost if best else (below if below is not None else math.inf)
             found = stream.peek_below(limit)
             if found is not None:
                 best = (stream, found)

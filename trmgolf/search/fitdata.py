@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,9 +10,11 @@ import numpy as np
 from trmgolf.ir.graph import Graph
 from trmgolf.tasks import Example, grid_to_onehot
 
-#: What a candidate family yields: ``(params, (label, graph))`` for a network exact on the
-#: fit examples, or ``(params, None)`` before starting on networks of ``params`` or more,
-#: so a caller that needs nothing that large can stop there without paying for the fit.
+#: What a candidate family yields: ``(cost, (label, graph))`` for a network exact on the
+#: fit examples, or ``(cost, None)`` before starting on networks of ``cost`` or more, so a
+#: caller that needs nothing that costly can stop there without paying for the fit. The cost
+#: is the network's estimated memory + params: its constants' element count plus the bytes
+#: of its intermediate tensors (0 for one node writing ``output``).
 Step = tuple[int, tuple[str, Graph] | None]
 
 
@@ -35,3 +38,24 @@ def fit_data(examples: list[Example]) -> FitData:
     xs = [grid_to_onehot(e.input)[0] > 0 for e in examples]
     ys = [grid_to_onehot(e.output)[0] > 0 for e in examples]
     return FitData(np.stack(xs).astype(np.uint8), np.stack(ys))
+
+
+class Budget:
+    """The search's work budget: deterministic units of work, plus a wall-clock deadline
+    that is only a safety net.
+
+    A unit is about one cheap fit check over the fit examples: the driver spends one per step
+    it pulls from a family, and families spend more for their costly work (an LP solve, a
+    batch of numpy pair checks). Calling the budget says whether it is exhausted, so a family
+    can use it as its ``expired()``.
+    """
+
+    def __init__(self, work: int, deadline: float) -> None:
+        self.left = work
+        self.deadline = deadline  # time.monotonic() value
+
+    def spend(self, units: int) -> None:
+        self.left -= units
+
+    def __call__(self) -> bool:
+        return self.left <= 0 or time.monotonic() > self.deadline

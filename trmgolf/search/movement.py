@@ -8,13 +8,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
-from trmgolf.search.fitdata import FitData, Step
+from trmgolf.search.fitdata import Budget, FitData, Step
 
 AXIS_NAMES = {1: "colours", 2: "rows", 3: "cols"}
 
@@ -51,15 +51,15 @@ def fit_gather(data: FitData, axis: int) -> list[int] | None:
     return index
 
 
-def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
+def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each single movement node exact on the fit examples, cheapest first, with a
-    ``(params, None)`` marker before each fit (see ``fitdata.Step``)."""
+    ``(cost, None)`` marker before each fit (see ``fitdata.Step``; cost = params here)."""
     yield 0, None
     if np.array_equal(np.swapaxes(data.x > 0, 2, 3), data.y):
         yield 0, ("transpose", transpose_graph())
     for axis in (1, 2, 3):
         yield data.x.shape[axis], None
-        if expired():
+        if budget():
             return
         index = fit_gather(data, axis)
         if index is not None:

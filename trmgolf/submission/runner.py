@@ -49,7 +49,8 @@ class SolveOptions:
     redo: bool = False
     progress: bool = True
     fit_share: float = 0.5
-    search_s: float = 0.0  # structure search per solved task, seconds (0: off)
+    search_s: float = 0.0  # structure search per solved task: wall-clock safety net, seconds (0: off)
+    search_work: int = 20_000  # its deterministic work budget per task (0: off)
     trm_train_s: float = 0.0  # --trm-train: TRM training per unsolved flagged task, seconds (0: off)
     llm_timeout: float = 60.0
     log_every: int = 0  # without a progress bar: a line per this many finished tasks (0: none)
@@ -168,7 +169,8 @@ def run_solve(opts: SolveOptions, echo: Echo, warn: Echo) -> RunOutcome:
         routes = route_tasks(router, todo, list(solvers.values()), lambda: bar.advance(bar_id))
         jobs = {
             n: Job(str(p), str(opts.out), routes[n].to_dict(), opts.mode, opts.top_k, opts.timeout_s,
-                   opts.threads_check, opts.trm, opts.fit_share, opts.search_s, opts.trm_train_s)
+                   opts.threads_check, opts.trm, opts.fit_share, opts.search_s,
+                   opts.search_work, opts.trm_train_s)
             for n, p in todo.items()
         }
         solve_id = bar.add_task("solving", total=len(jobs), note="")

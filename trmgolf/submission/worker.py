@@ -47,7 +47,8 @@ class Job:
     threads_check: bool = True
     trm: str | None = None  # checkpoint for --trm
     fit_share: float = 0.5
-    search_s: float = 0.0  # seconds of structure search after a solver passed (0: none)
+    search_s: float = 0.0  # structure search after a solver passed: wall-clock safety net, s (0: none)
+    search_work: int = 20_000  # its deterministic work budget (search.driver.DEFAULT_WORK; 0: none)
     trm_train_s: float = 0.0  # --trm-train: wall-clock seconds of TRM training when unsolved (0: off)
 
 
@@ -237,13 +238,13 @@ def _search(job: Job, split: Split, state: _State) -> None:
     from trmgolf.search import search
 
     passed = [c for c in state.candidates if c.attempt.cost is not None]
-    if job.search_s <= 0 or not passed:
+    if job.search_s <= 0 or job.search_work <= 0 or not passed:
         return
     best = min(passed, key=lambda c: (c.attempt.cost or 0, c.rank))
     rank = 1 + max(c.rank for c in state.candidates)
     t0 = time.perf_counter()
     try:
-        for found in search(list(split.fit), job.search_s, below=best.attempt.cost):
+        for found in search(list(split.fit), job.search_work, below=best.attempt.cost, budget_s=job.search_s):
             attempt = Attempt(SEARCH_PREFIX + found.label, best.attempt.family, "no_fit")
             state.attempts.append(attempt)
             data = compile_graph(found.graph).data
