@@ -38,8 +38,9 @@ from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, grid_extent, pairs
-from trmgolf.solvers.geometry import AxisMap, IndexMap, _apply, _tile, gather_index_map
+from trmgolf.solvers.geometry import AxisMap, IndexMap, _apply, _tile, estimated_cost, gather_index_map
 from trmgolf.solvers.local_rule import Stencil, dataset, features, fit_stencils, fit_weights
+from trmgolf.solvers.view_routes import Route, routed_conv_graph, routed_table_graph
 from trmgolf.tasks import COLORS, GRID, Example
 
 BUDGET_SECONDS = 12.0  # per task, over every view set
@@ -56,6 +57,7 @@ class View:
     name: str
     grid: Callable[[np.ndarray], np.ndarray | None]
     build: Callable[[Builder, dict], Value]
+    route: Callable[[tuple[int, int]], Route | None] | None = None  # constant indices for one input shape
 
 
 # -- index-map views ---------------------------------------------------------------------
@@ -80,13 +82,22 @@ def index_view(name: str, m: IndexMap) -> View:
         assert x is not None  # index_for always gives indices
         return x
 
-    return View(name, lambda a: _apply(a, m), build)
+    def route(shape: tuple[int, int]) -> Route | None:
+        h, w = shape[::-1] if m.transpose else shape
+        rows, cols = m.rows.indices(h), m.cols.indices(w)
+        return None if rows is None or cols is None else Route(m.transpose, rows, cols)
+
+    return View(name, lambda a: _apply(a, m), build, route)
+
+
+def _identity_route(shape: tuple[int, int]) -> Route:
+    return Route(False, np.arange(shape[0]), np.arange(shape[1]))
 
 
 def dihedral_views() -> list[View]:
     i, r = _ident(), _rev()
     return [
-        View("id", lambda a: a, lambda b, cache: b.input),
+        View("id", lambda a: a, lambda b, cache: b.input, _identity_route),
         index_view("lr", IndexMap(False, i, r)),
         index_view("ud", IndexMap(False, r, i)),
         index_view("r180", IndexMap(False, r, r)),
@@ -199,14 +210,36 @@ def featurizer(views: tuple[View, ...]):
     return featurize
 
 
-def views_graph(views: tuple[View, ...]):
+def fixed_shape(examples: list[Example]) -> tuple[int, int] | None:
+    """The one shape of every fit input, or None when they differ."""
+    shapes = {(len(e.input), len(e.input[0])) for e in examples}
+    return shapes.pop() if len(shapes) == 1 else None
+
+
+def routes_of(views: tuple[View, ...], shape: tuple[int, int] | None) -> list[Route] | None:
+    """Each view's constant route on inputs of ``shape``; None unless every view has one."""
+    if shape is None or any(v.route is None for v in views):
+        return None
+    routes = [v.route(shape) for v in views if v.route is not None]
+    if any(r is None for r in routes) or len({r.shape for r in routes if r is not None}) != 1:
+        return None
+    return [r for r in routes if r is not None]
+
+
+def views_graph(views: tuple[View, ...], shape: tuple[int, int] | None = None):
+    """The fitted Conv over the views; on inputs of one ``shape``, also the routed Einsum
+    form of ``view_routes``, and the cheaper of the two is kept."""
     def make(weights: np.ndarray, bias: np.ndarray, st: Stencil) -> Graph:
         b = Builder()
         cache: dict = {}
         xs = [v.build(b, cache) for v in views]
         x = xs[0] if len(xs) == 1 else b.op("concat", *xs, axis=1)
         out = b.op("conv2d", x, b.const(weights), b.const(bias), pads=st.pads)
-        return b.finish(out)
+        graphs = [b.finish(out)]
+        routes = routes_of(views, shape)
+        if routes is not None and shape is not None:
+            graphs.append(routed_conv_graph(routes, shape, weights, bias, st))
+        return min(graphs, key=estimated_cost)
     return make
 
 
@@ -303,10 +336,12 @@ def part_views(data: list[tuple[np.ndarray, np.ndarray]]) -> tuple[View, ...]:
     return _product(*axes)
 
 
-def table_graph(views: tuple[View, ...], patterns: np.ndarray, labels: np.ndarray, st: Stencil) -> Graph:
+def table_graph(views: tuple[View, ...], patterns: np.ndarray, labels: np.ndarray, st: Stencil,
+                shape: tuple[int, int] | None = None) -> Graph:
     """One hidden unit per pattern p (a 0/1 view): relu(x.(2p - 1) + 1 - |p|) is 1 exactly when
     the stencil sees p (a one-hot view differs from p by at least one cell, which costs 1 or 2),
-    else 0; the output channel of p's colour adds it, minus 1/2."""
+    else 0; the output channel of p's colour adds it, minus 1/2. On inputs of one ``shape``
+    the routed form of ``view_routes`` is built too, and the cheaper kept."""
     n, feats = patterns.shape
     w1 = (2.0 * patterns - 1.0).astype(np.float32).reshape(n, feats // (st.kh * st.kw), st.kh, st.kw)
     b1 = (1.0 - patterns.sum(axis=1)).astype(np.float32)
@@ -318,7 +353,11 @@ def table_graph(views: tuple[View, ...], patterns: np.ndarray, labels: np.ndarra
     x = xs[0] if len(xs) == 1 else b.op("concat", *xs, axis=1)
     hidden = b.op("relu", b.op("conv2d", x, b.const(w1), b.const(b1), pads=st.pads))
     out = b.op("conv2d", hidden, b.const(w2), b.const(np.full(COLORS, -0.5, np.float32)))
-    return b.finish(out)
+    graphs = [b.finish(out)]
+    routes = routes_of(views, shape)
+    if routes is not None and shape is not None:
+        graphs.append(routed_table_graph(routes, shape, w1, b1, labels, st))
+    return min(graphs, key=estimated_cost)
 
 
 def fit_table(examples: list[Example], views: tuple[View, ...], st: Stencil) -> Graph | None:
@@ -340,7 +379,8 @@ def fit_table(examples: list[Example], views: tuple[View, ...], st: Stencil) -> 
         known = {row.tobytes() for row in seen[0]}
         if any(row.tobytes() not in known for row in x):
             return None
-    return checked(table_graph(views, x[keep].astype(np.float32), y[keep], st), examples)
+    graph = table_graph(views, x[keep].astype(np.float32), y[keep], st, fixed_shape(examples))
+    return checked(graph, examples)
 
 
 @solver("view_rule", "view_rule")
@@ -352,6 +392,7 @@ def view_rule(examples: list[Example]) -> Graph | None:
     if not sets:
         return None
     probe = examples[: min(len(examples), 6)]
+    shape = fixed_shape(examples)
     fallback: Graph | None = None  # a 1x1 rule exact on every fit example that failed the 3/4 test
     for k in (1, 3):
         st = Stencil.square(k)
@@ -361,7 +402,7 @@ def view_rule(examples: list[Example]) -> Graph | None:
             featurize = featurizer(views)
             if dataset(probe, st, featurize) is None or dataset(examples, st, featurize) is None:
                 continue
-            graph = fit_stencils(examples, [st], featurize, views_graph(views),
+            graph = fit_stencils(examples, [st], featurize, views_graph(views, shape),
                                  budget=max(0.0, deadline - time.monotonic()), fallback_ok=False)
             if graph is None:
                 graph = fit_table(examples, views, st)
@@ -369,5 +410,6 @@ def view_rule(examples: list[Example]) -> Graph | None:
                 return graph
             if fallback is None and k == 1:
                 full = fit_weights(examples, st, deadline, featurize)
-                fallback = checked(views_graph(views)(*full, st), examples) if full is not None else None
+                if full is not None:
+                    fallback = checked(views_graph(views, shape)(*full, st), examples)
     return fallback
