@@ -30,12 +30,35 @@ from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.geometry import estimated_cost
 from trmgolf.solvers.local_rule import Stencil
-from trmgolf.tasks import COLORS, GRID
+from trmgolf.tasks import COLORS, GRID, Example
 
 # The input comes first: onnxruntime contracts left to right, and starting from the weights
 # builds a [V, O, 10, 30, 30, ...] temporary (about 1000x slower than routing the input first).
 EQUATION = "xipq,varp,vbcq,vaboi->xorc"
 TRANSPOSED = "xipq,varq,vbcp,vaboi->xorc"  # every view reads the transposed input
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """Per axis (rows, columns): the one extent of every fit input / output, None where they differ."""
+
+    input: tuple[int | None, int | None]
+    output: tuple[int | None, int | None]
+
+    @property
+    def fixed_input(self) -> tuple[int, int] | None:
+        h, w = self.input
+        return None if h is None or w is None else (h, w)
+
+
+def shapes_of(examples: list[Example]) -> Shapes:
+    def one(values: set[int]) -> int | None:
+        return values.pop() if len(values) == 1 else None
+
+    def axes(grids: list[list[list[int]]]) -> tuple[int | None, int | None]:
+        return one({len(g) for g in grids}), one({len(g[0]) for g in grids})
+
+    return Shapes(axes([e.input for e in examples]), axes([e.output for e in examples]))
 
 
 @dataclass(frozen=True)
@@ -137,3 +160,23 @@ def routed_table_graph(routes: list[Route], shape: tuple[int, int], w1: np.ndarr
                    equation="xhpq,rp,cq,oh->xorc")
         graphs.append(b.finish(out))
     return _cheapest(graphs)
+
+
+def routed_pick_graph(b: Builder, rows: Value, cols: Value, weights: np.ndarray, bias: np.ndarray) -> Graph:
+    """A 1x1 rule over one view given as run-time route matrices ``rows`` [Lr, 30] and
+    ``cols`` [Lc, 30] (0/1 floats, one 1 per in-view line, zero rows elsewhere): one Einsum
+    routes the input, applies the weights (bias folded as above) and, when a route is shorter
+    than 30 lines, places it in the top-left of ``output`` through a constant [30, L] eye."""
+    w = (weights[:, :, 0, 0] + bias[:, None]).astype(np.float32)
+    operands = [b.input, rows, cols, b.const(w)]
+    terms = ["xipq", "rp", "cq", "oi"]
+    out = "xo"
+    for line, value in (("r", rows), ("c", cols)):
+        n = value.type.shape[0]
+        if n < GRID:
+            operands.append(b.const(np.eye(GRID, n, dtype=np.float32)))
+            terms.append(line.upper() + line)
+            out += line.upper()
+        else:
+            out += line
+    return b.finish(b.op("einsum", *operands, equation=",".join(terms) + "->" + out))
