@@ -38,7 +38,15 @@ from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, grid_extent, pairs
-from trmgolf.solvers.geometry import AxisMap, IndexMap, _apply, _tile, estimated_cost, gather_index_map
+from trmgolf.solvers.geometry import (
+    AxisMap,
+    IndexMap,
+    _apply,
+    _tile,
+    estimated_cost,
+    gather_index_map,
+    reverses,
+)
 from trmgolf.solvers.local_rule import Stencil, dataset, features, fit_stencils, fit_weights
 from trmgolf.solvers.view_routes import (
     Route,
@@ -85,6 +93,8 @@ def index_view(name: str, m: IndexMap) -> View:
             key = ("extent", source_axis)
             if key not in cache:
                 cache[key] = grid_extent(b, source_axis)
+            if reverses(amap):
+                return b.op("sub", cache[key], b.const(np.arange(1, GRID + 1, dtype=np.int64)))
             return b.op("gather", b.const(amap.table()), cache[key], axis=0)
 
         x = gather_index_map(b, m, index_for)
