@@ -172,11 +172,23 @@ def gather_index_map(b: Builder, m: IndexMap,
     return x
 
 
+def reverses(amap: AxisMap) -> bool:
+    """Whether the map reads line n - 1 - r at output line r < n for every extent n (and no
+    more lines): then ``n - 1 - ramp`` is its Gather row, because the negative indices past
+    the output count from the end and read the all-zero lines n..29."""
+    return all((idx := amap.indices(n)) is not None and np.array_equal(idx, np.arange(n)[::-1])
+               for n in range(1, GRID + 1))
+
+
 def index_map_graph(m: IndexMap, fixed_shape: tuple[int, int] | None) -> Graph | None:
-    """The network of an index map; with ``fixed_shape`` (input h, w) its indices are constants."""
+    """The network of an index map; with ``fixed_shape`` (input h, w) its indices are constants,
+    else they come from the grid's extent (``n - 1 - ramp`` for a reversal, else a row of the
+    map's [31, 30] table)."""
     b = Builder()
 
     def index_for(amap: AxisMap, source_axis: int) -> Value | None:
+        if fixed_shape is None and reverses(amap):
+            return b.op("sub", grid_extent(b, source_axis), b.const(np.arange(1, GRID + 1, dtype=np.int64)))
         if fixed_shape is None:
             return b.op("gather", b.const(amap.table()), grid_extent(b, source_axis), axis=0)
         row = amap.row(fixed_shape[source_axis - 2])

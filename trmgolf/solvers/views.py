@@ -38,8 +38,24 @@ from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, grid_extent, pairs
-from trmgolf.solvers.geometry import AxisMap, IndexMap, _apply, _tile, gather_index_map
+from trmgolf.solvers.geometry import (
+    AxisMap,
+    IndexMap,
+    _apply,
+    _tile,
+    estimated_cost,
+    gather_index_map,
+    reverses,
+)
 from trmgolf.solvers.local_rule import Stencil, dataset, features, fit_stencils, fit_weights
+from trmgolf.solvers.view_routes import (
+    Route,
+    Shapes,
+    routed_conv_graph,
+    routed_pick_graph,
+    routed_table_graph,
+    shapes_of,
+)
 from trmgolf.tasks import COLORS, GRID, Example
 
 BUDGET_SECONDS = 12.0  # per task, over every view set
@@ -56,6 +72,9 @@ class View:
     name: str
     grid: Callable[[np.ndarray], np.ndarray | None]
     build: Callable[[Builder, dict], Value]
+    route: Callable[[tuple[int, int]], Route | None] | None = None  # constant indices for one input shape
+    # run-time route matrices [L, 30] of rows and columns (``view_routes.routed_pick_graph``)
+    pick: Callable[[Builder, Shapes], tuple[Value, Value]] | None = None
 
 
 # -- index-map views ---------------------------------------------------------------------
@@ -74,19 +93,30 @@ def index_view(name: str, m: IndexMap) -> View:
             key = ("extent", source_axis)
             if key not in cache:
                 cache[key] = grid_extent(b, source_axis)
+            if reverses(amap):
+                return b.op("sub", cache[key], b.const(np.arange(1, GRID + 1, dtype=np.int64)))
             return b.op("gather", b.const(amap.table()), cache[key], axis=0)
 
         x = gather_index_map(b, m, index_for)
         assert x is not None  # index_for always gives indices
         return x
 
-    return View(name, lambda a: _apply(a, m), build)
+    def route(shape: tuple[int, int]) -> Route | None:
+        h, w = shape[::-1] if m.transpose else shape
+        rows, cols = m.rows.indices(h), m.cols.indices(w)
+        return None if rows is None or cols is None else Route(m.transpose, rows, cols)
+
+    return View(name, lambda a: _apply(a, m), build, route)
+
+
+def _identity_route(shape: tuple[int, int]) -> Route:
+    return Route(False, np.arange(shape[0]), np.arange(shape[1]))
 
 
 def dihedral_views() -> list[View]:
     i, r = _ident(), _rev()
     return [
-        View("id", lambda a: a, lambda b, cache: b.input),
+        View("id", lambda a: a, lambda b, cache: b.input, _identity_route),
         index_view("lr", IndexMap(False, i, r)),
         index_view("ud", IndexMap(False, r, i)),
         index_view("r180", IndexMap(False, r, r)),
@@ -170,9 +200,50 @@ def crop_view(colours: tuple[int, ...], margin: int, flip: tuple[bool, bool] = (
         box = b.op("mul", b.op("reshape", valid[0], shape=(GRID, 1)), valid[1])  # [30,30]
         return b.op("mul", x, box)
 
+    def pick(b: Builder, shapes: Shapes) -> tuple[Value, Value]:
+        """Route matrices: line r of the crop reads source line s(r), an affine function of
+        the box's first occupied line (and its last one, and the grid's extent, when the crop's
+        size or the grid's differs between examples); lines past the crop match no line."""
+        selected = np.zeros(COLORS, np.float32)
+        selected[list(colours)] = 1.0
+        line = b.const(np.arange(GRID, dtype=np.int64))
+        routes = []
+        for k, letter in enumerate("pq"):
+            count = b.op("einsum", b.input, b.const(selected), equation=f"xipq,i->{letter}")
+            occupied = b.op("sign", count)  # [30]: 1 where the line holds a selected colour
+            first = b.op("argmax", occupied, axis=0, keepdims=1)  # [1]
+            size = shapes.output[k]
+            valid = None
+            if size is not None:
+                steps = np.arange(size)[::-1] if flip[k] else np.arange(size)
+                s = b.op("add", first, b.const((margin + steps).reshape(size, 1).astype(np.int64)))
+            else:
+                back = b.op("argmax", b.op("gather", occupied, b.const(np.arange(GRID - 1, -1, -1)), axis=0),
+                            axis=0, keepdims=1)  # 29 - last
+                r = b.const(np.arange(GRID, dtype=np.int64).reshape(GRID, 1))
+                if flip[k]:
+                    s = b.op("sub", b.const(np.array([GRID - 1 - margin], np.int64)), b.op("add", back, r))
+                else:
+                    s = b.op("add", first, b.op("add", r, b.const(np.array([margin], np.int64))))
+                # r <= last - first - 2 margin, i.e. r + back + first < 30 - 2 margin
+                valid = b.op("less", b.op("add", r, b.op("add", back, first)),
+                             b.const(np.array([GRID - 2 * margin], np.int64)))
+            if source_flip[k]:
+                extent = shapes.input[k]
+                if extent is not None:
+                    last = b.const(np.array([extent - 1], np.int64))
+                else:
+                    last = b.op("sub", b.op("reshape", grid_extent(b, 2 + k), shape=(1,)),
+                                b.const(np.array([1], np.int64)))
+                s = b.op("sub", last, s)
+            if valid is not None:
+                s = b.op("where", valid, s, b.const(np.array([-1], np.int64)))
+            routes.append(b.op("cast", b.op("equal", s, line), to="float32"))
+        return routes[0], routes[1]
+
     tag = "nz" if colours == tuple(range(1, COLORS)) else "".join(map(str, colours))
     flips = "".join("f" if f else "-" for f in flip) + "".join("s" if f else "-" for f in source_flip)
-    return View(f"crop{tag}-{margin}{flips}", grid, build)
+    return View(f"crop{tag}-{margin}{flips}", grid, build, pick=pick)
 
 
 def crop_views() -> list[View]:
@@ -199,14 +270,37 @@ def featurizer(views: tuple[View, ...]):
     return featurize
 
 
-def views_graph(views: tuple[View, ...]):
+def routes_of(views: tuple[View, ...], shapes: Shapes) -> tuple[list[Route], tuple[int, int]] | None:
+    """Each view's constant route on inputs of the one fit shape; None unless every view has one."""
+    shape = shapes.fixed_input
+    if shape is None or any(v.route is None for v in views):
+        return None
+    routes = [v.route(shape) for v in views if v.route is not None]
+    if any(r is None for r in routes) or len({r.shape for r in routes if r is not None}) != 1:
+        return None
+    return [r for r in routes if r is not None], shape
+
+
+def views_graph(views: tuple[View, ...], shapes: Shapes | None = None):
+    """The fitted Conv over the views; where ``view_routes`` has a form for these views and
+    ``shapes`` (constant routes on one input shape, or a 1x1 rule over one crop), that too,
+    and the cheaper of the two is kept."""
     def make(weights: np.ndarray, bias: np.ndarray, st: Stencil) -> Graph:
         b = Builder()
         cache: dict = {}
         xs = [v.build(b, cache) for v in views]
         x = xs[0] if len(xs) == 1 else b.op("concat", *xs, axis=1)
         out = b.op("conv2d", x, b.const(weights), b.const(bias), pads=st.pads)
-        return b.finish(out)
+        graphs = [b.finish(out)]
+        if shapes is not None:
+            routed = routes_of(views, shapes)
+            if routed is not None:
+                graphs.append(routed_conv_graph(*routed, weights, bias, st))
+            pick = views[0].pick
+            if len(views) == 1 and pick is not None and (st.kh, st.kw) == (1, 1):
+                b = Builder()
+                graphs.append(routed_pick_graph(b, *pick(b, shapes), weights, bias))
+        return min(graphs, key=estimated_cost)
     return make
 
 
@@ -303,10 +397,12 @@ def part_views(data: list[tuple[np.ndarray, np.ndarray]]) -> tuple[View, ...]:
     return _product(*axes)
 
 
-def table_graph(views: tuple[View, ...], patterns: np.ndarray, labels: np.ndarray, st: Stencil) -> Graph:
+def table_graph(views: tuple[View, ...], patterns: np.ndarray, labels: np.ndarray, st: Stencil,
+                shapes: Shapes | None = None) -> Graph:
     """One hidden unit per pattern p (a 0/1 view): relu(x.(2p - 1) + 1 - |p|) is 1 exactly when
     the stencil sees p (a one-hot view differs from p by at least one cell, which costs 1 or 2),
-    else 0; the output channel of p's colour adds it, minus 1/2."""
+    else 0; the output channel of p's colour adds it, minus 1/2. On inputs of one ``shape``
+    the routed form of ``view_routes`` is built too, and the cheaper kept."""
     n, feats = patterns.shape
     w1 = (2.0 * patterns - 1.0).astype(np.float32).reshape(n, feats // (st.kh * st.kw), st.kh, st.kw)
     b1 = (1.0 - patterns.sum(axis=1)).astype(np.float32)
@@ -318,7 +414,11 @@ def table_graph(views: tuple[View, ...], patterns: np.ndarray, labels: np.ndarra
     x = xs[0] if len(xs) == 1 else b.op("concat", *xs, axis=1)
     hidden = b.op("relu", b.op("conv2d", x, b.const(w1), b.const(b1), pads=st.pads))
     out = b.op("conv2d", hidden, b.const(w2), b.const(np.full(COLORS, -0.5, np.float32)))
-    return b.finish(out)
+    graphs = [b.finish(out)]
+    routed = routes_of(views, shapes) if shapes is not None else None
+    if routed is not None:
+        graphs.append(routed_table_graph(*routed, w1, b1, labels, st))
+    return min(graphs, key=estimated_cost)
 
 
 def fit_table(examples: list[Example], views: tuple[View, ...], st: Stencil) -> Graph | None:
@@ -340,7 +440,8 @@ def fit_table(examples: list[Example], views: tuple[View, ...], st: Stencil) -> 
         known = {row.tobytes() for row in seen[0]}
         if any(row.tobytes() not in known for row in x):
             return None
-    return checked(table_graph(views, x[keep].astype(np.float32), y[keep], st), examples)
+    graph = table_graph(views, x[keep].astype(np.float32), y[keep], st, shapes_of(examples))
+    return checked(graph, examples)
 
 
 @solver("view_rule", "view_rule")
@@ -352,6 +453,7 @@ def view_rule(examples: list[Example]) -> Graph | None:
     if not sets:
         return None
     probe = examples[: min(len(examples), 6)]
+    shapes = shapes_of(examples)
     fallback: Graph | None = None  # a 1x1 rule exact on every fit example that failed the 3/4 test
     for k in (1, 3):
         st = Stencil.square(k)
@@ -361,7 +463,7 @@ def view_rule(examples: list[Example]) -> Graph | None:
             featurize = featurizer(views)
             if dataset(probe, st, featurize) is None or dataset(examples, st, featurize) is None:
                 continue
-            graph = fit_stencils(examples, [st], featurize, views_graph(views),
+            graph = fit_stencils(examples, [st], featurize, views_graph(views, shapes),
                                  budget=max(0.0, deadline - time.monotonic()), fallback_ok=False)
             if graph is None:
                 graph = fit_table(examples, views, st)
@@ -369,5 +471,6 @@ def view_rule(examples: list[Example]) -> Graph | None:
                 return graph
             if fallback is None and k == 1:
                 full = fit_weights(examples, st, deadline, featurize)
-                fallback = checked(views_graph(views)(*full, st), examples) if full is not None else None
+                if full is not None:
+                    fallback = checked(views_graph(views, shapes)(*full, st), examples)
     return fallback

@@ -1,0 +1,123 @@
+"""The cheaper lowerings of view rules and size-dependent reversals: each is exact under
+onnxruntime and costs less (official memory + params) than the lowering it replaces."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from solver_testlib import make_examples, ort_exact, random_grids
+
+from trmgolf.compiler.driver import compile_graph
+from trmgolf.ir.graph import Graph
+from trmgolf.scoring.answers import verify
+from trmgolf.solvers import SOLVERS, check, geometry, views
+from trmgolf.solvers.geometry import fit_index_map, index_map_graph
+from trmgolf.tasks import Example, Task
+
+
+def official_cost(graph: Graph, examples: list[Example]) -> int:
+    result = verify(compile_graph(graph).data, Task("synthetic", {"train": examples}), threads_check=False)
+    assert result.passed and result.cost is not None
+    return result.cost.total()
+
+
+def old_view_rule(examples: list[Example], monkeypatch: pytest.MonkeyPatch) -> Graph:
+    """The view rule as it was lowered before: no shapes known, so no routed forms."""
+    with monkeypatch.context() as m:
+        m.setattr(views, "shapes_of", lambda examples: None)
+        graph = SOLVERS["view_rule"].build(examples)
+    assert graph is not None
+    return graph
+
+
+def ops(graph: Graph) -> set[str]:
+    return {node.op for node in graph.nodes}
+
+
+def sparse(n: int, seed: int, shape: tuple[int, int]) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    grids = []
+    for _ in range(n):
+        g = rng.integers(1, 4, shape)
+        g[rng.random(shape) < 0.6] = 0
+        grids.append(g)
+    return grids
+
+
+def symmetrise(g: np.ndarray) -> np.ndarray:
+    return np.where(g != 0, g, np.fliplr(g))
+
+
+def xor_halves(g: np.ndarray) -> np.ndarray:
+    return ((g[:3] != 0) ^ (g[4:] != 0)).astype(int) * 3
+
+
+def halves(n: int, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [np.vstack([(rng.random((3, 4)) < 0.5) * 2, np.full((1, 4), 5), (rng.random((3, 4)) < 0.5) * 2])
+            for _ in range(n)]
+
+
+def framed(n: int, seed: int) -> list[np.ndarray]:
+    """12 x 12 grids holding one 3 x 4 picture (its corners colour 2) somewhere."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        g = np.zeros((12, 12), int)
+        r, c = rng.integers(0, 9), rng.integers(0, 8)
+        g[r:r + 3, c:c + 4] = rng.integers(1, 4, (3, 4))
+        g[r, c] = g[r + 2, c + 3] = 2
+        out.append(g)
+    return out
+
+
+def crop_flip_recolour(g: np.ndarray) -> np.ndarray:
+    rs, cs = np.flatnonzero((g != 0).any(1)), np.flatnonzero((g != 0).any(0))
+    box = g[rs[0]:rs[-1] + 1, cs[0]:cs[-1] + 1]
+    return np.where(box == 1, 5, box)
+
+
+@pytest.mark.parametrize("rule,grids", [
+    (symmetrise, lambda s: sparse(20, s, (3, 3))),  # a flip OR the identity: one 1x1 Einsum
+    (xor_halves, lambda s: halves(14, s)),  # XOR of two parts: the lookup table, routed
+    (crop_flip_recolour, lambda s: framed(10, s)),  # a bounding-box crop: run-time routes
+])
+def test_routed_view_rules_are_exact_and_cheaper(rule, grids, monkeypatch):
+    fit, held = make_examples(grids(1), rule), make_examples(grids(2), rule)
+    new = SOLVERS["view_rule"].build(fit)
+    assert new is not None and check(new, held)
+    assert "einsum" in ops(new) and "conv2d" not in ops(new)
+    assert ort_exact(new, fit + held)
+    old = old_view_rule(fit, monkeypatch)
+    assert "conv2d" in ops(old)
+    assert official_cost(new, fit + held) < official_cost(old, fit + held) / 10
+
+
+def test_routed_view_writes_output_directly():
+    """Fixed 3x3 grids: the Einsum is the last node, so the only memory is the input slice."""
+    fit = make_examples(sparse(20, 3, (3, 3)), symmetrise)
+    graph = SOLVERS["view_rule"].build(fit)
+    assert graph is not None and graph.nodes[-1].op == "einsum"
+    assert official_cost(graph, fit) < 1000
+
+
+def test_variable_size_views_keep_the_conv():
+    """Inputs of several shapes have no constant routes: the Conv form stays, and is exact."""
+    fit = make_examples(sparse(6, 5, (4, 5)) + sparse(6, 6, (6, 3)), symmetrise)
+    graph = SOLVERS["view_rule"].build(fit)
+    assert graph is not None and "conv2d" in ops(graph)
+    assert ort_exact(graph, fit)
+
+
+def test_size_dependent_mirror_needs_no_table(monkeypatch):
+    fit = make_examples(random_grids(6, 7), np.fliplr)
+    held = make_examples(random_grids(6, 8), np.fliplr)
+    m = fit_index_map(fit)
+    assert m is not None and geometry.reverses(m.cols) and not geometry.reverses(m.rows)
+    new = SOLVERS["geometry"].build(fit)
+    assert new is not None and check(new, held) and ort_exact(new, fit + held)
+    assert all(n.output.type.numel <= 30 for n in new.nodes if n.op == "constant")  # no [31, 30] table
+    monkeypatch.setattr(geometry, "reverses", lambda amap: False)
+    old = index_map_graph(m, None)
+    assert old is not None
+    assert official_cost(new, fit + held) < official_cost(old, fit + held) - 800

@@ -1,0 +1,182 @@
+"""Fixed-shape lowerings of view rules: each view as 0/1 route matrices inside one Einsum.
+
+When every fit input has one shape, an index-map view is a constant re-arrangement:
+view cell (r, c) reads input cell (rows[r], cols[c]) (of the transpose, for a
+transposed view). A k x k stencil over the view reads, at kernel position (a, b), view
+cell (r + a - top, c + b - left): again a row map and a column map, zero where the
+stencil falls off the view's grid. So the whole rule
+
+    out[o, r, c] = sum_{v, a, b, i} W[o, v, i, a, b] * x[i, R_vab(r), C_vab(c)] + bias[o]
+
+is a single ``Einsum("xipq,varp,vbcq,vaboi->xorc", x, R, C, W)`` with one-hot route
+matrices R [V, kh, 30, h] and C [V, kw, 30, w] whose rows past the output grid are zero:
+it writes ``output`` directly, so no view, Concat or Conv output is ever materialised
+(the old network held each view as a [1,10,30,30] float32 tensor). The bias is folded
+into the weights of view 0's centre tap: every in-grid cell of a one-hot view has exactly
+one channel set, so adding ``bias[o]`` to each of those weights adds ``bias[o]`` there;
+outside the output grid every route row is zero and the output is 0 (not a colour).
+
+The input is either used whole (routes 30 wide) or first sliced to the fit shape (routes
+h / w wide, plus the slice's memory): both are built and the cheaper kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from trmgolf.ir.builder import Builder
+from trmgolf.ir.graph import Graph, Value
+from trmgolf.solvers.geometry import estimated_cost
+from trmgolf.solvers.local_rule import Stencil
+from trmgolf.tasks import COLORS, GRID, Example
+
+# The input comes first: onnxruntime contracts left to right, and starting from the weights
+# builds a [V, O, 10, 30, 30, ...] temporary (about 1000x slower than routing the input first).
+EQUATION = "xipq,varp,vbcq,vaboi->xorc"
+TRANSPOSED = "xipq,varq,vbcp,vaboi->xorc"  # every view reads the transposed input
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """Per axis (rows, columns): the one extent of every fit input / output, None where they differ."""
+
+    input: tuple[int | None, int | None]
+    output: tuple[int | None, int | None]
+
+    @property
+    def fixed_input(self) -> tuple[int, int] | None:
+        h, w = self.input
+        return None if h is None or w is None else (h, w)
+
+
+def shapes_of(examples: list[Example]) -> Shapes:
+    def one(values: set[int]) -> int | None:
+        return values.pop() if len(values) == 1 else None
+
+    def axes(grids: list[list[list[int]]]) -> tuple[int | None, int | None]:
+        return one({len(g) for g in grids}), one({len(g[0]) for g in grids})
+
+    return Shapes(axes([e.input for e in examples]), axes([e.output for e in examples]))
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a view reads on an input of one shape: view cell (r, c) is input cell
+    (rows[r], cols[c]); with ``transpose`` it is input cell (cols[c], rows[r])."""
+
+    transpose: bool
+    rows: np.ndarray
+    cols: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.rows), len(self.cols)
+
+
+def _route_matrix(index: np.ndarray, k: int, start: int, step: int, out_lines: int,
+                  source: int) -> np.ndarray:
+    """[k, out_lines, source] 0/1: kernel position a, output line r reads source line
+    index[r + a*step - start] (a zero row when that falls off the view or past ``out_lines``)."""
+    m = np.zeros((k, out_lines, source), np.float32)
+    n = len(index)
+    for a in range(k):
+        for r in range(min(n, out_lines)):
+            s = r + a * step - start
+            if 0 <= s < n:
+                m[a, r, index[s]] = 1.0
+    return m
+
+
+def _source(b: Builder, shape: tuple[int, int], sliced: bool, mixed: bool) -> tuple[Value, int, int]:
+    """The tensor the routes read (sliced to ``shape`` or whole; with the transposed input
+    stacked after it on the channel axis when views mix orientations) and its extents."""
+    h, w = shape if sliced else (GRID, GRID)
+    if mixed:
+        h = w = max(h, w)
+    x: Value = b.input
+    if (h, w) != (GRID, GRID):
+        x = b.op("slice", b.input, starts=(0, 0), ends=(h, w), axes=(2, 3))
+    if mixed:
+        x = b.op("concat", x, b.op("transpose", x, perm=(0, 1, 3, 2)), axis=1)
+    return x, h, w
+
+
+def routed_linear(b: Builder, routes: list[Route], shape: tuple[int, int], weights: np.ndarray,
+                  bias: np.ndarray | None, st: Stencil, out_shape: tuple[int, int], sliced: bool) -> Value:
+    """``weights`` [O, V*10, kh, kw] applied to the stencil over the views as one Einsum;
+    the result is [1, O, *out_shape] with zero lines past the views' grid."""
+    mixed = len({r.transpose for r in routes}) > 1
+    x, h, w = _source(b, shape, sliced, mixed)
+    n_out, _, kh, kw = weights.shape
+    channels = 2 * COLORS if mixed else COLORS
+    wt = np.zeros((len(routes), kh, kw, n_out, channels), np.float32)
+    rows = np.zeros((len(routes), kh, out_shape[0], h if not routes[0].transpose or mixed else w), np.float32)
+    cols = np.zeros((len(routes), kw, out_shape[1], w if not routes[0].transpose or mixed else h), np.float32)
+    for v, route in enumerate(routes):
+        offset = COLORS if mixed and route.transpose else 0
+        block = weights[:, v * COLORS:(v + 1) * COLORS]  # [O, 10, kh, kw]
+        wt[v, :, :, :, offset:offset + COLORS] = block.transpose(2, 3, 0, 1)
+        rows[v] = _route_matrix(route.rows, kh, st.top, st.dh, out_shape[0], rows.shape[-1])
+        cols[v] = _route_matrix(route.cols, kw, st.left, st.dw, out_shape[1], cols.shape[-1])
+    if bias is not None:
+        offset = COLORS if mixed and routes[0].transpose else 0
+        wt[0, st.top, st.left, :, offset:offset + COLORS] += bias[:, None]
+    equation = TRANSPOSED if routes[0].transpose and not mixed else EQUATION
+    return b.op("einsum", x, b.const(rows), b.const(cols), b.const(wt), equation=equation)
+
+
+def _cheapest(graphs: list[Graph]) -> Graph:
+    return min(graphs, key=estimated_cost)
+
+
+def routed_conv_graph(routes: list[Route], shape: tuple[int, int], weights: np.ndarray, bias: np.ndarray,
+                      st: Stencil) -> Graph:
+    """The linear-threshold rule written straight into ``output`` by one Einsum."""
+    graphs = []
+    for sliced in (False, True):
+        b = Builder()
+        graphs.append(b.finish(routed_linear(b, routes, shape, weights, bias, st, (GRID, GRID), sliced)))
+    return _cheapest(graphs)
+
+
+def routed_table_graph(routes: list[Route], shape: tuple[int, int], w1: np.ndarray, b1: np.ndarray,
+                       labels: np.ndarray, st: Stencil) -> Graph:
+    """The lookup-table rule: hidden units on the output grid only (one Einsum, ReLU), then
+    each unit routed to its colour's channel in ``output`` by a second Einsum. At most one
+    unit is 1 at a cell and the rest 0, so the colour channel is 1 and the others 0 (the
+    Conv form's -1/2 bias is not needed: an unmatched cell is wrong either way)."""
+    out_shape = routes[0].shape
+    to_colour = np.zeros((COLORS, len(labels)), np.float32)
+    to_colour[labels, np.arange(len(labels))] = 1.0
+    pad_rows = np.eye(GRID, out_shape[0], dtype=np.float32)
+    pad_cols = np.eye(GRID, out_shape[1], dtype=np.float32)
+    graphs = []
+    for sliced in (False, True):
+        b = Builder()
+        hidden = b.op("relu", routed_linear(b, routes, shape, w1, b1, st, out_shape, sliced))
+        out = b.op("einsum", hidden, b.const(pad_rows), b.const(pad_cols), b.const(to_colour),
+                   equation="xhpq,rp,cq,oh->xorc")
+        graphs.append(b.finish(out))
+    return _cheapest(graphs)
+
+
+def routed_pick_graph(b: Builder, rows: Value, cols: Value, weights: np.ndarray, bias: np.ndarray) -> Graph:
+    """A 1x1 rule over one view given as run-time route matrices ``rows`` [Lr, 30] and
+    ``cols`` [Lc, 30] (0/1 floats, one 1 per in-view line, zero rows elsewhere): one Einsum
+    routes the input, applies the weights (bias folded as above) and, when a route is shorter
+    than 30 lines, places it in the top-left of ``output`` through a constant [30, L] eye."""
+    w = (weights[:, :, 0, 0] + bias[:, None]).astype(np.float32)
+    operands = [b.input, rows, cols, b.const(w)]
+    terms = ["xipq", "rp", "cq", "oi"]
+    out = "xo"
+    for line, value in (("r", rows), ("c", cols)):
+        n = value.type.shape[0]
+        if n < GRID:
+            operands.append(b.const(np.eye(GRID, n, dtype=np.float32)))
+            terms.append(line.upper() + line)
+            out += line.upper()
+        else:
+            out += line
+    return b.finish(b.op("einsum", *operands, equation=",".join(terms) + "->" + out))
