@@ -55,10 +55,12 @@ def _einsum(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
 
 @register("einsum", infer=_einsum, attrs={"equation": Attr(str)}, arity=(1, 8))
 def einsum(*arrays, equation):
+    # optimize: pairwise contractions; without it numpy loops over every index at once, which
+    # for a chain of small route matrices (``nchw,ht,tu,iu,...``) takes minutes.
     if np.issubdtype(arrays[0].dtype, np.floating):
         wide = [a.astype(np.float64) for a in arrays]
-        return np.einsum(equation, *wide).astype(arrays[0].dtype)
-    return np.einsum(equation, *arrays)
+        return np.einsum(equation, *wide, optimize=True).astype(arrays[0].dtype)
+    return np.einsum(equation, *arrays, optimize=True)
 
 
 def _conv_out(size: int, k: int, pad: int, stride: int, dilation: int) -> int:
