@@ -253,7 +253,7 @@ class Form:
         parts = [f"{name}:{f.kind}{'' if f.kind in (IDENTITY, FULL) else f.size}"
                  for name, f in (("rows", self.rows), ("cols", self.cols), ("colours", self.colours))
                  if f.kind != IDENTITY]
-        return ("einsumT" if self.rule.transposed else "einsum") + "/" + ",".join(parts)
+        return ("einsumT" if self.rule.transposed else "einsum") + "/" + (",".join(parts) or "swap")
 
 
 def spatial_operands(form: AxisForm, route: Route) -> list[np.ndarray]:
