@@ -11,9 +11,12 @@ and the colour map is read off the routed cells.
 A fitted rule is then written in every form it allows, priced (params + bytes of the one
 possible intermediate, a Slice crop) and yielded cheapest first. Per spatial axis: left out
 (identity), a dense [30,30] route, a route on the input cropped to its largest extent
-([E,30] behind a Slice), or factorised through a shared selector ``S = eye(30,k)`` as
-``S P S^T`` with P [k,k] (public task380: 3x30 + 9 params instead of 900). Colours: left
-out, a [10,10] map, or a map from the channels the inputs use (cropped by the same Slice).
+([E,30] behind a Slice), or factorised through a selector ``S = eye(30,k)`` shared by every
+factor of that width: ``S P S^T`` with P [k,k] (public task380: 3x30 + 9 params instead of
+900), ``S R`` (pick the E used input lines, then route them: R [E,30]) or ``R S^T``. Colours:
+left out, a [10,10] map, a map from the channels the inputs use (cropped by the same Slice),
+or for a few colours a pick [10,k] then their outputs [k,10]. One dense route on one axis
+and nothing else is a MatMul. Identical constants are one constant.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ EMPTY = COLORS  # the code of a cell with no colour
 CANDIDATE_EXAMPLES = 48  # examples used to find candidate routes (all are used to check them)
 CELLS_PER_LINE = 3  # the most varied cells of each output line that vote on its route
 FLOAT_BYTES = 4
+MAX_OPERANDS = 8  # the IR einsum's arity
 FIRST_LEVEL = 31  # nothing here is cheaper than a single 30-entry gather
 
 
@@ -50,6 +54,7 @@ class Rule:
     colours: tuple[int | None, ...]
     transposed: bool
     extents: tuple[int, int, int]  # input channels used (max colour + 1), rows, cols (input axes)
+    kept: tuple[int, ...]  # the input colours seen in the fit examples that stay in the output
 
 
 def cell_codes(onehot: np.ndarray) -> np.ndarray:
@@ -158,7 +163,7 @@ def fit_rule(data: FitData, transposed: bool, expired: Callable[[], bool]) -> Ru
     extents = (max(used) + 1 if used else 1, _extent(a, 1), _extent(a, 2))
     if transposed:
         extents = (extents[0], extents[2], extents[1])
-    return Rule(routes[0], routes[1], colours, transposed, extents)
+    return Rule(routes[0], routes[1], colours, transposed, extents, tuple(used))
 
 
 # --- forms and their prices ---------------------------------------------------------------
@@ -192,12 +197,16 @@ def axis_forms(route: Route, extent: int) -> list[AxisForm]:
     return forms
 
 
-def colour_forms(colours: tuple[int | None, ...], used: int) -> list[AxisForm]:
+def colour_forms(colours: tuple[int | None, ...], used: int, kept: tuple[int, ...]) -> list[AxisForm]:
+    """Left out, [10,10], [used,10] behind the Slice, or (few colours) a pick of the kept
+    colours then their outputs: [10,k] [k,10]."""
     forms = [AxisForm(FULL, COLORS)]
     if all(c == v for v, c in enumerate(colours)):
         forms.append(AxisForm(IDENTITY))
     if used < COLORS:
         forms.append(AxisForm(CROP, used))
+    if 0 < 2 * len(kept) < COLORS:
+        forms.append(AxisForm(PICK_IN, len(kept)))
     return forms
 
 
@@ -236,9 +245,13 @@ class Form:
         return spatial_operands(form, route)
 
     def _colour(self) -> list[np.ndarray]:
-        if self.colours.kind == IDENTITY:
-            return []
-        return [colour_matrix(self.rule.colours, self.colours.size)]
+        return colour_operands(self.colours, self.rule)
+
+    @property
+    def operands(self) -> int:
+        """Einsum operands: the input, each factor's constants (S appears twice in S P S^T)."""
+        per = {IDENTITY: 0, FULL: 1, CROP: 1, PICK_IN: 2, PICK_OUT: 2, FACTOR: 3}
+        return 1 + per[self.rows.kind] + per[self.cols.kind] + per[self.colours.kind]
 
     @property
     def cost(self) -> int:
@@ -281,6 +294,17 @@ def route_matrix(route: Route, lines: int) -> np.ndarray:
     return m
 
 
+def colour_operands(form: AxisForm, rule: Rule) -> list[np.ndarray]:
+    """The constants of the colour form, in the order the equation uses them."""
+    if form.kind == IDENTITY:
+        return []
+    if form.kind == PICK_IN:
+        pick = np.zeros((COLORS, form.size), np.float32)
+        pick[list(rule.kept), range(form.size)] = 1.0
+        return [pick, colour_matrix(rule.colours, COLORS)[list(rule.kept)]]
+    return [colour_matrix(rule.colours, form.size)]
+
+
 def colour_matrix(colours: tuple[int | None, ...], channels: int) -> np.ndarray:
     """[channels, 10]: entry (c, o) is 1 when input colour c becomes output colour o."""
     m = np.zeros((channels, COLORS), np.float32)
@@ -296,9 +320,10 @@ def forms(rule: Rule) -> list[Form]:
     row_extent, col_extent = (in_cols, in_rows) if rule.transposed else (in_rows, in_cols)
     out = [Form(rule, r, c, k) for r, c, k in product(
         axis_forms(rule.rows, row_extent), axis_forms(rule.cols, col_extent),
-        colour_forms(rule.colours, used))]
+        colour_forms(rule.colours, used, rule.kept))]
     # all three left out is the input itself (transposed: a plain transpose, still a map)
-    out = [f for f in out if rule.transposed or {f.rows.kind, f.cols.kind, f.colours.kind} != {IDENTITY}]
+    out = [f for f in out if f.operands <= MAX_OPERANDS
+           and (rule.transposed or {f.rows.kind, f.cols.kind, f.colours.kind} != {IDENTITY})]
     return sorted(out, key=lambda f: (f.cost, f.label()))
 
 
@@ -347,9 +372,10 @@ def form_graph(form: Form) -> Graph:
             terms.append(f"{src}{dst}")
             operands += parts
     out_colour = "c"
-    if form.colours.kind != IDENTITY:
-        terms.append("co")
-        operands.append(const(colour_matrix(form.rule.colours, form.colours.size)))
+    colour = [const(a) for a in colour_operands(form.colours, form.rule)]
+    if colour:
+        terms += ["ce", "eo"] if len(colour) == 2 else ["co"]
+        operands += colour
         out_colour = "o"
     x_term = "nc" + letters["h"] + letters["w"]
     equation = ",".join([x_term, *terms]) + f"->n{out_colour}ij"
