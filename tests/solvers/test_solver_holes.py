@@ -30,7 +30,7 @@ def boxed(n: int, seed: int, sides: tuple[int, ...] = (1, 2, 3), squares: bool =
             hh = int(rng.choice(sides))
             ww = hh if squares else int(rng.choice(sides))
             r, c = int(rng.integers(0, h - hh - 1)), int(rng.integers(0, w - ww - 1))
-            if r + hh + 2 > h or c + ww + 2 > w or taken[max(r - 1, 0):r + hh + 3, max(c - 1, 0):c + ww + 3].any():
+            if taken[max(r - 1, 0):r + hh + 3, max(c - 1, 0):c + ww + 3].any():  # boxes must not touch
                 continue
             taken[r:r + hh + 2, c:c + ww + 2] = True
             g[r:r + hh + 2, c:c + ww + 2] = WALL

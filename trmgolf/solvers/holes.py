@@ -133,4 +133,4 @@ def fill_holes_by_shape(examples: list[Example]) -> Graph | None:
     k = largest_hole_side(examples, steps) + 1
     if k > MAX_SIDE:
         return None
-    return fit_planes(examples, hole_planes(steps, k))
+    return fit_planes(examples, hole_planes(steps, k), budget=20.0)
