@@ -68,6 +68,8 @@ RULES: tuple[Rule, ...] = (
     Rule(("symmetr", "mirror", "complete"),
          lambda f: 7.5 if f.masked_colour is not None else
          (5.0 if f.out_symmetric and not f.in_symmetric else -1.0)),
+    Rule(("periodic", "lattice"),
+         lambda f: 7.5 if f.masked_colour is not None else -1.0),
     Rule(("object", "component", "count", "largest", "smallest"),
          lambda f: (3.0 if f.in_objects >= 2 else 0.0) + (2.0 if f.out_smaller else 0.0)),
     Rule(("constant", "fixed_output"), lambda f: 10.0 if f.constant_output else -5.0),
