@@ -18,7 +18,7 @@ from trmgolf.solvers import blocks, views  # noqa: F401
 from trmgolf.solvers import objects, rays, regions, symmetry  # noqa: F401
 
 # isort: split
-from trmgolf.solvers import components  # noqa: F401
+from trmgolf.solvers import components, select_object  # noqa: F401
 
 # isort: split
 from trmgolf.solvers.base import SOLVERS, Solver, solver
