@@ -13,7 +13,7 @@ from scipy import ndimage
 from solver_testlib import make_examples, ort_exact, real_task
 
 from trmgolf.solvers import SOLVERS, check
-from trmgolf.solvers.components import Grouping, label_steps, labels_of
+from trmgolf.solvers.components import Grouping, label_steps, labels_of, propagate
 
 ANY = tuple(range(1, 10))
 
@@ -106,7 +106,10 @@ def test_labels_match_connected_components(connectivity):
     for _ in range(20):
         g = rng.integers(0, 3, size=(9, 11)) * (rng.random((9, 11)) < 0.5)
         grouping = Grouping(connectivity, (ANY,))
-        labels = labels_of(g, grouping, 11, label_steps(g, grouping))
+        labels = labels_of(g, grouping, 11)
+        steps = label_steps(g, grouping)
+        assert np.array_equal(propagate(g, grouping, 11, steps), labels)  # the network converges to it
+        assert steps == 0 or not np.array_equal(propagate(g, grouping, 11, steps - 1), labels)
         truth, n = ndimage.label(g > 0, structure=structure)
         # the same partition: each true component has one label, distinct components differ
         pairs = {(int(t), int(lab)) for t, lab in zip(truth.ravel(), labels.ravel(), strict=True)}
@@ -116,9 +119,9 @@ def test_labels_match_connected_components(connectivity):
 def test_same_colour_groups_split_touching_objects():
     g = np.array([[1, 1, 2, 2], [0, 0, 0, 2]])
     grouping = Grouping(4, ((1,), (2,)))
-    labels = labels_of(g, grouping, 4, label_steps(g, grouping))
+    labels = labels_of(g, grouping, 4)
     assert labels[0, 0] == labels[0, 1] != labels[0, 2] == labels[1, 3]
-    merged = labels_of(g, Grouping(4, (ANY,)), 4, 8)
+    merged = labels_of(g, Grouping(4, (ANY,)), 4)
     assert len(np.unique(merged[g > 0])) == 1
 
 

@@ -15,8 +15,9 @@ enclosed background cell > 0), and the number of larger (smaller) objects by com
 sizes against each object's representative cell (the one whose id is its label).
 
 Everything runs on the crop of the largest fit grid in float16 (labels <= 900 and counts
-are exact small integers). The numpy side (``object_planes``) simulates the same steps,
-so the planes the rule is fitted on are the planes the network computes.
+are exact small integers). The numpy side simulates the same steps (``propagate``) to size
+the network; the planes the rule is fitted on take their labels from scipy's labelling,
+which equals the converged propagation.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
@@ -94,8 +96,23 @@ def _start(a: np.ndarray, masks: np.ndarray, side: int) -> np.ndarray:
     return masks * (rows * side + cols + 1)
 
 
-def labels_of(a: np.ndarray, grouping: Grouping, side: int, steps: int) -> np.ndarray:
-    """[h, w] labels after ``steps`` steps, as the network computes them (0 off objects)."""
+def labels_of(a: np.ndarray, grouping: Grouping, side: int) -> np.ndarray:
+    """[h, w] labels once propagation has converged (what the network computes when its steps
+    suffice): each object cell holds the largest id of its component; 0 off objects."""
+    rows, cols = np.indices(a.shape)
+    ids = rows * side + cols + 1
+    structure = np.ones((3, 3)) if grouping.connectivity == 8 else None
+    out = np.zeros(a.shape, np.int64)
+    for colours in grouping.groups:
+        parts, n = ndimage.label(np.isin(a, colours), structure=structure)
+        if n:
+            top = np.asarray(ndimage.maximum(ids, parts, np.arange(1, n + 1)), np.int64)
+            out[parts > 0] = top[parts[parts > 0] - 1]
+    return out
+
+
+def propagate(a: np.ndarray, grouping: Grouping, side: int, steps: int) -> np.ndarray:
+    """[h, w] labels after ``steps`` network steps (the network's answer, converged or not)."""
     masks = _masks(a, grouping)
     labels = _start(a, masks, side)
     for _ in range(steps):
@@ -103,16 +120,17 @@ def labels_of(a: np.ndarray, grouping: Grouping, side: int, steps: int) -> np.nd
     return labels.sum(axis=0)
 
 
-def label_steps(a: np.ndarray, grouping: Grouping) -> int:
-    """Steps after which the labels of grid ``a`` stop changing."""
+def label_steps(a: np.ndarray, grouping: Grouping, limit: int = MAX_STEPS) -> int:
+    """Steps after which the labels of grid ``a`` stop changing (``limit + 1`` when more)."""
     masks = _masks(a, grouping)
     labels = _start(a, masks, max(a.shape))
     steps = 0
-    while True:
+    while steps <= limit:
         grown = _step(labels, masks, grouping.connectivity)
         if np.array_equal(grown, labels):
             return steps
         labels, steps = grown, steps + 1
+    return steps
 
 
 def with_margin(needed: int) -> int:
@@ -166,7 +184,7 @@ def _next_to(plane: np.ndarray) -> np.ndarray:
 
 def object_planes(a: np.ndarray, objects: Objects) -> np.ndarray:
     """[P, h, w] uint8 property planes of grid ``a`` (0 off objects), in ``objects.kinds`` order."""
-    labels = labels_of(a, objects.grouping, objects.side, objects.steps)
+    labels = labels_of(a, objects.grouping, objects.side)
     on = labels > 0
     ids, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
     size = np.where(on, counts[inverse.reshape(a.shape)], 0)
