@@ -326,6 +326,19 @@ def objects_change_only(examples: list[Example]) -> bool:
     return any(c.any() for _, c in changed) and all((a[c] != BACKGROUND).all() for a, c in changed)
 
 
+def uniform_per_object(data: list[tuple[np.ndarray, np.ndarray]], grouping: Grouping) -> bool:
+    """Whether, inside every object, cells of one input colour get one output colour (else no
+    property of the object can explain the change)."""
+    for a, o in data:
+        labels = labels_of(a, grouping, max(a.shape))
+        on = labels > 0
+        keys = (labels[on] * COLORS + a[on]) * COLORS + o[on]
+        pairs_ = np.unique(keys) // COLORS
+        if len(np.unique(pairs_)) != len(pairs_):
+            return False
+    return True
+
+
 def object_planes_def(objects: Objects) -> Planes:
     name = f"objects_{objects.grouping.name}_{'_'.join(objects.kinds)}"
     return Planes(name, objects.count, lambda a: object_planes(a, objects),
@@ -339,7 +352,10 @@ def recolour_objects(examples: list[Example]) -> Graph | None:
     if not objects_change_only(examples):
         return None
     side = fit_side(examples)
+    data = pairs(examples)
     for grouping in groupings(examples):
+        if not uniform_per_object(data, grouping):
+            continue
         steps = plan(examples, grouping, side)
         if steps is None:
             continue
