@@ -23,8 +23,10 @@ from trmgolf.solvers.common import checked, pairs
 from trmgolf.solvers.components import (
     BACKGROUND,
     MAX_RANK,
+    Grouping,
     Objects,
     groupings,
+    labels_of,
     object_planes,
     object_planes_ir,
     plan,
@@ -98,6 +100,16 @@ def selection_graph(objects: Objects, sel: Selection, output: str) -> Graph:
     return b.finish(content)
 
 
+def some_object_fits(data: list[tuple[np.ndarray, np.ndarray]], grouping: Grouping, output: str) -> bool:
+    """Whether every output is ``output`` of one of its input's objects (a cheap test before the
+    property planes are computed)."""
+    for a, o in data:
+        labels = labels_of(a, grouping, max(a.shape))
+        if not any(np.array_equal(answer(a, labels == k, output), o) for k in np.unique(labels[labels > 0])):
+            return False
+    return True
+
+
 @solver("select_object", "objects")
 def select_object(examples: list[Example]) -> Graph | None:
     """The output is one object of the input, picked by size, border contact or a hole: kept in
@@ -109,7 +121,8 @@ def select_object(examples: list[Example]) -> Graph | None:
     outputs = ("in_place",) if same else OUTPUTS[1:]
     side = fit_side(examples)
     for grouping in groupings(examples):
-        steps = plan(examples, grouping, side)
+        fitting = [out for out in outputs if some_object_fits(data, grouping, out)]
+        steps = plan(examples, grouping, side) if fitting else None
         if steps is None:
             continue
         for sel in SELECTIONS:
@@ -117,7 +130,7 @@ def select_object(examples: list[Example]) -> Graph | None:
             chosen = [selected(a, objects, sel) for a, _ in data]
             if not all(c.any() for c in chosen):
                 continue
-            for output in outputs:
+            for output in fitting:
                 if all(np.array_equal(answer(a, c, output), o)
                        for (a, o), c in zip(data, chosen, strict=True)):
                     graph = checked(selection_graph(objects, sel, output), examples)
