@@ -12,7 +12,8 @@ From the labels, ``E[i, j] = (label_i == label_j)`` ([N, N] with N = side^2 cell
 any per-cell quantity into a per-object one by one MatMul: the object's size (E @ mask),
 whether it touches the grid's border (E @ border > 0) or has a hole (E @ cells next to an
 enclosed background cell > 0), and the number of larger (smaller) objects by comparing
-sizes against each object's representative cell (the one whose id is its label).
+sizes against each object's representative cell (the one whose id is its label). The
+largest and smallest objects need no [N, N] comparison: size == its ReduceMax / ReduceMin.
 
 Everything runs on the crop of the largest fit grid in float16 (labels <= 900 and counts
 are exact small integers). The numpy side simulates the same steps (``propagate``) to size
@@ -146,14 +147,14 @@ class Objects:
     side: int
     steps: int
     hole_steps: int
-    kinds: tuple[str, ...]  # of "size", "rank", "border", "hole"
+    kinds: tuple[str, ...]  # of "size", "extremes", "rank", "border", "hole"
 
     @property
     def count(self) -> int:
         return sum(PLANE_COUNTS[k] for k in self.kinds)
 
 
-PLANE_COUNTS = {"size": MAX_SIZE + 1, "rank": MAX_RANK + 1, "border": 1, "hole": 1}
+PLANE_COUNTS = {"size": MAX_SIZE + 1, "extremes": 2, "rank": MAX_RANK + 1, "border": 1, "hole": 1}
 
 
 def plan(examples: list[Example], grouping: Grouping, side: int) -> tuple[int, int] | None:
@@ -192,6 +193,8 @@ def object_planes(a: np.ndarray, objects: Objects) -> np.ndarray:
     for kind in objects.kinds:
         if kind == "size":
             out += [size == k for k in range(1, MAX_SIZE + 1)] + [size > MAX_SIZE]
+        elif kind == "extremes":
+            out += [on & (size == size.max()), on & (size == size[on].min())] if on.any() else [on, on]
         elif kind == "rank":
             sizes = counts[ids > 0]
             larger = np.array([(sizes > s).sum() for s in range(int(size.max()) + 1)])[size]
@@ -285,6 +288,15 @@ def object_planes_ir(b: Builder, x: Value, objects: Objects) -> Value:
             ks = np.arange(1, MAX_SIZE + 1, dtype=np.float16).reshape(1, MAX_SIZE, 1, 1)
             out.append(b.op("cast", b.op("equal", size, b.const(ks)), to="float32"))
             out.append(b.op("cast", b.op("greater", size, b.const(np.float16(MAX_SIZE))), to="float32"))
+        elif kind == "extremes":
+            # the largest: size == its maximum; the smallest: off-object cells lifted past every size
+            largest = b.op("equal", size, b.op("reduce_max", size, axes=(2, 3), keepdims=1))
+            lifted = b.op("add", size, b.op("mul", b.op("sub", b.const(np.float16(1.0)), mask),
+                                            b.const(np.float16(1000.0))))
+            smallest = b.op("equal", lifted, b.op("reduce_min", lifted, axes=(2, 3), keepdims=1))
+            on = b.op("greater", mask, zero)
+            out.append(b.op("cast", b.op("and", largest, on), to="float32"))
+            out.append(b.op("cast", b.op("and", smallest, on), to="float32"))
         elif kind == "rank":
             rows, cols = np.indices((side, side))
             ids = b.const((rows * side + cols + 1).astype(np.float16).reshape(1, 1, side, side))
@@ -313,7 +325,7 @@ def object_planes_ir(b: Builder, x: Value, objects: Objects) -> Value:
 
 # ---- the solver --------------------------------------------------------------------------------
 
-KIND_SETS: tuple[tuple[str, ...], ...] = (("border",), ("hole",), ("size",), ("rank",),
+KIND_SETS: tuple[tuple[str, ...], ...] = (("border",), ("hole",), ("extremes",), ("size",), ("rank",),
                                           ("size", "rank", "border", "hole"))
 
 

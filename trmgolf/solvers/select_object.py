@@ -22,7 +22,6 @@ from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, pairs
 from trmgolf.solvers.components import (
     BACKGROUND,
-    MAX_RANK,
     Grouping,
     Objects,
     groupings,
@@ -45,8 +44,8 @@ class Selection:
 
 
 SELECTIONS = (
-    Selection("largest", "rank", 0),
-    Selection("smallest", "rank", MAX_RANK),
+    Selection("largest", "extremes", 0),
+    Selection("smallest", "extremes", 1),
     Selection("touching_border", "border", 0),
     Selection("inside", "border", 0, True),
     Selection("with_hole", "hole", 0),
