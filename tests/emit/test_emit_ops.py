@@ -341,6 +341,13 @@ CASES["slice"] += [
 ]
 CASES["reshape"] += [Case("to_scalar", TensorType("float32", (1, 1)), unary("reshape", shape=()))]
 CASES["pad"] += [Case("negative_crop", F, unary("pad", pads=(0, -1, 1, 0, -1, -2)))]
+CASES["max_pool2d"] = [
+    Case("square_same", TensorType("float32", (1, 2, 5, 6)),
+         unary("max_pool2d", kernel=(3, 3), pads=(1, 1, 1, 1))),
+    Case("row_f16", TensorType("float32", (1, 1, 4, 5)),
+         lambda b, x: b.op("max_pool2d", b.op("cast", x, to="float16"), kernel=(1, 3), pads=(0, 1, 0, 1))),
+    Case("unpadded", TensorType("float32", (1, 1, 4, 5)), unary("max_pool2d", kernel=(3, 2))),
+]
 for _op in ("reduce_prod", "reduce_l1", "reduce_l2", "reduce_sum_square", "reduce_log_sum",
             "reduce_log_sum_exp"):
     gen = positive if _op == "reduce_log_sum" else normal

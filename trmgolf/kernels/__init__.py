@@ -18,6 +18,7 @@ from trmgolf.kernels import (  # noqa: F401
     mlp,
     norm,
     numeric,
+    pool,
     reduce,
     shape,
 )

@@ -18,6 +18,9 @@ from trmgolf.solvers import blocks, views  # noqa: F401
 from trmgolf.solvers import flood, holes, objects, periodic, rays, regions, sight, symmetry  # noqa: F401
 
 # isort: split
+from trmgolf.solvers import components, select_object  # noqa: F401
+
+# isort: split
 from trmgolf.solvers.base import SOLVERS, Solver, solver
 from trmgolf.solvers.common import check
 

@@ -10,5 +10,6 @@ from trmgolf.ir.ops import (  # noqa: F401
     nn,
     norm,
     numeric,
+    pool,
     shape,
 )

@@ -1,0 +1,45 @@
+"""``max_pool2d``: the largest value in a window around each cell (stride 1).
+
+The object solvers spread a component's label over its cells with it: one unrolled
+step of label propagation is a MaxPool and a mask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from trmgolf.ir.ops.infer import require_float
+from trmgolf.ir.registry import Attr, IRTypeError, register
+from trmgolf.ir.types import TensorType
+
+
+def _max_pool2d(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    (x,) = types
+    require_float(types, "max_pool2d")
+    if x.rank != 4:
+        raise IRTypeError("max_pool2d: input must be rank 4 (NCHW)")
+    kh, kw = attrs["kernel"]
+    t, left, b, r = attrs.get("pads", (0, 0, 0, 0))
+    if min(t, left, b, r) < 0 or t >= kh or b >= kh or left >= kw or r >= kw:
+        raise IRTypeError("max_pool2d: each pad must be smaller than the kernel")
+    oh, ow = x.shape[2] + t + b - kh + 1, x.shape[3] + left + r - kw + 1
+    if oh <= 0 or ow <= 0:
+        raise IRTypeError("max_pool2d: empty output")
+    return [x.with_shape((x.shape[0], x.shape[1], oh, ow))]
+
+
+@register("max_pool2d", infer=_max_pool2d, attrs={"kernel": Attr("ints"), "pads": Attr("ints", (0, 0, 0, 0))})
+def max_pool2d(x, *, kernel, pads=(0, 0, 0, 0)):
+    """Stride-1 max over a kh x kw window; padded cells never win (ONNX MaxPool)."""
+    kh, kw = kernel
+    t, left, b, r = pads
+    xp = np.pad(x, ((0, 0), (0, 0), (t, b), (left, r)), constant_values=-np.inf)
+    oh, ow = xp.shape[2] - kh + 1, xp.shape[3] - kw + 1
+    out = np.full((*x.shape[:2], oh, ow), -np.inf, dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out = np.maximum(out, xp[:, :, i:i + oh, j:j + ow])
+    return out
