@@ -5,11 +5,18 @@ prints per family the points before/after, which candidate shapes won, and the
 distribution of search seconds (the second run's time minus the solvers' own).
 
     python -m bench.search_gain --tasks 1,56,130 [--search 30] [--jobs 2] [--json out.json]
+
+With ``--baseline scores.csv`` (a ``trmgolf solve`` run's table) the solvers are not run
+again: "before" is the table's network, and only the search runs, below its cost, as the
+solve worker runs it (fit split, compile_graph, every example under onnxruntime).
+
+    python -m bench.search_gain --tasks 32,78 --baseline /work/runs/solve400/scores.csv
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 import tempfile
@@ -39,6 +46,36 @@ def run_task(args: tuple[str, float]) -> dict | None:
             "search_s": round(max(total - solver_s, 0.0), 2)}
 
 
+def search_task(args: tuple[str, float, dict]) -> dict | None:
+    """The search alone, below the baseline row's cost; the first candidate exact on every
+    example wins (the worker's held-out gate)."""
+    path, search_s, row = args
+    from trmgolf.compiler.driver import compile_graph
+    from trmgolf.scoring.answers import verify
+    from trmgolf.search import search
+    from trmgolf.submission.split import split_task
+    from trmgolf.tasks import load_task_file
+
+    split = split_task(load_task_file(path))
+    before, cost = float(row["points"]), int(row["cost"])
+    t0 = time.perf_counter()
+    after, winner, heldout = before, row["solver"], True
+    for found in search(list(split.fit), search_s, below=cost):
+        result = verify(compile_graph(found.graph).data, split.task, threads_check=False)
+        if result.points is not None and result.points > before:
+            after, winner = result.points, "search:" + found.label
+            break
+        heldout = False
+    return {"task": row["task"], "family": row["family"], "before": before, "after": after,
+            "winner": winner, "heldout_passed": heldout,
+            "search_s": round(time.perf_counter() - t0, 2)}
+
+
+def _baseline_rows(path: str) -> dict[str, dict]:
+    with open(path, newline="") as f:
+        return {r["task"]: r for r in csv.DictReader(f) if r["solved"] == "True"}
+
+
 def main(argv: list[str] | None = None) -> int:
     from trmgolf.tasks import parse_task_range, resolve_task_path
 
@@ -48,10 +85,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--search", type=float, default=30.0)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", default="")
+    ap.add_argument("--baseline", default="", help="scores.csv of a solve run: search only, below it")
     ns = ap.parse_args(argv)
-    jobs = [(str(resolve_task_path(n, ns.data)), ns.search) for n in parse_task_range(ns.tasks)]
+    paths = [resolve_task_path(n, ns.data) for n in parse_task_range(ns.tasks)]
+    if ns.baseline:
+        base = _baseline_rows(ns.baseline)
+        work, jobs = search_task, [(str(p), ns.search, base[p.stem]) for p in paths if p.stem in base]
+    else:
+        work, jobs = run_task, [(str(p), ns.search) for p in paths]
     with ProcessPoolExecutor(max_workers=ns.jobs) as pool:
-        rows = [r for r in pool.map(run_task, jobs, chunksize=1) if r is not None]
+        rows = [r for r in pool.map(work, jobs, chunksize=1) if r is not None]
     fam: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
     wins: dict[str, int] = defaultdict(int)
     for r in rows:
