@@ -19,7 +19,7 @@ import numpy as np
 
 from trmgolf.ir.graph import Graph
 from trmgolf.ir.interp import run
-from trmgolf.search import conv_lp, movement
+from trmgolf.search import conv_lp, movement, upscale
 from trmgolf.search.fitdata import FitData, Step, fit_data
 from trmgolf.tasks import Example
 
@@ -27,7 +27,8 @@ from trmgolf.tasks import Example
 DEFAULT_BUDGET_S = 30.0
 
 Family = Callable[[FitData, Callable[[], bool]], Iterator[Step]]
-FAMILIES: list[tuple[str, Family]] = [("movement", movement.candidates), ("conv", conv_lp.candidates)]
+FAMILIES: list[tuple[str, Family]] = [("movement", movement.candidates), ("conv", conv_lp.candidates),
+                                      ("upscale", upscale.candidates)]
 
 
 @dataclass(frozen=True)
