@@ -243,30 +243,37 @@ def colour_roles(o: int) -> list[list[int]]:
 
 
 def fit_shape_tied(cache: TapCache, y: np.ndarray, shape: ConvShape) -> Graph | None:
-    """The Conv of ``shape`` (one group) whose output channel weighs each foreign colour alike,
-    exact on every example, or None.
+    """The Conv of ``shape`` (one group) that treats the colours 1-9 alike, exact on every
+    example, or None: each colour's output channel weighs the background, its own colour and
+    any other colour, with the same weights and bias for every colour (one LP for all nine).
 
     The least-L1 weights of ``fit_shape`` pick whichever colours separate the fit examples;
     when the rule treats colours alike (gravity: any colour falls), those weights can fail on
-    a colour arrangement the fit examples lack. Tying leaves the LP no such choice."""
+    a colour arrangement the fit examples lack. Tying leaves the LP no such choice and lets
+    every colour's examples teach every channel. Along a long line the LP also evens out
+    neighbouring weights, so a tap the examples leave free does not fall to zero."""
     taps = _tap_list(shape.rows, shape.cols)
     kh, kw = shape.rows.size, shape.cols.size
     line = [(t, t + 1) for t in range(len(taps) - 1)] if shape.long_axis else []
     x = np.stack([cache.get(*key) for key in taps], axis=2)  # N, C, T, H, W
     weight = np.zeros((COLORS, COLORS, kh, kw), np.float32)
     bias = np.zeros(COLORS, np.float32)
-    for o in range(COLORS):
-        roles = colour_roles(o)
-        feats = np.stack([x[:, role].sum(axis=1) for role in roles], axis=1)  # N, roles, T, H, W
-        smooth = [(r * len(taps) + i, r * len(taps) + j) for r in range(len(roles)) for i, j in line]
-        fitted = fit_channel(feats.transpose(0, 3, 4, 1, 2).reshape(-1, len(roles) * len(taps)),
-                             y[:, o].ravel(), shape.bias, smooth)
+    for outs in ([0], list(range(1, COLORS))):
+        n_roles = len(colour_roles(outs[0]))
+        feats, labels = [], []
+        for o in outs:
+            roles = np.stack([x[:, role].sum(axis=1) for role in colour_roles(o)], axis=1)  # N, R, T, H, W
+            feats.append(roles.transpose(0, 3, 4, 1, 2).reshape(-1, n_roles * len(taps)))
+            labels.append(y[:, o].ravel())
+        smooth = [(r * len(taps) + i, r * len(taps) + j) for r in range(n_roles) for i, j in line]
+        fitted = fit_channel(np.vstack(feats), np.concatenate(labels), shape.bias, smooth)
         if fitted is None:
             return None
         w, b = fitted
-        for role, tied in zip(roles, w.reshape(len(roles), kh, kw), strict=True):
-            weight[o, role] = tied
-        bias[o] = b
+        for o in outs:
+            for role, tied in zip(colour_roles(o), w.reshape(n_roles, kh, kw), strict=True):
+                weight[o, role] = tied
+            bias[o] = b
     return conv_graph(shape, weight, bias if shape.bias else None)
 
 
