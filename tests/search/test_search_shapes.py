@@ -96,7 +96,7 @@ def test_tied_refit_treats_colours_alike_and_generalises():
 def test_upscale_shapes_are_ordered_by_params():
     params = [s.params for s in block_shapes()]
     assert params == sorted(params)
-    assert block_shapes()[0].group == 10 and block_shapes()[0].params == 40  # 2x2 depthwise, no bias
+    assert (block_shapes()[0].group, block_shapes()[0].params) == (10, 20)  # 1x2 depthwise, no bias
 
 
 @pytest.mark.slow

@@ -64,16 +64,24 @@ def _phase_features(data: FitData, shape: BlockShape, chans: slice) -> tuple[np.
 
 def fit_block(data: FitData, shape: BlockShape) -> Graph | None:
     """The ConvTranspose of ``shape`` exact on every fit example, or None. One LP per output
-    channel over all its block positions, which share the channel's bias."""
+    channel over all its block positions, which share the channel's bias. The cells are
+    merged by feature row once per channel group; a row that must be both on and off rules
+    the shape out without an LP."""
     per = COLORS // shape.group
     weight = np.zeros((COLORS, per, shape.rows, shape.cols), np.float32)
     bias = np.zeros(COLORS, np.float32)
     for g in range(shape.group):
         chans = slice(g * per, (g + 1) * per)
         feats, phases = _phase_features(data, shape, chans)
+        distinct, group = np.unique(feats, axis=0, return_inverse=True)
+        group = group.ravel()
+        count = np.bincount(group, minlength=len(distinct))
         for o in range(g * per, (g + 1) * per):
             labels = np.concatenate([data.y[:, o, i::shape.rows, j::shape.cols].ravel() for i, j in phases])
-            fitted = fit_channel(feats, labels, shape.bias)
+            on = np.bincount(group, weights=labels, minlength=len(distinct))
+            if np.any((on != 0) & (on != count)):
+                return None
+            fitted = fit_channel(distinct, on > 0, shape.bias)
             if fitted is None:
                 return None
             w, bias[o] = fitted
