@@ -5,11 +5,18 @@ prints per family the points before/after, which candidate shapes won, and the
 distribution of search seconds (the second run's time minus the solvers' own).
 
     python -m bench.search_gain --tasks 1,56,130 [--search-work 20000] [--jobs 2] [--json out.json]
+
+With ``--baseline scores.csv`` (a ``trmgolf solve`` run's table) the solvers are not run
+again: "before" is the table's network, and only the search runs, below its cost, as the
+solve worker runs it (fit split, compile_graph, every example under onnxruntime).
+
+    python -m bench.search_gain --tasks 32,78 --baseline /work/runs/solve400/scores.csv
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 import tempfile
@@ -40,6 +47,36 @@ def run_task(args: tuple[str, float, int]) -> dict | None:
             "search_s": round(max(total - solver_s, 0.0), 2)}
 
 
+def search_task(args: tuple[str, float, int, dict]) -> dict | None:
+    """The search alone, below the baseline row's cost; the first candidate exact on every
+    example wins (the worker's held-out gate)."""
+    path, search_s, search_work, row = args
+    from trmgolf.compiler.driver import compile_graph
+    from trmgolf.scoring.answers import verify
+    from trmgolf.search import search
+    from trmgolf.submission.split import split_task
+    from trmgolf.tasks import load_task_file
+
+    split = split_task(load_task_file(path))
+    before, cost = float(row["points"]), int(row["cost"])
+    t0 = time.perf_counter()
+    after, winner, heldout = before, row["solver"], True
+    for found in search(list(split.fit), search_work, below=cost, budget_s=search_s):
+        result = verify(compile_graph(found.graph).data, split.task, threads_check=False)
+        if result.points is not None and result.points > before:
+            after, winner = result.points, "search:" + found.label
+            break
+        heldout = False
+    return {"task": row["task"], "family": row["family"], "before": before, "after": after,
+            "winner": winner, "heldout_passed": heldout,
+            "search_s": round(time.perf_counter() - t0, 2)}
+
+
+def _baseline_rows(path: str) -> dict[str, dict]:
+    with open(path, newline="") as f:
+        return {r["task"]: r for r in csv.DictReader(f) if r["solved"] == "True"}
+
+
 def main(argv: list[str] | None = None) -> int:
     from trmgolf.tasks import parse_task_range, resolve_task_path
 
@@ -50,11 +87,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--search-work", type=int, default=20_000)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", default="")
+    ap.add_argument("--baseline", default="", help="scores.csv of a solve run: search only, below it")
     ns = ap.parse_args(argv)
-    jobs = [(str(resolve_task_path(n, ns.data)), ns.search, ns.search_work)
-            for n in parse_task_range(ns.tasks)]
+    paths = [resolve_task_path(n, ns.data) for n in parse_task_range(ns.tasks)]
+    if ns.baseline:
+        base = _baseline_rows(ns.baseline)
+        work, jobs = search_task, [(str(p), ns.search, ns.search_work, base[p.stem])
+                                   for p in paths if p.stem in base]
+    else:
+        work, jobs = run_task, [(str(p), ns.search, ns.search_work) for p in paths]
     with ProcessPoolExecutor(max_workers=ns.jobs) as pool:
-        rows = [r for r in pool.map(run_task, jobs, chunksize=1) if r is not None]
+        rows = [r for r in pool.map(work, jobs, chunksize=1) if r is not None]
     fam: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
     wins: dict[str, int] = defaultdict(int)
     for r in rows:

@@ -1,4 +1,5 @@
-"""Linear maps: matmul as MatMul, Gemm or Einsum; einsum; conv2d as Conv."""
+"""Linear maps: matmul as MatMul, Gemm or Einsum; einsum; conv2d as Conv; conv_transpose2d as
+ConvTranspose."""
 
 from __future__ import annotations
 
@@ -57,6 +58,16 @@ def conv(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     a = node.attrs
     kh, kw = node.inputs[1].type.shape[2:]
     ctx.node("Conv", ins, outs, kernel_shape=[kh, kw], pads=list(a.get("pads", (0, 0, 0, 0))),
+             strides=list(a.get("strides", (1, 1))), dilations=list(a.get("dilations", (1, 1))),
+             group=a.get("group", 1))
+
+
+@lowering("conv_transpose2d", "conv_transpose", min_opset=1)
+def conv_transpose(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """One ConvTranspose node (NCHW, IOHW weights); ``pads`` crop its full output."""
+    a = node.attrs
+    kh, kw = node.inputs[1].type.shape[2:]
+    ctx.node("ConvTranspose", ins, outs, kernel_shape=[kh, kw], pads=list(a.get("pads", (0, 0, 0, 0))),
              strides=list(a.get("strides", (1, 1))), dilations=list(a.get("dilations", (1, 1))),
              group=a.get("group", 1))
 

@@ -5,8 +5,9 @@ The search instead tries small candidate networks, cheapest first, fits their
 constants to the fit examples and returns those that are exact on them; the caller
 keeps one only after it also passes the held-out examples. Files, one per family:
 ``fitdata`` (examples as arrays), ``conv_lp`` (one Conv fitted by linear programming),
-``movement`` (one data-movement node), ``einsum_fit`` (separable 0/1 route and colour maps
-as one Einsum), ``driver`` (ordering, time bound, checks).
+``movement`` (one data-movement node), ``pooling`` (one MaxRoiPool / RoiAlign), ``einsum_fit``
+(separable 0/1 route and colour maps as one Einsum), ``upscale`` (one ConvTranspose painting a
+block per cell), ``driver`` (ordering, work budget, checks).
 """
 
 from trmgolf.search.driver import Found, search

@@ -28,6 +28,7 @@ from trmgolf.search.fitdata import Budget, FitData, Step
 GRID = 30
 COLORS = 10
 GROUPS = (10, 5, 2, 1)  # depthwise first: fewest params per tap
+LONG_SIZES = range(4, 14)  # one-axis kernels (gravity, rays): a 13-cell line reads 6 cells each way
 PRECHECK_EXAMPLES = 8
 LP_WORK = 5  # work units (``fitdata.Budget``) of one channel's LP solve; a conflict check is 1
 
@@ -65,12 +66,25 @@ def axis_choices() -> list[AxisTaps]:
     return out
 
 
+def long_axis_choices() -> list[AxisTaps]:
+    """Long lines of adjacent taps (paired with one tap on the other axis), at every alignment
+    that keeps the output cell inside the line: the padding is then asymmetric."""
+    return [AxisTaps(1, size, 1, -o) for size in LONG_SIZES for o in range(size)]
+
+
 @dataclass(frozen=True)
 class ConvShape:
     rows: AxisTaps
     cols: AxisTaps
     group: int
     bias: bool
+
+    @property
+    def long_axis(self) -> str:
+        """"rows" or "cols" for a long one-axis kernel, "" for the short 2-D ones."""
+        if self.rows.size in LONG_SIZES:
+            return "rows"
+        return "cols" if self.cols.size in LONG_SIZES else ""
 
     @property
     def params(self) -> int:
@@ -94,9 +108,11 @@ class ConvShape:
 
 
 def conv_shapes() -> list[ConvShape]:
-    axes = axis_choices()
-    shapes = [ConvShape(r, c, g, bias)
-              for r, c in product(axes, axes) for g in GROUPS for bias in (False, True)]
+    axes, point = axis_choices(), AxisTaps()
+    pairs = list(product(axes, axes))
+    for line in long_axis_choices():
+        pairs += [(line, point), (point, line)]
+    shapes = [ConvShape(r, c, g, bias) for r, c in pairs for g in GROUPS for bias in (False, True)]
     return sorted(shapes, key=ConvShape.sort_key)
 
 
@@ -156,8 +172,11 @@ def _features(cache: TapCache, taps: list[tuple[int, int, int, int]], channels: 
     return stacked.transpose(0, 3, 4, 1, 2).reshape(-1, len(channels) * len(taps))
 
 
-def fit_channel(features: np.ndarray, labels: np.ndarray, bias: bool) -> tuple[np.ndarray, float] | None:
-    """Weights (and bias) with ``f.w + b >= 1`` where expected, ``<= -1`` elsewhere, least L1 norm."""
+def fit_channel(features: np.ndarray, labels: np.ndarray, bias: bool,
+                smooth: list[tuple[int, int]] = ()) -> tuple[np.ndarray, float] | None:
+    """Weights (and bias) with ``f.w + b >= 1`` where expected, ``<= -1`` elsewhere, least L1 norm;
+    with ``smooth`` (pairs of weight indices), least ``sum |w_i - w_j|`` first, so a weight the
+    examples leave free takes its neighbour's value instead of zero."""
     packed = np.packbits(features, axis=1)
     _, first = np.unique(packed, axis=0, return_index=True)
     first.sort()
@@ -173,12 +192,24 @@ def fit_channel(features: np.ndarray, labels: np.ndarray, bias: bool) -> tuple[n
         return np.zeros(n), (-1.0 if bias else 0.0)
     sign = np.where(lab, -1.0, 1.0)[:, None]
     blocks = [f * sign, -f * sign]
-    cost = [np.ones(n), np.ones(n)]
+    weight_cost = 1e-3 if smooth else 1.0
+    cost = [np.full(n, weight_cost), np.full(n, weight_cost)]
     if bias:
         blocks += [sign, -sign]
         cost += [np.full(1, 1e-3), np.full(1, 1e-3)]
-    res = linprog(np.concatenate(cost), A_ub=np.hstack(blocks), b_ub=-np.ones(len(f)),
-                  bounds=(0, None), method="highs")
+    a_ub, b_ub = np.hstack(blocks), -np.ones(len(f))
+    if smooth:
+        # t_k >= |w_i - w_j| for each pair k: two rows each, over the variables (p, q[, bias], t)
+        m, width = len(smooth), a_ub.shape[1]
+        diff = np.zeros((m, width))
+        for k, (i, j) in enumerate(smooth):
+            diff[k, [i, j, n + i, n + j]] = (1.0, -1.0, -1.0, 1.0)
+        slack = -np.eye(m)
+        a_ub = np.vstack([np.hstack([a_ub, np.zeros((len(f), m))]),
+                          np.hstack([diff, slack]), np.hstack([-diff, slack])])
+        b_ub = np.concatenate([b_ub, np.zeros(2 * m)])
+        cost.append(np.ones(m))
+    res = linprog(np.concatenate(cost), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
     if res.status != 0:
         return None
     x = res.x
@@ -206,6 +237,48 @@ def fit_shape(cache: TapCache, y: np.ndarray, shape: ConvShape, budget: Budget) 
     return conv_graph(shape, weight, bias if shape.bias else None)
 
 
+def colour_roles(o: int) -> list[list[int]]:
+    """Input channels output channel ``o`` tells apart when colours are tied: the background,
+    its own colour, and every other colour as one (for ``o`` = 0 its own colour is the background)."""
+    others = [i for i in range(1, COLORS) if i != o]
+    return [[0], others] if o == 0 else [[0], [o], others]
+
+
+def fit_shape_tied(cache: TapCache, y: np.ndarray, shape: ConvShape) -> Graph | None:
+    """The Conv of ``shape`` (one group) that treats the colours 1-9 alike, exact on every
+    example, or None: each colour's output channel weighs the background, its own colour and
+    any other colour, with the same weights and bias for every colour (one LP for all nine).
+
+    The least-L1 weights of ``fit_shape`` pick whichever colours separate the fit examples;
+    when the rule treats colours alike (gravity: any colour falls), those weights can fail on
+    a colour arrangement the fit examples lack. Tying leaves the LP no such choice and lets
+    every colour's examples teach every channel. Along a long line the LP also evens out
+    neighbouring weights, so a tap the examples leave free does not fall to zero."""
+    taps = _tap_list(shape.rows, shape.cols)
+    kh, kw = shape.rows.size, shape.cols.size
+    line = [(t, t + 1) for t in range(len(taps) - 1)] if shape.long_axis else []
+    x = np.stack([cache.get(*key) for key in taps], axis=2)  # N, C, T, H, W
+    weight = np.zeros((COLORS, COLORS, kh, kw), np.float32)
+    bias = np.zeros(COLORS, np.float32)
+    for outs in ([0], list(range(1, COLORS))):
+        n_roles = len(colour_roles(outs[0]))
+        feats, labels = [], []
+        for o in outs:
+            roles = np.stack([x[:, role].sum(axis=1) for role in colour_roles(o)], axis=1)  # N, R, T, H, W
+            feats.append(roles.transpose(0, 3, 4, 1, 2).reshape(-1, n_roles * len(taps)))
+            labels.append(y[:, o].ravel())
+        smooth = [(r * len(taps) + i, r * len(taps) + j) for r in range(n_roles) for i, j in line]
+        fitted = fit_channel(np.vstack(feats), np.concatenate(labels), shape.bias, smooth)
+        if fitted is None:
+            return None
+        w, b = fitted
+        for o in outs:
+            for role, tied in zip(colour_roles(o), w.reshape(n_roles, kh, kw), strict=True):
+                weight[o, role] = tied
+            bias[o] = b
+    return conv_graph(shape, weight, bias if shape.bias else None)
+
+
 def conv_graph(shape: ConvShape, weight: np.ndarray, bias: np.ndarray | None) -> Graph:
     b = Builder()
     (pt, pb), (pl, pr) = shape.rows.pads, shape.cols.pads
@@ -215,8 +288,10 @@ def conv_graph(shape: ConvShape, weight: np.ndarray, bias: np.ndarray | None) ->
     return b.finish(out)
 
 
-def _window(shape: ConvShape) -> tuple[int, int, int]:
-    return shape.rows.stride, shape.cols.stride, shape.group
+def _window(shape: ConvShape) -> tuple[int, int, int, str]:
+    """Shapes whose taps fall in one union window: long lines apart from the short 2-D
+    kernels, so the union of every line stays a line (it prunes more than a 25x25 square)."""
+    return shape.rows.stride, shape.cols.stride, shape.group, shape.long_axis
 
 
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
@@ -227,7 +302,7 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     cache, head = TapCache(data.x), TapCache(data.x[:PRECHECK_EXAMPLES])
     y_head = data.y[:PRECHECK_EXAMPLES]
     shapes = conv_shapes()
-    union: dict[tuple[int, int, int], tuple[set, set]] = {}
+    union: dict[tuple[int, int, int, str], tuple[set, set]] = {}
     for s in shapes:
         rows, cols = union.setdefault(_window(s), (set(), set()))
         rows.update(s.rows.taps)
@@ -258,5 +333,10 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
         if not checked[key]:
             continue
         graph = fit_shape(cache, data.y, shape, budget)
-        if graph is not None:
-            yield shape.params, (shape.label(), graph)
+        if graph is None:
+            continue
+        yield shape.params, (shape.label(), graph)
+        if shape.group == 1:  # the same shape again, colours tied: for the caller's held-out gate
+            tied = fit_shape_tied(cache, data.y, shape)
+            if tied is not None:
+                yield shape.params, (shape.label() + "/tied", tied)

@@ -1,4 +1,4 @@
-"""Network ops: matmul, einsum, conv2d, softmax, reductions and argmax."""
+"""Network ops: matmul, einsum, conv2d, conv_transpose2d, softmax, reductions and argmax."""
 
 from __future__ import annotations
 
@@ -114,6 +114,59 @@ def conv2d(x, w, b=None, *, pads=(0, 0, 0, 0), strides=(1, 1), dilations=(1, 1),
                 out[:, g * og:(g + 1) * og] += np.einsum("nchw,oc->nohw", patch, ws[:, :, i, j])
     if b is not None:
         out += b.astype(np.float64)[None, :, None, None]
+    return out.astype(x.dtype)
+
+
+def _transposed_out(size: int, k: int, pad: int, stride: int, dilation: int) -> int:
+    return stride * (size - 1) + dilation * (k - 1) + 1 - pad
+
+
+def _conv_transpose2d(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    x, w = types[0], types[1]
+    dtype = same_dtype(types, "conv_transpose2d")
+    if x.rank != 4 or w.rank != 4:
+        raise IRTypeError("conv_transpose2d: input and weight must be rank 4 (NCHW, IOHW)")
+    group = attrs.get("group", 1)
+    if x.shape[1] != w.shape[0] or w.shape[0] % group:
+        raise IRTypeError(f"conv_transpose2d: {x} does not match weight {w} with group {group}")
+    out_channels = w.shape[1] * group
+    if len(types) == 3 and types[2].shape != (out_channels,):
+        raise IRTypeError(f"conv_transpose2d: bias must be [{out_channels}]")
+    t, left, b, r = attrs.get("pads", (0, 0, 0, 0))
+    sh, sw = attrs.get("strides", (1, 1))
+    dh, dw = attrs.get("dilations", (1, 1))
+    oh = _transposed_out(x.shape[2], w.shape[2], t + b, sh, dh)
+    ow = _transposed_out(x.shape[3], w.shape[3], left + r, sw, dw)
+    if oh <= 0 or ow <= 0:
+        raise IRTypeError("conv_transpose2d: empty output")
+    return [TensorType(dtype, (x.shape[0], out_channels, oh, ow))]
+
+
+@register("conv_transpose2d", infer=_conv_transpose2d, arity=(2, 3), attrs={
+    "pads": Attr("ints", (0, 0, 0, 0)), "strides": Attr("ints", (1, 1)),
+    "dilations": Attr("ints", (1, 1)), "group": Attr(int, 1),
+})
+def conv_transpose2d(x, w, b=None, *, pads=(0, 0, 0, 0), strides=(1, 1), dilations=(1, 1), group=1):
+    """NCHW transposed convolution with IOHW weights (ONNX ConvTranspose): input cell (r, c)
+    adds its weighted kernel at output (stride*r + dilation*i - top, ...); ``pads`` crop the
+    full output (top, left, bottom, right)."""
+    t, left, bot, r = pads
+    n, ci, h, wd = x.shape
+    _, og, kh, kw = w.shape
+    sh, sw = strides
+    dh, dw = dilations
+    full = np.zeros((n, og * group, _transposed_out(h, kh, 0, sh, dh), _transposed_out(wd, kw, 0, sw, dw)))
+    cg = ci // group
+    for g in range(group):
+        xs = x[:, g * cg:(g + 1) * cg].astype(np.float64)
+        ws = w[g * cg:(g + 1) * cg].astype(np.float64)
+        for i in range(kh):
+            for j in range(kw):
+                full[:, g * og:(g + 1) * og, i * dh: i * dh + sh * (h - 1) + 1: sh,
+                     j * dw: j * dw + sw * (wd - 1) + 1: sw] += np.einsum("nchw,co->nohw", xs, ws[:, :, i, j])
+    out = full[:, :, t: full.shape[2] - bot, left: full.shape[3] - r]
+    if b is not None:
+        out = out + b.astype(np.float64)[None, :, None, None]
     return out.astype(x.dtype)
 
 
