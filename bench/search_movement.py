@@ -15,31 +15,19 @@ import argparse
 import csv
 import json
 import sys
-import time
 from pathlib import Path
 
 ROI_TASKS = (307, 223, 140, 87)
 
 
-def run_task(number: int, cost_before: int | None, work: int) -> dict:
-    from trmgolf.compiler.driver import compile_graph
-    from trmgolf.scoring.answers import verify
-    from trmgolf.search import search
-    from trmgolf.submission.split import split_task
-    from trmgolf.tasks import load_task_file, resolve_task_path
+def run_task(number: int, row: dict | None, work: int) -> dict:
+    """``search_gain.search_task`` on one task, below the run's network when it has one."""
+    from bench.search_gain import search_task
+    from trmgolf.search.driver import DEFAULT_BUDGET_S
+    from trmgolf.tasks import resolve_task_path
 
-    split = split_task(load_task_file(resolve_task_path(number, None)), 0.5)
-    t0 = time.perf_counter()
-    row: dict = {"task": number, "before_cost": cost_before, "winner": None, "points": None}
-    for found in search(list(split.fit), work, below=cost_before):
-        result = verify(compile_graph(found.graph).data, split.task, threads_check=False)
-        if result.points is not None:
-            row.update(winner=found.label, cost=result.cost.total() if result.cost else None,
-                       points=round(result.points, 4))
-            break
-        row.setdefault("rejected", []).append(found.label)
-    row["seconds"] = round(time.perf_counter() - t0, 2)
-    return row
+    row = row or {"task": f"task{number:03d}"}
+    return search_task((str(resolve_task_path(number, None)), DEFAULT_BUDGET_S, work, row))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,26 +37,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=int, default=20_000)
     ap.add_argument("--json", default="")
     ns = ap.parse_args(argv)
-    before: dict[int, tuple[int, float, str]] = {}
+    before: dict[int, dict] = {}
     if Path(ns.scores).exists():
         with open(ns.scores) as f:
-            for r in csv.DictReader(f):
-                if r["solved"] == "True":
-                    before[int(r["task"][4:])] = (int(r["cost"]), float(r["points"]), r["family"])
+            before = {int(r["task"][4:]): r for r in csv.DictReader(f) if r["solved"] == "True"}
     if ns.tasks:
         tasks = [int(t) for t in ns.tasks.split(",")]
     else:
-        tasks = sorted(set(ROI_TASKS) | {n for n, b in before.items() if b[2] == "geometry"})
+        tasks = sorted(set(ROI_TASKS) | {n for n, r in before.items() if r["family"] == "geometry"})
     rows = []
     for n in tasks:
-        cost, pts, _ = before.get(n, (None, None, ""))
-        row = run_task(n, cost, ns.work)
-        row["before_points"] = pts
+        row = run_task(n, before.get(n), ns.work)
         rows.append(row)
-        print(f"task{n:03d} before {pts} -> {row['points']} {row['winner'] or '-'} ({row['seconds']}s)",
-              flush=True)
-    gain = sum(r["points"] - r["before_points"] for r in rows if r["points"] and r["before_points"])
-    print(f"{sum(1 for r in rows if r['winner'])} of {len(rows)} tasks improved, +{gain:.2f} points")
+        print(f"task{n:03d} before {row['before']:.2f} -> {row['after']:.2f} {row['winner']} "
+              f"({row['search_s']}s)", flush=True)
+    improved = [r for r in rows if r["after"] > r["before"]]
+    gain = sum(r["after"] - r["before"] for r in improved)
+    print(f"{len(improved)} of {len(rows)} tasks improved, +{gain:.2f} points")
     if ns.json:
         Path(ns.json).write_text(json.dumps(rows, indent=1))
     return 0

@@ -52,24 +52,25 @@ def einsum(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> Non
     ctx.node("Einsum", ins, outs, equation=node.attrs["equation"])
 
 
+def _conv_attrs(node: Node) -> dict:
+    """The ONNX attributes Conv and ConvTranspose share, from the IR node's (kernel from the weight)."""
+    a = node.attrs
+    kh, kw = node.inputs[1].type.shape[2:]
+    return dict(kernel_shape=[kh, kw], pads=list(a.get("pads", (0, 0, 0, 0))),
+                strides=list(a.get("strides", (1, 1))), dilations=list(a.get("dilations", (1, 1))),
+                group=a.get("group", 1))
+
+
 @lowering("conv2d", "conv", min_opset=1)
 def conv(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One Conv node (NCHW); the bias, when present, has one entry per output channel."""
-    a = node.attrs
-    kh, kw = node.inputs[1].type.shape[2:]
-    ctx.node("Conv", ins, outs, kernel_shape=[kh, kw], pads=list(a.get("pads", (0, 0, 0, 0))),
-             strides=list(a.get("strides", (1, 1))), dilations=list(a.get("dilations", (1, 1))),
-             group=a.get("group", 1))
+    ctx.node("Conv", ins, outs, **_conv_attrs(node))
 
 
 @lowering("conv_transpose2d", "conv_transpose", min_opset=1)
 def conv_transpose(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One ConvTranspose node (NCHW, IOHW weights); ``pads`` crop its full output."""
-    a = node.attrs
-    kh, kw = node.inputs[1].type.shape[2:]
-    ctx.node("ConvTranspose", ins, outs, kernel_shape=[kh, kw], pads=list(a.get("pads", (0, 0, 0, 0))),
-             strides=list(a.get("strides", (1, 1))), dilations=list(a.get("dilations", (1, 1))),
-             group=a.get("group", 1))
+    ctx.node("ConvTranspose", ins, outs, **_conv_attrs(node))
 
 
 def _selection(node: Node) -> tuple[int, list[int]] | None:

@@ -23,20 +23,12 @@ from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs, same_shapes
 from trmgolf.solvers.planes import Planes, fit_planes
 from trmgolf.solvers.rays import seed_colours
+from trmgolf.solvers.regions import grow
 from trmgolf.tasks import Example
 
 BACKGROUND = 0
 MAX_STEPS = 40
 MAX_COLOURS = 4
-
-
-def _grow(reached: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    grown = reached.copy()
-    grown[1:] |= reached[:-1]
-    grown[:-1] |= reached[1:]
-    grown[:, 1:] |= reached[:, :-1]
-    grown[:, :-1] |= reached[:, 1:]
-    return grown & allowed
 
 
 def flood(a: np.ndarray, colour: int, steps: int | None = None) -> tuple[np.ndarray, int]:
@@ -46,7 +38,7 @@ def flood(a: np.ndarray, colour: int, steps: int | None = None) -> tuple[np.ndar
     allowed = seed | (a == BACKGROUND)
     reached, taken = seed, 0
     while steps is None or taken < steps:
-        grown = _grow(reached, allowed)
+        grown = grow(reached, allowed)
         if steps is None and np.array_equal(grown, reached):
             break
         reached, taken = grown, taken + 1

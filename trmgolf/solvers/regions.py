@@ -30,7 +30,7 @@ BACKGROUND = 0
 MAX_STEPS = 64  # propagation layers above which the network costs more than it can earn
 
 
-def _grow(reached: np.ndarray, open_: np.ndarray) -> np.ndarray:
+def grow(reached: np.ndarray, open_: np.ndarray) -> np.ndarray:
     """One propagation step on padded 0/1 planes: a cell is reached when it is open and it or a
     4-neighbour was reached."""
     grown = reached.copy()
@@ -55,7 +55,7 @@ def steps_needed(a: np.ndarray, background: int = BACKGROUND) -> int:
     open_, reached = _padded_open(a, background)
     steps = 0
     while True:
-        grown = _grow(reached, open_)
+        grown = grow(reached, open_)
         if np.array_equal(grown, reached):
             return steps
         reached, steps = grown, steps + 1
@@ -66,7 +66,7 @@ def enclosed(a: np.ndarray, steps: int, background: int = BACKGROUND) -> np.ndar
     answer; the true enclosed cells once ``steps >= steps_needed(a)``)."""
     open_, reached = _padded_open(a, background)
     for _ in range(steps):
-        reached = _grow(reached, open_)
+        reached = grow(reached, open_)
     return (open_ & ~reached)[1:-1, 1:-1]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -69,6 +69,19 @@ def _conv_out(size: int, k: int, pad: int, stride: int, dilation: int) -> int:
     return (size + pad - dilation * (k - 1) - 1) // stride + 1
 
 
+def _spatial_out(x: TensorType, w: TensorType, attrs: Mapping[str, Any],
+                 out: Callable[[int, int, int, int, int], int], op: str) -> tuple[int, int]:
+    """Output (height, width) of a convolution-like op from its pads, strides and dilations."""
+    t, left, b, r = attrs.get("pads", (0, 0, 0, 0))
+    sh, sw = attrs.get("strides", (1, 1))
+    dh, dw = attrs.get("dilations", (1, 1))
+    oh = out(x.shape[2], w.shape[2], t + b, sh, dh)
+    ow = out(x.shape[3], w.shape[3], left + r, sw, dw)
+    if oh <= 0 or ow <= 0:
+        raise IRTypeError(f"{op}: empty output")
+    return oh, ow
+
+
 def _conv2d(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
     x, w = types[0], types[1]
     dtype = same_dtype(types, "conv2d")
@@ -79,13 +92,7 @@ def _conv2d(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
         raise IRTypeError(f"conv2d: {x} does not match weight {w} with group {group}")
     if len(types) == 3 and types[2].shape != (w.shape[0],):
         raise IRTypeError(f"conv2d: bias must be [{w.shape[0]}] (a shorter one reads undefined memory)")
-    t, left, b, r = attrs.get("pads", (0, 0, 0, 0))
-    sh, sw = attrs.get("strides", (1, 1))
-    dh, dw = attrs.get("dilations", (1, 1))
-    oh = _conv_out(x.shape[2], w.shape[2], t + b, sh, dh)
-    ow = _conv_out(x.shape[3], w.shape[3], left + r, sw, dw)
-    if oh <= 0 or ow <= 0:
-        raise IRTypeError("conv2d: empty output")
+    oh, ow = _spatial_out(x, w, attrs, _conv_out, "conv2d")
     return [TensorType(dtype, (x.shape[0], w.shape[0], oh, ow))]
 
 
@@ -132,13 +139,7 @@ def _conv_transpose2d(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> 
     out_channels = w.shape[1] * group
     if len(types) == 3 and types[2].shape != (out_channels,):
         raise IRTypeError(f"conv_transpose2d: bias must be [{out_channels}]")
-    t, left, b, r = attrs.get("pads", (0, 0, 0, 0))
-    sh, sw = attrs.get("strides", (1, 1))
-    dh, dw = attrs.get("dilations", (1, 1))
-    oh = _transposed_out(x.shape[2], w.shape[2], t + b, sh, dh)
-    ow = _transposed_out(x.shape[3], w.shape[3], left + r, sw, dw)
-    if oh <= 0 or ow <= 0:
-        raise IRTypeError("conv_transpose2d: empty output")
+    oh, ow = _spatial_out(x, w, attrs, _transposed_out, "conv_transpose2d")
     return [TensorType(dtype, (x.shape[0], out_channels, oh, ow))]
 
 
