@@ -82,10 +82,12 @@ def test_features_on_synthetic_tasks():
     assert f.in_objects == 3 and f.identity
 
 
-def test_trm_only_without_a_strong_family():
+def test_trm_flag_follows_the_canvas_not_the_family():
     router = HeuristicRouter()
-    assert not router.route(make(lambda g: g[:, ::-1]), SOLVERS).train_trm
+    assert router.route(make(lambda g: g[:, ::-1]), SOLVERS).train_trm  # a strong family may still fail
     assert router.route(make(gravity), SOLVERS).train_trm
+    varying = make(lambda g: g[: g.shape[0] - 1 - (g[0, 0] % 2), :])  # neither fixed nor the input shape
+    assert not router.route(varying, SOLVERS).train_trm
 
 
 def test_unknown_families_keep_registration_order():

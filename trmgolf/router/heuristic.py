@@ -16,7 +16,6 @@ from trmgolf.router.features import Features, task_features
 from trmgolf.solvers.base import Solver
 from trmgolf.tasks import Task
 
-STRONG = 7.0  # a score at least this high means an exact family fact matched
 TRM_MAX_SIDE = 30
 
 
@@ -111,10 +110,11 @@ def category(f: Features) -> str:
     return "other"
 
 
-def worth_trm(f: Features, best: float) -> bool:
-    """TRM training is slow and earns few points: only where no exact family fact matched and
-    the output is a per-cell function of a fixed canvas (same shape or one output shape)."""
-    return best < STRONG and f.max_side <= TRM_MAX_SIDE and (f.same_shape or f.fixed_out_shape)
+def worth_trm(f: Features) -> bool:
+    """TRM training needs a per-cell function of a fixed canvas (same shape or one output shape).
+    A strong family fact is no reason to skip it: the worker trains only when no solver's
+    network passed, which is exactly when that family's fact did not hold up."""
+    return f.max_side <= TRM_MAX_SIDE and (f.same_shape or f.fixed_out_shape)
 
 
 class HeuristicRouter:
@@ -130,7 +130,7 @@ class HeuristicRouter:
         best = scores[order[0]] if order else 0.0
         return Route(
             tuple(order),
-            worth_trm(f, best),
+            worth_trm(f),
             self.name,
             category(f),
             f"best rule score {best:g}",
