@@ -15,7 +15,7 @@ COLUMNS = (
     "train_passed", "train_total", "test_passed", "test_total", "arcgen_passed", "arcgen_total",
     "fit_examples", "heldout_examples", "heldout_passed",
     "route_source", "route_first", "first_choice_kept", "train_trm", "tried", "seconds",
-    "timed_out", "note", "trm_config", "trm_train_s",
+    "timed_out", "note", "trm_config", "trm_train_s", "search_s",
 )
 BINS = ((1.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 20.0), (20.0, 25.01))
 
@@ -57,6 +57,7 @@ def row(r: TaskResult) -> dict:
         "note": note,
         "trm_config": r.trm_config or "",
         "trm_train_s": None if r.trm_train_s is None else round(r.trm_train_s, 1),
+        "search_s": None if r.search_s is None else round(r.search_s, 2),
     }
 
 
@@ -100,7 +101,21 @@ def summary(results: Iterable[TaskResult]) -> dict:
         "timed_out": sum(1 for r in results if r.timed_out),
         "errors": sum(1 for r in results if r.error),
         "seconds": round(sum(r.seconds for r in results), 2),
+        "search_s": search_distribution(results),
     }
+
+
+def search_distribution(results: Iterable[TaskResult]) -> dict:
+    """How long the structure search took per task that ran it: median, 90th percentile, max."""
+    times = sorted(r.search_s for r in results if r.search_s is not None)
+    if not times:
+        return {"tasks": 0}
+
+    def at(q: float) -> float:
+        return round(times[min(len(times) - 1, int(q * len(times)))], 2)
+
+    return {"tasks": len(times), "median": at(0.5), "p90": at(0.9), "max": round(times[-1], 2),
+            "over_60s": sum(1 for t in times if t > 60.0)}
 
 
 def write_tables(out: Path, results: list[TaskResult]) -> dict:
@@ -129,6 +144,10 @@ def summary_lines(s: dict) -> list[str]:
         lines.append(f"per family: {fams}")
     lines.append("points: " + " | ".join(f"{k}: {v}" for k, v in s["distribution"].items()))
     lines.append(f"router's first choice kept: {s['first_choice_kept']}/{s['solved']}")
+    d = s.get("search_s", {})
+    if d.get("tasks"):
+        lines.append(f"structure search per task ({d['tasks']} tasks): median {d['median']:.1f}s, "
+                     f"90% {d['p90']:.1f}s, max {d['max']:.1f}s, over a minute: {d['over_60s']}")
     extra = [f"{s[k]} {k.replace('_', ' ')}" for k in ("timed_out", "errors") if s[k]]
     if extra:
         lines.append("; ".join(extra))

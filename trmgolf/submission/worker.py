@@ -231,9 +231,10 @@ def _run(job: Job, solvers: dict[str, Solver], split: Split, state: _State, task
 SEARCH_PREFIX = "search:"
 
 
-def _search(job: Job, split: Split, state: _State) -> None:
+def _search(job: Job, split: Split, state: _State, result: TaskResult) -> None:
     """After a solver proved the rule: the structure search's candidates, cheapest first;
-    the first that passes every example (held-out gate included) becomes a candidate too."""
+    the first that passes every example (held-out gate included) becomes a candidate too.
+    Its wall time (fits, compiles, gates) goes to ``result.search_s``."""
     from trmgolf.compiler.driver import compile_graph
     from trmgolf.search import search
 
@@ -242,7 +243,7 @@ def _search(job: Job, split: Split, state: _State) -> None:
         return
     best = min(passed, key=lambda c: (c.attempt.cost or 0, c.rank))
     rank = 1 + max(c.rank for c in state.candidates)
-    t0 = time.perf_counter()
+    start = t0 = time.perf_counter()
     try:
         for found in search(list(split.fit), job.search_work, below=best.attempt.cost, budget_s=job.search_s):
             attempt = Attempt(SEARCH_PREFIX + found.label, best.attempt.family, "no_fit")
@@ -259,6 +260,8 @@ def _search(job: Job, split: Split, state: _State) -> None:
     except Exception as e:  # noqa: BLE001 - a search bug must not stop the run
         state.attempts.append(Attempt(SEARCH_PREFIX + "error", best.attempt.family, "error",
                                       detail=first_line(e)))
+    finally:
+        result.search_s = time.perf_counter() - start
 
 
 def wants_trm_training(job: Job, state: _State) -> bool:
@@ -333,7 +336,7 @@ def solve_job(job: Job, solvers: dict[str, Solver] | None = None) -> TaskResult:
     try:
         with time_limit(job.timeout_s):
             _run(job, solvers, split, state, task.name)
-            _search(job, split, state)
+            _search(job, split, state, result)
     except TaskTimeout:
         result.timed_out = True
     except Exception as e:  # noqa: BLE001 - recorded; the run goes on
