@@ -69,7 +69,7 @@ def test_outputs_zip_and_score_table(tmp_path, data, monkeypatch):
     # the structure search runs after a solver passed, and only then; its time is recorded
     assert float(by["task001"]["search_s"]) >= 0 and by["task003"]["search_s"] == ""
     assert summary["search_s"]["tasks"] == 2 and summary["search_s"]["over_60s"] == 0
-    assert "structure search per task (2 tasks): median" in res.output
+    assert "structure search, CPU per task (2 tasks): median" in res.output
 
     # the generalisation gate: identity fits task003's fit half, fails its held-out half
     r3 = json.loads((out / "results" / "task003.json").read_text())

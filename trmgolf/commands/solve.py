@@ -57,7 +57,7 @@ def _warn(msg: str) -> None:
               "(one Conv, Gather, Transpose, MaxRoiPool, RoiAlign...): a deterministic budget, the "
               "same result on a busy machine; 0: off.")
 @click.option("--search", "search_s", type=float, default=DEFAULT_SEARCH_S, show_default=True,
-              help="Seconds of structure search per solved task at most: a safety net far above "
+              help="CPU seconds of structure search per solved task at most: a safety net far above "
               "what --search-work takes (when it fires, results depend on machine speed); 0: off.")
 @click.option("--trm-train", is_flag=True,
               help="Train a tiny TRM on each task no solver solved and the router flags, smallest "

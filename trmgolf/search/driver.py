@@ -9,9 +9,10 @@ fit example. The held-out gate is the caller's: it verifies what comes out under
 
 The search stops on a deterministic work budget (``Budget``): every step pulled from a
 family costs one unit and families charge their expensive fits on top, so the same task
-gives the same candidates however loaded the machine is. A wall-clock limit stays as a
-safety net, far above what the work budget normally takes; on a pathological task where
-it fires first, the result can still depend on the machine's speed.
+gives the same candidates however loaded the machine is. A limit in CPU seconds of this
+process stays as a safety net (CPU time, not wall time: other processes on a shared machine
+do not cut the search short); on a pathological task where it fires first, the result can
+still depend on the machine's speed.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def search(examples: list[Example], work: int = DEFAULT_WORK, below: int | None 
     safety net only, ``budget_s`` seconds."""
     if not examples or work <= 0 or budget_s <= 0:
         return
-    budget = Budget(work, time.monotonic() + budget_s)
+    budget = Budget(work, time.process_time() + budget_s)
     data = fit_data(examples)
     streams = [Stream(family(data, budget), budget) for _, family in FAMILIES]
     while not budget():

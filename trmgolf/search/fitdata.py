@@ -41,8 +41,8 @@ def fit_data(examples: list[Example]) -> FitData:
 
 
 class Budget:
-    """The search's work budget: deterministic units of work, plus a wall-clock deadline
-    that is only a safety net.
+    """The search's work budget: deterministic units of work, plus a deadline in CPU seconds
+    of this process that is only a safety net.
 
     A unit is about one cheap fit check over the fit examples: the driver spends one per step
     it pulls from a family, and families spend more for their costly work (an LP solve, a
@@ -52,10 +52,10 @@ class Budget:
 
     def __init__(self, work: int, deadline: float) -> None:
         self.left = work
-        self.deadline = deadline  # time.monotonic() value
+        self.deadline = deadline  # time.process_time(): other load does not cut it short
 
     def spend(self, units: int) -> None:
         self.left -= units
 
     def __call__(self) -> bool:
-        return self.left <= 0 or time.monotonic() > self.deadline
+        return self.left <= 0 or time.process_time() > self.deadline

@@ -106,7 +106,7 @@ def summary(results: Iterable[TaskResult]) -> dict:
 
 
 def search_distribution(results: Iterable[TaskResult]) -> dict:
-    """How long the structure search took per task that ran it: median, 90th percentile, max."""
+    """CPU seconds of structure search per task that ran it: median, 90th percentile, max."""
     times = sorted(r.search_s for r in results if r.search_s is not None)
     if not times:
         return {"tasks": 0}
@@ -146,7 +146,7 @@ def summary_lines(s: dict) -> list[str]:
     lines.append(f"router's first choice kept: {s['first_choice_kept']}/{s['solved']}")
     d = s.get("search_s", {})
     if d.get("tasks"):
-        lines.append(f"structure search per task ({d['tasks']} tasks): median {d['median']:.1f}s, "
+        lines.append(f"structure search, CPU per task ({d['tasks']} tasks): median {d['median']:.1f}s, "
                      f"90% {d['p90']:.1f}s, max {d['max']:.1f}s, over a minute: {d['over_60s']}")
     extra = [f"{s[k]} {k.replace('_', ' ')}" for k in ("timed_out", "errors") if s[k]]
     if extra:

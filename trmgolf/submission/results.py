@@ -71,7 +71,7 @@ class TaskResult:
     error: str | None = None
     trm_config: str | None = None  # --trm-train: the ladder rung whose network was kept
     trm_train_s: float | None = None  # --trm-train: seconds spent training on this task
-    search_s: float | None = None  # structure search after a solver passed: its wall seconds
+    search_s: float | None = None  # structure search after a solver passed: its CPU seconds
     version: int = RESULT_VERSION
 
     def to_dict(self) -> dict:
