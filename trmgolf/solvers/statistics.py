@@ -307,6 +307,7 @@ def colour_list(examples: list[Example]) -> Graph | None:
 # ---------------------------------------------------------------------------- count_fill
 
 NEVER = 10_000.0  # the threshold of a cell that is never lit
+MOST = -1  # a lit colour that is the input's most frequent colour other than 0
 
 
 def euler_number(a: np.ndarray, colour: int) -> int:
@@ -317,7 +318,8 @@ def euler_number(a: np.ndarray, colour: int) -> int:
     return int(m.sum() - pairs_ + squares)
 
 
-COUNTS = ("cells", "objects", "colours")  # what is counted: cells / objects of one colour, colours
+# what is counted: cells / objects of one colour, cells of every colour but 0, colours but 0
+COUNTS = ("cells", "objects", "nonzero", "colours")
 
 
 def count_of(a: np.ndarray, what: str, colour: int) -> int:
@@ -325,47 +327,93 @@ def count_of(a: np.ndarray, what: str, colour: int) -> int:
         return int((a == colour).sum())
     if what == "objects":
         return euler_number(a, colour)
+    if what == "nonzero":
+        return int((a != 0).sum())
     return len(set(np.unique(a).tolist()) - {0})
+
+
+def most_frequent(a: np.ndarray) -> int | None:
+    """The most frequent colour other than 0; None when absent or tied."""
+    counts = np.bincount(a.ravel(), minlength=COLORS)[1:]
+    best = counts.max()
+    return int(np.argmax(counts)) + 1 if best and (counts == best).sum() == 1 else None
 
 
 @dataclass(frozen=True)
 class CountFill:
     what: str
-    colour: int  # the counted colour (unused for "colours")
-    thresholds: np.ndarray  # [h, w] float: cell lit when count >= threshold
-    lit: int  # colour of a lit cell
-    dark: int  # colour of the others
+    colour: int  # the counted colour (for "cells" and "objects")
+    thresholds: np.ndarray  # [H, W] float over the largest output: cell lit when count >= threshold
+    lit: int  # colour of a lit cell, or MOST
+    dark: int  # colour of the other cells inside the output
+    rows: int | None  # the output's height; None: the count
+    cols: int | None
 
-    def apply(self, a: np.ndarray) -> np.ndarray:
-        return np.where(count_of(a, self.what, self.colour) >= self.thresholds, self.lit, self.dark)
+    def apply(self, a: np.ndarray) -> np.ndarray | None:
+        n = count_of(a, self.what, self.colour)
+        h, w = self.rows or n, self.cols or n
+        lit = most_frequent(a) if self.lit == MOST else self.lit
+        if lit is None or not (0 < h <= self.thresholds.shape[0] and 0 < w <= self.thresholds.shape[1]):
+            return None
+        return np.where(n >= self.thresholds[:h, :w], lit, self.dark)
 
 
-def fit_thresholds(counts: list[int], outputs: list[np.ndarray], lit: int) -> np.ndarray | None:
+def output_side(counts: list[int], sizes: list[int]) -> tuple[bool, int | None]:
+    """(fits, side): one fixed side for every output (side), or each output's count (None)."""
+    if len(set(sizes)) == 1:
+        return True, sizes[0]
+    return counts == sizes, None
+
+
+def fit_thresholds(counts: list[int], lit: list[np.ndarray], canvas: tuple[int, int]) -> np.ndarray | None:
     """T[p] = the least count at which p is lit, if every output is exactly {p: count >= T[p]}."""
-    thresholds = np.full(outputs[0].shape, NEVER)
-    for n, o in zip(counts, outputs, strict=True):
-        thresholds = np.where(o == lit, np.minimum(thresholds, n), thresholds)
-    ok = all(np.array_equal(o == lit, n >= thresholds) for n, o in zip(counts, outputs, strict=True))
+    thresholds = np.full(canvas, NEVER)
+    for n, on in zip(counts, lit, strict=True):
+        h, w = on.shape
+        thresholds[:h, :w] = np.where(on, np.minimum(thresholds[:h, :w], n), thresholds[:h, :w])
+    ok = all(np.array_equal(on, n >= thresholds[:on.shape[0], :on.shape[1]])
+             for n, on in zip(counts, lit, strict=True))
     return thresholds if ok else None
+
+
+def lit_colours(data: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[int, int, list[np.ndarray]]]:
+    """(lit, dark, lit planes) for every reading of the outputs as two colours: a fixed lit colour
+    on a fixed dark one, or the input's most frequent colour on a fixed dark one."""
+    outputs = [o for _, o in data]
+    colours = set().union(*(np.unique(o).tolist() for o in outputs))
+    found = []
+    if len(colours) == 2:
+        for lit, dark in (sorted(colours, reverse=True), sorted(colours)):
+            found.append((lit, dark, [o == lit for o in outputs]))
+    darks = {int(o.flat[0]) for _, o in data if most_frequent(o) is None}
+    dark = darks.pop() if len(darks) == 1 else 0
+    mosts = [most_frequent(a) for a, _ in data]
+    if len(colours) > 2 and None not in mosts and all(
+            set(np.unique(o).tolist()) <= {dark, m} for (_, o), m in zip(data, mosts, strict=True)):
+        found.append((MOST, dark, [o != dark for o in outputs]))
+    return found
 
 
 def fit_count_fill(data: list[tuple[np.ndarray, np.ndarray]]) -> CountFill | None:
     outputs = [o for _, o in data]
-    if len({o.shape for o in outputs}) != 1:
+    canvas = (max(o.shape[0] for o in outputs), max(o.shape[1] for o in outputs))
+    readings = lit_colours(data)
+    if not readings:
         return None
-    colours = set().union(*(np.unique(o).tolist() for o in outputs))
-    if len(colours) != 2:
-        return None
-    seen = set().union(*(np.unique(a).tolist() for a, _ in data))
-    for lit, dark in (sorted(colours, reverse=True), sorted(colours)):
-        for what in COUNTS:
-            for colour in (sorted(seen) if what != "colours" else [0]):
-                counts = [count_of(a, what, colour) for a, _ in data]
-                if len(set(counts)) < 2:
-                    continue
-                thresholds = fit_thresholds(counts, outputs, lit)
+    seen = sorted(set().union(*(np.unique(a).tolist() for a, _ in data)))
+    for what in COUNTS:
+        for colour in (seen if what in ("cells", "objects") else [0]):
+            counts = [count_of(a, what, colour) for a, _ in data]
+            if len(set(counts)) < 2:
+                continue
+            fits_h, rows = output_side(counts, [o.shape[0] for o in outputs])
+            fits_w, cols = output_side(counts, [o.shape[1] for o in outputs])
+            if not (fits_h and fits_w):
+                continue
+            for lit, dark, planes in readings:
+                thresholds = fit_thresholds(counts, planes, canvas)
                 if thresholds is not None:
-                    return CountFill(what, colour, thresholds, lit, dark)
+                    return CountFill(what, colour, thresholds, lit, dark, rows, cols)
     return None
 
 
@@ -373,12 +421,13 @@ def count_ir(b: Builder, rule: CountFill, side: int) -> Value:
     """float32 [1,1,1,1]: the count the rule compares with its thresholds (sums read the free
     input; the Euler number's Conv runs on the crop of the largest fit grid)."""
     x = crop_input(b, side) if rule.what == "objects" else b.input
-    if rule.what == "colours":
-        counts = colour_counts(b, x)
-        some = b.op("cast", b.op("greater", counts, b.const(np.float32(0.0))), to="float32")
+    if rule.what in ("colours", "nonzero"):
         keep = np.ones((1, COLORS, 1, 1), np.float32)
         keep[0, 0] = 0.0
-        return b.op("reduce_sum", b.op("mul", some, b.const(keep)), axes=(1,), keepdims=1)
+        counts = b.op("mul", colour_counts(b, x), b.const(keep))
+        if rule.what == "colours":
+            counts = b.op("cast", b.op("greater", counts, b.const(np.float32(0.0))), to="float32")
+        return b.op("reduce_sum", counts, axes=(1,), keepdims=1)
     plane = b.op("slice", x, starts=(rule.colour,), ends=(rule.colour + 1,), axes=(1,))
     if rule.what == "cells":
         return b.op("reduce_sum", plane, axes=(1, 2, 3), keepdims=1)
@@ -395,25 +444,132 @@ def count_ir(b: Builder, rule: CountFill, side: int) -> Value:
     return b.op("add", b.op("reduce_sum", plane, axes=(1, 2, 3), keepdims=1), patterns)
 
 
+def most_frequent_ir(b: Builder) -> Value:
+    """float32 [1,10,1,1]: 1 on the most frequent colour other than 0 (on every tied one)."""
+    keep = np.ones((1, COLORS, 1, 1), np.float32)
+    keep[0, 0] = 0.0
+    score = b.op("mul", colour_counts(b, b.input), b.const(keep))
+    best = b.op("reduce_max", score, axes=(1,), keepdims=1)
+    return b.op("cast", b.op("equal", score, best), to="float32")
+
+
+def inside_ir(b: Builder, n: Value, rule: CountFill) -> Value | None:
+    """bool [1,1,H,W]: the cells inside a count-sized output (None when its shape is fixed)."""
+    h, w = rule.thresholds.shape
+    inside = None
+    ramps = (np.arange(h).reshape(1, 1, h, 1), np.arange(w).reshape(1, 1, 1, w))
+    for size, ramp in zip((rule.rows, rule.cols), ramps, strict=True):
+        if size is None:
+            below = b.op("less", b.const(ramp.astype(np.float32)), n)
+            inside = below if inside is None else b.op("and", inside, below)
+    return inside
+
+
 def count_fill_graph(rule: CountFill, side: int) -> Graph:
+    """lit = count >= T (a [1,1,H,W] comparison), coloured by Where, padded into ``output``."""
     b = Builder()
     h, w = rule.thresholds.shape
     n = count_ir(b, rule, side)
     lit = b.op("greater_or_equal", n, b.const(rule.thresholds.astype(np.float32).reshape(1, 1, h, w)))
-    colours = np.zeros((2, COLORS, 1, 1), np.float32)
-    colours[0, rule.lit] = colours[1, rule.dark] = 1.0
-    grid = b.op("where", lit, b.const(colours[:1]), b.const(colours[1:]))  # [1,10,h,w]
+    dark = np.zeros((1, COLORS, 1, 1), np.float32)
+    dark[0, rule.dark] = 1.0
+    if rule.lit == MOST:
+        lit_colour = most_frequent_ir(b)
+    else:
+        onehot = np.zeros((1, COLORS, 1, 1), np.float32)
+        onehot[0, rule.lit] = 1.0
+        lit_colour = b.const(onehot)
+    grid = b.op("where", lit, lit_colour, b.const(dark))  # [1,10,H,W]
+    inside = inside_ir(b, n, rule)
+    if inside is not None:
+        grid = b.op("where", inside, grid, b.const(np.float32(0.0)))
     return b.finish(b.op("pad", grid, pads=(0, 0, 0, 0, 0, 0, GRID - h, GRID - w)))
 
 
 @solver("count_fill", "statistics")
 def count_fill(examples: list[Example]) -> Graph | None:
-    """A fixed-shape output whose cells light up in a fixed order as a count grows: a colour's
-    cells, a colour's objects or the number of colours."""
+    """An output whose cells light up in a fixed order as a count grows (a colour's cells or
+    objects, the non-0 cells, the colours), of a fixed shape or as long as the count."""
     data = pairs(examples)
     if not data:
         return None
     rule = fit_count_fill(data)
-    if rule is None:
+    if rule is None or not all(np.array_equal(rule.apply(a), o) for a, o in data):
         return None
     return checked(count_fill_graph(rule, fit_side(examples)), examples)
+
+
+# ---------------------------------------------------------------------------- stat_fill
+
+STATISTICS = ("most", "least", "largest_box", "smallest_box")  # over the colours other than 0
+
+
+def colour_scores(a: np.ndarray, statistic: str) -> dict[int, int]:
+    """Each present colour but 0 -> its score (the chosen colour has the highest)."""
+    scores = {}
+    for c in range(1, COLORS):
+        m = a == c
+        if not m.any():
+            continue
+        size = int(m.sum()) if statistic in ("most", "least") else int(m.any(1).sum() * m.any(0).sum())
+        scores[c] = size if statistic in ("most", "largest_box") else -size
+    return scores
+
+
+def chosen_colour(a: np.ndarray, statistic: str) -> int | None:
+    """The colour ``statistic`` picks in ``a``; None when absent or tied."""
+    scores = colour_scores(a, statistic)
+    if not scores:
+        return None
+    best = max(scores.values())
+    winners = [c for c, s in scores.items() if s == best]
+    return winners[0] if len(winners) == 1 else None
+
+
+def stat_fill_graph(statistic: str, shape: tuple[int, int] | None) -> Graph:
+    """The chosen colour's one-hot [1,10,1,1] (Equal of the scores with their ReduceMax), spread
+    over a fixed h x w block or, by a Mul, over the input's own cells."""
+    b = Builder()
+    x = b.input
+    if statistic in ("most", "least"):
+        size = colour_counts(b, x)
+    else:
+        rows = b.op("reduce_sum", b.op("reduce_max", x, axes=(3,), keepdims=1), axes=(2,), keepdims=1)
+        cols = b.op("reduce_sum", b.op("reduce_max", x, axes=(2,), keepdims=1), axes=(3,), keepdims=1)
+        size = b.op("mul", rows, cols)
+    keep = np.ones((1, COLORS, 1, 1), np.float32)
+    keep[0, 0] = 0.0
+    if statistic in ("most", "largest_box"):
+        score = b.op("mul", size, b.const(keep))
+    else:  # absent colours and 0 score -BIG, below every present colour's -size
+        absent = b.op("cast", b.op("equal", size, b.const(np.float32(0.0))), to="float32")
+        score = b.op("sub", b.op("neg", size),
+                     b.op("mul", b.op("max", absent, b.const(1.0 - keep)), b.const(np.float32(NEVER))))
+    best = b.op("reduce_max", score, axes=(1,), keepdims=1)
+    colour = b.op("cast", b.op("equal", score, best), to="float32")
+    if shape is None:
+        inside = b.op("reduce_sum", x, axes=(1,), keepdims=1)
+        return b.finish(b.op("mul", inside, colour))
+    h, w = shape
+    block = b.op("expand", colour, shape=(1, COLORS, h, w))
+    return b.finish(b.op("pad", block, pads=(0, 0, 0, 0, 0, 0, GRID - h, GRID - w)))
+
+
+@solver("stat_fill", "statistics")
+def stat_fill(examples: list[Example]) -> Graph | None:
+    """The output is filled with one colour picked by a statistic of the input: the most or least
+    frequent colour, or the colour whose bounding box is largest or smallest; a fixed-shape block
+    or the input's own shape."""
+    data = pairs(examples)
+    if not data or not all(len(np.unique(o)) == 1 for _, o in data):
+        return None
+    if all(a.shape == o.shape for a, o in data):
+        shape = None
+    elif len({o.shape for _, o in data}) == 1:
+        shape = data[0][1].shape
+    else:
+        return None
+    for statistic in STATISTICS:
+        if all(chosen_colour(a, statistic) == int(o.flat[0]) for a, o in data):
+            return checked(stat_fill_graph(statistic, shape), examples)
+    return None
