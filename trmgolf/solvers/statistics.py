@@ -501,7 +501,9 @@ def count_fill(examples: list[Example]) -> Graph | None:
 
 # ---------------------------------------------------------------------------- stat_fill
 
-STATISTICS = ("most", "least", "largest_box", "smallest_box")  # over the colours other than 0
+# over the colours other than 0; a "box" is the number of rows times the number of columns a colour
+# touches (its bounding box's area when its cells leave no empty row or column inside it)
+STATISTICS = ("most", "least", "largest_box", "smallest_box")
 
 
 def colour_scores(a: np.ndarray, statistic: str) -> dict[int, int]:
