@@ -428,9 +428,9 @@ def count_ir(b: Builder, rule: CountFill, side: int) -> Value:
         if rule.what == "colours":
             counts = b.op("cast", b.op("greater", counts, b.const(np.float32(0.0))), to="float32")
         return b.op("reduce_sum", counts, axes=(1,), keepdims=1)
+    if rule.what == "cells":  # count first, then pick the channel: no [1,1,30,30] plane
+        return b.op("slice", colour_counts(b, x), starts=(rule.colour,), ends=(rule.colour + 1,), axes=(1,))
     plane = b.op("slice", x, starts=(rule.colour,), ends=(rule.colour + 1,), axes=(1,))
-    if rule.what == "cells":
-        return b.op("reduce_sum", plane, axes=(1, 2, 3), keepdims=1)
     # Euler number: cells - horizontal pairs - vertical pairs + full 2x2 squares; a 2x2 Conv counts
     # each window's pattern, minus (its full value - 1) and a Relu leaves 1 exactly where it is full
     weights = np.zeros((3, 1, 2, 2), np.float32)
