@@ -190,7 +190,10 @@ def test_not_a_stat_fill():
     assert SOLVERS["stat_fill"].build(make_examples(grids, np.fliplr)) is None
 
 
-@pytest.mark.parametrize(("num", "name"), [(298, "colour_rank_map"), (393, "colour_list"), (186, "count_fill")])
+REAL = [(298, "colour_rank_map"), (393, "colour_list"), (186, "count_fill")]
+
+
+@pytest.mark.parametrize(("num", "name"), REAL)
 def test_real_tasks(num, name):
     _, fit, rest = real_task(num)
     g = SOLVERS[name].build(fit)
