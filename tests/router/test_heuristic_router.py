@@ -118,3 +118,21 @@ def test_masked_colour_routes_symmetry_completion():
     solvers = SOLVERS + [Solver("symmetry_complete", "symmetry", lambda fit: None)]
     assert HeuristicRouter().route(task, solvers).first == "symmetry_complete"
     assert task_features(make(lambda g: g[:, ::-1])).masked_colour is None
+
+
+def test_per_example_colour_swap_routes_the_rank_map():
+    """Each example swaps its two most frequent colours: a table of its own, no global colour map."""
+    def swap(g):
+        counts = np.bincount(g.ravel(), minlength=10)
+        first, second = np.argsort(-counts, kind="stable")[:2]
+        return np.select([g == first, g == second], [second, first], g)
+
+    rng = np.random.default_rng(3)
+    gs = [rng.choice(colours, size=(5, 5), p=[0.5, 0.3, 0.2])
+          for colours in ([1, 2, 3], [2, 3, 1], [3, 1, 2])]
+    task = Task("t", {"train": [Example(g.tolist(), swap(g).tolist()) for g in gs]})
+    f = task_features(task)
+    assert f.example_color_maps and not f.color_map
+    solvers = SOLVERS + [Solver("colour_rank_map", "statistics", lambda fit: None)]
+    assert HeuristicRouter().route(task, solvers).first == "colour_rank_map"
+    assert not task_features(make(lambda g: g[:, ::-1])).example_color_maps

@@ -46,6 +46,7 @@ class Features:
     constant_output: bool  # every output is the same grid
     max_side: int
     masked_colour: int | None = None  # only cells of this colour change, and it leaves every output
+    example_color_maps: bool = False  # each example has its own colour -> colour table (same shape)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -141,6 +142,17 @@ def _color_map(pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> bool:
     return True
 
 
+def _example_color_maps(pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> bool:
+    """Every output is its input through a colour table of its own (a per-example swap)."""
+    for i, o in pairs:
+        if i.shape != o.shape:
+            return False
+        codes = np.unique(i.ravel() * 10 + o.ravel())
+        if len(np.unique(codes // 10)) != len(codes):
+            return False
+    return True
+
+
 def _masked_colour(pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> int | None:
     """The colour every changed cell had, in every input and in no output (a patch to repair)."""
     if not all(i.shape == o.shape for i, o in pairs) or all(np.array_equal(i, o) for i, o in pairs):
@@ -203,4 +215,5 @@ def task_features(task: Task, limit: int = MAX_EXAMPLES) -> Features:
         constant_output=len(pairs) > 1 and all(np.array_equal(o, pairs[0][1]) for _, o in pairs),
         max_side=max(max(*i.shape, *o.shape) for i, o in pairs),
         masked_colour=_masked_colour(pairs),
+        example_color_maps=not identity and _example_color_maps(pairs),
     )

@@ -47,6 +47,16 @@ def _geometry(f: Features) -> float:
     return 5.0 if f.same_shape and f.same_color_counts else -2.0
 
 
+def _statistics(f: Features) -> float:
+    """Whole-grid statistics: a colour swap that differs per example, or a small output drawn
+    from counts (a list of colours, a bar, a block of one colour)."""
+    if f.example_color_maps and not f.color_map:
+        return 7.0
+    if not f.same_shape and (f.fixed_out_shape or f.out_single_color) and not f.out_is_subgrid:
+        return 5.0
+    return -1.0
+
+
 RULES: tuple[Rule, ...] = (
     Rule(("identity", "copy"), lambda f: 10.0 if f.identity else -5.0),
     Rule(("color_map", "colour_map", "recolor", "recolour", "palette"),
@@ -74,6 +84,7 @@ RULES: tuple[Rule, ...] = (
     Rule(("constant", "fixed_output"), lambda f: 10.0 if f.constant_output else -5.0),
     Rule(("geometry", "index_map"), _geometry),
     Rule(("part",), _parts),
+    Rule(("statistic", "rank", "colour_list", "count_fill", "stat_fill"), _statistics),
     Rule(("local", "conv", "cellular", "neighbo", "stencil", "perceptron", "rule", "lsq", "linear"),
          _local),
 )

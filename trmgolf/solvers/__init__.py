@@ -15,7 +15,7 @@ from trmgolf.solvers import moves  # noqa: F401
 from trmgolf.solvers import blocks, views  # noqa: F401
 
 # isort: split
-from trmgolf.solvers import flood, holes, objects, periodic, rays, regions, sight, symmetry  # noqa: F401
+from trmgolf.solvers import flood, holes, objects, periodic, rays, regions, sight, statistics, symmetry  # noqa: F401
 
 # isort: split
 from trmgolf.solvers import components, select_object  # noqa: F401
