@@ -142,7 +142,10 @@ def rays(examples: list[Example]) -> Graph | None:
     data = pairs(examples)
     if max(max(a.shape) for a, _ in data) > MAX_SIDE or all(np.array_equal(a, o) for a, o in data):
         return None
-    return fit_planes(examples, ray_planes(seed_colours(examples)))
+    planes = ray_planes(seed_colours(examples))
+    kept = stable_colours(examples)
+    # the plain fit first (the networks kept so far); failing that, pin the colours that never change
+    return fit_planes(examples, planes) or (fit_planes(examples, planes, kept=kept) if kept else None)
 
 
 @solver("rays_diagonal", "rays")
