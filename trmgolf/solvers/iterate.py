@@ -5,8 +5,9 @@ per step until it meets a wall, a line creeps from its seed to the edge, colour 
 through a maze). One step of such a rule is a linear-threshold Conv, as in
 ``local_rule``, but the examples only show the first state and the last one. We guess the
 states in between: a changed cell changes at the step equal to its distance (through
-changed cells, 4- or 8-neighbour) from the nearest cell that is not background and never
-changes, so growth proceeds outwards from the objects one ring at a time. The rule is
+changed cells, 4- or 8-neighbour) from the nearest unchanged cell of the colour it takes
+(or, failing that, any unchanged cell that is not background), so growth proceeds
+outwards from the seeds or objects one ring at a time. The rule is
 then fitted on every (state, next state) pair plus (output, output), which makes the
 output a fixpoint: running more steps than an example needs changes nothing, so the
 network runs as many steps as the largest fit grid has cells along a side (or the
@@ -45,30 +46,37 @@ def background(data: list[tuple[np.ndarray, np.ndarray]]) -> int:
     return int(np.bincount(np.concatenate([a.ravel() for a, _ in data]), minlength=10).argmax())
 
 
-def change_steps(a: np.ndarray, o: np.ndarray, bg: int, connectivity: int) -> np.ndarray | None:
-    """[h, w] step at which each cell takes its output colour (0: never changes), or None when
-    a changed cell is not reached from an unchanged object cell through changed cells."""
+def change_steps(a: np.ndarray, o: np.ndarray, bg: int, connectivity: int,
+                 same_colour: bool) -> np.ndarray | None:
+    """[h, w] step at which each cell takes its output colour (0: never changes), or None when a
+    changed cell is not reached through changed cells from an unchanged source: a cell of the
+    colour it takes (``same_colour``: spreading colour), else any unchanged non-background cell
+    (rings grown around objects)."""
     changed = a != o
     steps = np.where(changed, -1, 0)
-    queue = deque(zip(*np.nonzero(~changed & (a != bg)), strict=True))
+    sources = ~changed & (a != bg)
+    queue = deque(zip(*np.nonzero(sources), strict=True))
     h, w = a.shape
     while queue:
         r, c = queue.popleft()
         for dr, dc in NEIGHBOURS[connectivity]:
             nr, nc = r + dr, c + dc
-            if 0 <= nr < h and 0 <= nc < w and steps[nr, nc] == -1:
-                steps[nr, nc] = steps[r, c] + 1
-                queue.append((nr, nc))
+            if not (0 <= nr < h and 0 <= nc < w) or steps[nr, nc] != -1:
+                continue
+            if same_colour and o[nr, nc] != o[r, c]:
+                continue
+            steps[nr, nc] = steps[r, c] + 1
+            queue.append((nr, nc))
     return None if (steps < 0).any() else steps
 
 
-def transitions(data: list[tuple[np.ndarray, np.ndarray]], bg: int,
-                connectivity: int) -> tuple[list[Example], int] | None:
+def transitions(data: list[tuple[np.ndarray, np.ndarray]], bg: int, connectivity: int,
+                same_colour: bool) -> tuple[list[Example], int] | None:
     """The guessed (state, next state) pairs, the fixpoint pairs, and the deepest step."""
     out: list[Example] = []
     deepest = 0
     for a, o in data:
-        steps = change_steps(a, o, bg, connectivity)
+        steps = change_steps(a, o, bg, connectivity, same_colour)
         if steps is None:
             return None
         depth = int(steps.max())
@@ -98,13 +106,14 @@ def iterated_graph(weights: np.ndarray, bias: np.ndarray, st: Stencil, side: int
     return b.finish(x)
 
 
-def fit_iterated(examples: list[Example], connectivity: int, deadline: float) -> Graph | None:
+def fit_iterated(examples: list[Example], connectivity: int, same_colour: bool,
+                 deadline: float) -> Graph | None:
     """Fit one step on the transitions of 3/4 of the examples, keep it only if the iterated
     network is exact on the last quarter, then refit on all (subsampled) examples."""
     data = pairs(examples)
     bg = background(data)
     side = fit_side(examples)
-    found = transitions(data, bg, connectivity)
+    found = transitions(data, bg, connectivity, same_colour)
     if found is None or found[1] < 2:  # one step: a plain local rule
         return None
     steps = max(side, found[1])
@@ -113,7 +122,7 @@ def fit_iterated(examples: list[Example], connectivity: int, deadline: float) ->
     parts = [(examples[:cut], examples[cut:])] if cut < len(examples) else []
     parts.append((examples, examples))
     for fit_on, check_on in parts:
-        trans = transitions(pairs(fit_on[:MAX_FIT_EXAMPLES]), bg, connectivity)
+        trans = transitions(pairs(fit_on[:MAX_FIT_EXAMPLES]), bg, connectivity, same_colour)
         if trans is None or time.monotonic() > deadline:
             return None
         fitted = fit_weights(trans[0], st, deadline)
@@ -135,8 +144,9 @@ def grow_rule(examples: list[Example]) -> Graph | None:
     if max(max(a.shape) for a, _ in data) > MAX_SIDE or all(np.array_equal(a, o) for a, o in data):
         return None
     deadline = time.monotonic() + BUDGET_SECONDS
-    for connectivity in (4, 8):
-        graph = fit_iterated(examples, connectivity, deadline)
-        if graph is not None:
-            return graph
+    for same_colour in (True, False):
+        for connectivity in (4, 8):
+            graph = fit_iterated(examples, connectivity, same_colour, deadline)
+            if graph is not None:
+                return graph
     return None
