@@ -6,7 +6,7 @@ import numpy as np
 from solver_testlib import make_examples, ort_exact
 
 from trmgolf.solvers import SOLVERS, check
-from trmgolf.solvers.iterate import change_steps
+from trmgolf.solvers.iterate import change_steps, run_steps
 
 STEPS4 = ((1, 0), (-1, 0), (0, 1), (0, -1))
 STEPS8 = STEPS4 + ((1, 1), (1, -1), (-1, 1), (-1, -1))
@@ -80,3 +80,8 @@ def test_grow_rule_eight_neighbour_spread():
 def test_not_growth():
     assert SOLVERS["grow_rule"].build(make_examples(mazes(6, 5), np.fliplr)) is None
     assert SOLVERS["grow_rule"].build(make_examples(mazes(4, 6), lambda g: g)) is None
+
+
+def test_run_steps():
+    assert run_steps(10, 7) == 10  # straight growth: a side's worth of steps reaches every cell
+    assert run_steps(10, 12) == 24  # winding growth: room for unseen, deeper mazes

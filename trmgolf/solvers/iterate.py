@@ -10,8 +10,8 @@ changed cells, 4- or 8-neighbour) from the nearest unchanged cell of the colour 
 outwards from the seeds or objects one ring at a time. The rule is
 then fitted on every (state, next state) pair plus (output, output), which makes the
 output a fixpoint: running more steps than an example needs changes nothing, so the
-network runs as many steps as the largest fit grid has cells along a side (or the
-deepest fit example, if more).
+network runs as many steps as the largest fit grid has cells along a side, or twice the
+deepest fit example's when growth winds deeper than that (``run_steps``).
 
 The network crops to the largest fit grid, runs ``steps`` Convs, each thresholded back to
 a one-hot (Greater, Cast), and pads the last Conv's scores into ``output``.
@@ -90,6 +90,13 @@ def transitions(data: list[tuple[np.ndarray, np.ndarray]], bg: int, connectivity
     return out, deepest
 
 
+def run_steps(side: int, deepest: int) -> int:
+    """How many steps the network runs. Growth that never needs more steps than the grid has
+    cells along a side is straight (rings, lines): ``side`` steps reach every cell. Deeper growth
+    winds (a flood through a maze), and an unseen grid may wind further: twice the deepest."""
+    return side if deepest < side else 2 * deepest
+
+
 def iterated_graph(weights: np.ndarray, bias: np.ndarray, st: Stencil, side: int, steps: int) -> Graph:
     b = Builder()
     x: Value = crop_input(b, side)
@@ -116,7 +123,7 @@ def fit_iterated(examples: list[Example], connectivity: int, same_colour: bool,
     found = transitions(data, bg, connectivity, same_colour)
     if found is None or found[1] < 2:  # one step: a plain local rule
         return None
-    steps = max(side, found[1])
+    steps = run_steps(side, found[1])
     st = Stencil.square(3)
     cut = len(examples) - len(examples) // 4
     parts = [(examples[:cut], examples[cut:])] if cut < len(examples) else []
