@@ -119,7 +119,7 @@ def ray_planes_build(b: Builder, x: Value, colours: tuple[int, ...], diagonals: 
 
 
 def ray_planes(colours: tuple[int, ...], diagonals: bool = False) -> Planes:
-    name = f"rays{'8' if diagonals else ''}_{''.join(map(str, colours))}"
+    name = f"{'rays8_' if diagonals else 'rays'}{''.join(map(str, colours))}"
     return Planes(name, (8 if diagonals else 4) * len(colours),
                   lambda a: ray_planes_grid(a, colours, diagonals),
                   lambda b, x: ray_planes_build(b, x, colours, diagonals))
