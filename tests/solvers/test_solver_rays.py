@@ -10,7 +10,7 @@ from trmgolf.ir.builder import Builder
 from trmgolf.ir.interp import run
 from trmgolf.solvers import SOLVERS, check
 from trmgolf.solvers.planes import crop_input
-from trmgolf.solvers.rays import ray_planes_build, ray_planes_grid
+from trmgolf.solvers.rays import DIAGONALS, ray_planes_build, ray_planes_grid
 from trmgolf.tasks import grid_to_onehot
 
 
@@ -73,3 +73,59 @@ def test_real_tasks(num):
     _, fit, rest = real_task(num)
     g = SOLVERS["rays"].build(fit)
     assert g is not None and check(g, rest[:30])
+
+
+# -- diagonals ---------------------------------------------------------------------------------
+
+
+def x_rays(g: np.ndarray) -> np.ndarray:
+    """Each 2 shoots 2s along both diagonals, over the background (not over 7s), to the edges."""
+    out = g.copy()
+    h, w = g.shape
+    for r, c in zip(*np.nonzero(g == 2), strict=True):
+        for dy, dx in DIAGONALS.values():
+            y, x = r + dy, c + dx
+            while 0 <= y < h and 0 <= x < w:
+                if g[y, x] == 0:
+                    out[y, x] = g[r, c]
+                y, x = y + dy, x + dx
+    return out
+
+
+def down_right_of_3(g: np.ndarray) -> np.ndarray:
+    """Background cells with a 3 somewhere up-left on their diagonal become 8; 2s stay."""
+    planes = ray_planes_grid(g, (3,), diagonals=True)
+    up_left = planes[4]
+    return np.where((g == 0) & (up_left > 0), 8, g)
+
+
+@pytest.mark.parametrize("side", [9, 30])
+def test_diagonal_planes_match_reference(side):
+    colours = (1, 4)
+    rng = np.random.default_rng(side)
+    for _ in range(4):
+        h, w = (int(v) for v in rng.integers(3, side + 1, 2))
+        g = rng.choice([0, 0, 1, 4, 7], size=(h, w))
+        b = Builder()
+        b.graph.output = ray_planes_build(b, crop_input(b, side), colours, diagonals=True)
+        planes = run(b.graph, grid_to_onehot(g.tolist()))[0]
+        assert np.array_equal(planes[:, :h, :w] > 0, ray_planes_grid(g, colours, diagonals=True) > 0)
+        assert not planes[:, h:].any() and not planes[:, :, w:].any()
+    g = np.zeros((4, 5), np.int64)
+    g[1, 2] = 1
+    up_right = ray_planes_grid(g, (1,), diagonals=True)[5]  # order: up_left, up_right, ...
+    assert up_right[2, 1] == 1 and up_right[3, 0] == 1 and up_right.sum() == 2
+
+
+@pytest.mark.parametrize("rule, colours", [(x_rays, (2, 7)), (down_right_of_3, (2, 3))])
+def test_rays_diagonal_generalise(rule, colours):
+    fit = make_examples(seeds(30, 1, colours) + seeds(1, 3, colours, lo=12), rule)
+    held = make_examples(seeds(10, 2, colours), rule)
+    g = SOLVERS["rays_diagonal"].build(fit)
+    assert g is not None and check(g, held)
+    assert ort_exact(g, fit[:5] + held)
+
+
+def test_not_diagonal_rays():
+    assert SOLVERS["rays_diagonal"].build(make_examples(seeds(4, 3), np.fliplr)) is None
+    assert SOLVERS["rays_diagonal"].build(make_examples(seeds(3, 4), lambda g: g)) is None

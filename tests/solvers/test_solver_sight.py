@@ -82,3 +82,38 @@ def test_not_blocked_rays():
     assert SOLVERS["rays_blocked"].build(ex) is None
     unchanged = make_examples(scattered(3, 4, (2, WALL)), lambda g: g)
     assert SOLVERS["rays_blocked"].build(unchanged) is None
+
+
+def blocks_with_border_seeds(n: int, seed: int) -> list[np.ndarray]:
+    """An 8-block in the middle; seeds of colours 1-4 on the left and top borders."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        h, w = (int(v) for v in rng.integers(8, 13, 2))
+        g = np.zeros((h, w), np.int64)
+        top, left = int(rng.integers(2, h - 4)), int(rng.integers(2, w - 4))
+        g[top:top + int(rng.integers(2, 4)), left:left + int(rng.integers(2, 4))] = 8
+        for _ in range(int(rng.integers(2, 6))):
+            if rng.random() < 0.5:
+                g[int(rng.integers(h)), 0] = int(rng.integers(1, 5))
+            else:
+                g[0, int(rng.integers(w))] = int(rng.integers(1, 5))
+        out.append(g)
+    return out
+
+
+def mark_hit(g: np.ndarray) -> np.ndarray:
+    """An 8 cell that sees a seed first on its left takes the seed's colour; seeds never change,
+    whatever their own neighbours see (a seed in the corner sees others on both sides)."""
+    left = np.stack([nearest_colour(row) for row in g])
+    return np.where((g == 8) & np.isin(left, (1, 2, 3, 4)), left, g)
+
+
+def test_rays_blocked_keeps_seeds():
+    """Only 8 and the background may change: the kept colours pin the seeds, so the rule is
+    fitted on the 8 cells alone and generalises to unseen seed layouts."""
+    fit = make_examples(blocks_with_border_seeds(40, 5), mark_hit)
+    held = make_examples(blocks_with_border_seeds(30, 6), mark_hit)
+    g = SOLVERS["rays_blocked"].build(fit)
+    assert g is not None and check(g, held)
+    assert ort_exact(g, fit[:3] + held[:10])

@@ -21,6 +21,9 @@ from trmgolf.solvers import flood, holes, objects, periodic, rays, regions, sigh
 from trmgolf.solvers import components, select_object  # noqa: F401
 
 # isort: split
+from trmgolf.solvers import iterate  # noqa: F401
+
+# isort: split
 from trmgolf.solvers.base import SOLVERS, Solver, solver
 from trmgolf.solvers.common import check
 

@@ -87,11 +87,12 @@ def features(grid: np.ndarray, st: Stencil, planes: np.ndarray | None = None) ->
 Featurize = Callable[[np.ndarray, Stencil], np.ndarray | None]  # grid -> [900, F] (None: no view)
 
 
-def dataset(examples: list[Example], st: Stencil,
-            featurize: Featurize = features) -> tuple[np.ndarray, np.ndarray] | None:
+def dataset(examples: list[Example], st: Stencil, featurize: Featurize = features,
+            kept: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray] | None:
     """Distinct (what the Conv sees, answer) rows; None when one view has two answers.
 
     The answer of a cell outside the output grid is OUTSIDE (every channel <= 0).
+    Cells of a ``kept`` colour are left out: ``keep_colours`` pins them afterwards.
     """
     xs, ys = [], []
     for a, b in pairs(examples):
@@ -104,6 +105,10 @@ def dataset(examples: list[Example], st: Stencil,
         keep = feats.any(axis=1)
         if (~keep & (y != OUTSIDE)).any():
             return None
+        if kept:
+            colour = np.full((GRID, GRID), OUTSIDE, np.int64)
+            colour[: a.shape[0], : a.shape[1]] = a
+            keep &= ~np.isin(colour.ravel(), kept)
         xs.append(feats[keep])
         ys.append(y[keep])
     x = np.concatenate(xs)
@@ -174,11 +179,56 @@ def separator(x: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, float] |
     return None
 
 
+def stable_colours(examples: list[Example]) -> tuple[int, ...]:
+    """The input colours whose every cell keeps its colour in every example (seeds, walls ...)."""
+    seen: set[int] = set()
+    changed: set[int] = set()
+    for a, b in pairs(examples):
+        if a.shape != b.shape:
+            return ()
+        seen |= set(np.unique(a).tolist())
+        changed |= set(np.unique(a[a != b]).tolist())
+    return tuple(sorted(seen - changed))
+
+
+def centre_tap(st: Stencil) -> tuple[int, int] | None:
+    """The kernel position that reads the output cell's own input cell, if there is one."""
+    if st.top % st.dh or st.left % st.dw or st.top // st.dh >= st.kh or st.left // st.dw >= st.kw:
+        return None
+    return st.top // st.dh, st.left // st.dw
+
+
+def keep_colours(weights: np.ndarray, bias: np.ndarray, st: Stencil,
+                 kept: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Pin the cells of the ``kept`` colours to their colour, in the same Conv.
+
+    Every feature is 0/1, so no channel's score exceeds ``big`` = sum |w| + |bias| + 1 in
+    size; adding +big to channel c and -big to the other channels at a kept colour c's
+    centre tap makes that cell come out c whatever the rest of the rule says, and changes
+    nothing at cells of other colours. The rule is then fitted only where it matters,
+    so a rare mix of neighbours cannot repaint a seed or a wall.
+    """
+    tap = centre_tap(st)
+    if tap is None or not kept:
+        return weights, bias
+    w = weights.astype(np.float64)
+    big = np.abs(w).reshape(len(w), -1).sum(axis=1) + np.abs(bias) + 1.0
+    i, j = tap
+    for c in kept:
+        w[:, c, i, j] -= big
+        w[c, c, i, j] += 2 * big[c]
+    return w.astype(np.float32), bias
+
+
 def fit_weights(examples: list[Example], st: Stencil, deadline: float = float("inf"),
-                featurize: Featurize = features) -> tuple[np.ndarray, np.ndarray] | None:
+                featurize: Featurize = features,
+                kept: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray] | None:
     """Conv weights [10,C,kh,kw] and bias [10] of the rule seen through ``st``, or None
-    (C = 10 for the one-hot input; 10 per view for ``featurize`` over several views)."""
-    data = dataset(examples, st, featurize)
+    (C = 10 for the one-hot input; 10 per view for ``featurize`` over several views).
+    Cells of a ``kept`` colour keep it (see ``keep_colours``)."""
+    if kept and centre_tap(st) is None:
+        kept = ()
+    data = dataset(examples, st, featurize, kept)
     if data is None:
         return None
     x, y = data
@@ -197,9 +247,9 @@ def fit_weights(examples: list[Example], st: Stencil, deadline: float = float("i
             return None
         weights[colour], bias[colour] = fitted
     # channels never seen as an answer keep w = 0 and get a negative bias: always "no"
-    bias[~np.isin(np.arange(COLORS), y)] = -1.0
-    return (weights.reshape(COLORS, -1, st.kh, st.kw).astype(np.float32),
-            bias.astype(np.float32))
+    bias[~np.isin(np.arange(COLORS), np.concatenate([y, kept]))] = -1.0
+    return keep_colours(weights.reshape(COLORS, -1, st.kh, st.kw).astype(np.float32),
+                        bias.astype(np.float32), st, kept)
 
 
 def conv_graph(weights: np.ndarray, bias: np.ndarray, st: Stencil) -> Graph:
@@ -214,11 +264,11 @@ MakeGraph = Callable[[np.ndarray, np.ndarray, Stencil], Graph]
 
 def fit_stencils(examples: list[Example], stencils: list[Stencil], featurize: Featurize = features,
                  make_graph: MakeGraph = conv_graph, budget: float = BUDGET_SECONDS,
-                 fallback_ok: bool = True) -> Graph | None:
+                 fallback_ok: bool = True, kept: tuple[int, ...] = ()) -> Graph | None:
     """The first stencil whose Conv, fitted on 3/4 of the examples, is exact on the last
     quarter too (a rule that only memorises is passed over for a larger stencil), refitted
     on every example; failing that (and with ``fallback_ok``), the first stencil whose Conv
-    fits every example."""
+    fits every example. ``kept``: colours whose cells keep their colour (``keep_colours``)."""
     deadline = time.process_time() + budget
     cut = len(examples) - len(examples) // 4
     fallback: Graph | None = None
@@ -226,13 +276,13 @@ def fit_stencils(examples: list[Example], stencils: list[Stencil], featurize: Fe
         if time.process_time() > deadline:
             break
         if cut < len(examples):
-            part = fit_weights(examples[:cut], st, deadline, featurize)
+            part = fit_weights(examples[:cut], st, deadline, featurize, kept)
             if part is None or not checked(make_graph(*part, st), examples[cut:]):
                 if fallback is None and fallback_ok:
-                    full = fit_weights(examples, st, deadline, featurize)
+                    full = fit_weights(examples, st, deadline, featurize, kept)
                     fallback = checked(make_graph(*full, st), examples) if full is not None else None
                 continue
-        fitted = fit_weights(examples, st, deadline, featurize)
+        fitted = fit_weights(examples, st, deadline, featurize, kept)
         if fitted is not None:
             graph = checked(make_graph(*fitted, st), examples)
             if graph is not None:

@@ -65,9 +65,10 @@ def planes_graph(planes: Planes, side: int):
 
 
 def fit_planes(examples: list[Example], planes: Planes, kernels: tuple[int, ...] = (1, 3),
-               budget: float = 10.0) -> Graph | None:
+               budget: float = 10.0, kept: tuple[int, ...] = ()) -> Graph | None:
     """The first k x k Conv over [input, planes] that fits (and generalises from 3/4 of the
-    examples to the last quarter, else is exact on all of them)."""
+    examples to the last quarter, else is exact on all of them); cells of a ``kept`` colour
+    keep it (see ``local_rule.keep_colours``)."""
     side = fit_side(examples)
     cache: dict[tuple, np.ndarray | None] = {}
 
@@ -79,4 +80,4 @@ def fit_planes(examples: list[Example], planes: Planes, kernels: tuple[int, ...]
         return None if p is None else features(a, st, p)
 
     return fit_stencils(examples, [Stencil.square(k) for k in kernels], featurize,
-                        planes_graph(planes, side), budget=budget)
+                        planes_graph(planes, side), budget=budget, kept=kept)

@@ -23,6 +23,7 @@ from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs, same_shapes
+from trmgolf.solvers.local_rule import stable_colours
 from trmgolf.solvers.planes import Planes, fit_planes
 from trmgolf.solvers.rays import DIRECTIONS, MAX_SIDE, seed_colours
 from trmgolf.tasks import Example
@@ -95,10 +96,12 @@ def sight_planes(colours: tuple[int, ...]) -> Planes:
 @solver("rays_blocked", "rays")
 def rays_blocked(examples: list[Example]) -> Graph | None:
     """Same-size tasks whose output cell depends on its neighbourhood and on the colour first seen
-    to its left / right / above / below (rays stopped by walls, gaps closed between facing cells)."""
+    to its left / right / above / below (rays stopped by walls, gaps closed between facing cells).
+    Colours that never change are pinned (``local_rule.keep_colours``): the rule is fitted only on
+    the cells that may change, so a rare mix of rays cannot repaint a seed or a wall."""
     if not examples or not same_shapes(examples):
         return None
     data = pairs(examples)
     if max(max(a.shape) for a, _ in data) > MAX_SIDE or all(np.array_equal(a, o) for a, o in data):
         return None
-    return fit_planes(examples, sight_planes(seed_colours(examples)))
+    return fit_planes(examples, sight_planes(seed_colours(examples)), kept=stable_colours(examples))
