@@ -25,7 +25,7 @@ import numpy as np
 
 from trmgolf.ir.graph import Graph
 from trmgolf.ir.interp import run
-from trmgolf.search import cellmap, conv_lp, einsum_fit, movement, pooling, upscale
+from trmgolf.search import cellmap, conv_lp, einsum_fit, linemask, movement, pooling, upscale
 from trmgolf.search.fitdata import Budget, FitData, Step, fit_data
 from trmgolf.tasks import Example
 
@@ -37,7 +37,8 @@ DEFAULT_BUDGET_S = 60.0
 
 Family = Callable[[FitData, Budget], Iterator[Step]]
 FAMILIES: list[tuple[str, Family]] = [
-    ("movement", movement.candidates), ("cellmap", cellmap.candidates), ("pooling", pooling.candidates),
+    ("movement", movement.candidates), ("linemask", linemask.candidates), ("cellmap", cellmap.candidates),
+    ("pooling", pooling.candidates),
     ("einsum", einsum_fit.candidates), ("conv", conv_lp.candidates), ("upscale", upscale.candidates)]
 
 
