@@ -6,7 +6,7 @@ import numpy as np
 import onnxruntime as ort
 
 from trmgolf.compiler.driver import compile_graph
-from trmgolf.search import cellmap, linemask, movement
+from trmgolf.search import cellmap, linemask, movement, partmix
 from trmgolf.search.fitdata import Budget, fit_data
 from trmgolf.search.sizeclass import Probe, fill_missing
 from trmgolf.tasks import Example, grid_to_onehot
@@ -111,3 +111,28 @@ def test_probe_counts_the_cells_of_its_line():
     assert Probe(3, 3, 6).of(x).tolist() == [0, 1, 3]
     table = fill_missing([np.array([1]), None, None, np.array([4])])
     assert table.ravel().tolist() == [1, 1, 4, 4]
+
+
+def _panel_examples(rule, n: int = 12, seed: int = 0) -> list[Example]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        top, bottom = rng.integers(0, 2, (4, 4)), rng.integers(0, 2, (4, 4))
+        g = np.vstack([top, np.full((1, 4), 4), bottom * 2])
+        out.append(Example(g.tolist(), np.where(rule(top > 0, bottom > 0), 3, 0).tolist()))
+    return out
+
+
+def test_part_mix_finds_each_boolean_of_two_panels():
+    for rule in (np.logical_xor, np.logical_and, np.logical_or, lambda a, b: ~(a | b), lambda a, b: a & ~b):
+        (label, graph), = _found(partmix.candidates, _panel_examples(rule))
+        assert label.startswith("part_mix/") and label.endswith("/4x4")
+        assert _exact_in_onnxruntime(graph, _panel_examples(rule, seed=8))
+
+
+def test_no_part_mix_when_a_third_cell_matters():
+    """The output also depends on the cell to the right in the top panel: no two-panel boolean."""
+    def rule(a, b):
+        return a ^ b ^ np.roll(a, 1, axis=1)
+
+    assert _found(partmix.candidates, _panel_examples(rule)) == []
