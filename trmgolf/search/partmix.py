@@ -31,6 +31,10 @@ COLORS = 10
 #: Panel positions at most (the fit tries every ordered pair of them).
 MAX_POSITIONS = 64
 OPS = ("equal", "less")
+#: Examples a pair is tried on before all of them.
+PRECHECK_EXAMPLES = 8
+#: Cell comparisons per work unit.
+COMPARES_PER_UNIT = 200_000
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def fixed_sizes(data: FitData) -> tuple[tuple[int, int], tuple[int, int]] | None
     return (hi, wi), (ho, wo)
 
 
-def _consistent(cond: np.ndarray, colour: np.ndarray) -> np.ndarray | None:
+def _consistent(cond: np.ndarray, colour: np.ndarray) -> np.ndarray:
     """cond: [A, B, cells] bool; colour: [cells]. Per (a, b), the (true, false) colours when
     each side holds one colour only, else -1: [A, B, 2]."""
     out = np.full(cond.shape[:2] + (2,), -1, np.int64)
@@ -87,25 +91,46 @@ def fit(data: FitData, budget: Budget) -> Mix | None:
     y = data.y[:, :, :ho, :wo]
     if not np.array_equal(y.sum(axis=1), np.ones((data.count, ho, wo))):
         return None
-    colour = y.argmax(axis=1).ravel()
-    panels = {p: data.x[:, :, p[0]:p[0] + ho, p[1]:p[1] + wo].transpose(1, 0, 2, 3).reshape(COLORS, -1) > 0
-              for p in positions}
+    colour = y.argmax(axis=1)  # [N, ho, wo]
+    head = min(data.count, PRECHECK_EXAMPLES)
+
+    def panels(count: int) -> dict[tuple[int, int], np.ndarray]:
+        cells = {p: data.x[:count, :, p[0]:p[0] + ho, p[1]:p[1] + wo] for p in positions}
+        return {p: c.transpose(1, 0, 2, 3).reshape(COLORS, -1) > 0 for p, c in cells.items()}
+
+    few, every = panels(head), None
+    units = 1 + head * ho * wo * COLORS * COLORS * len(OPS) // COMPARES_PER_UNIT
     for pa in positions:
         for pb in positions:
             if pa == pb:
                 continue
-            budget.spend(1)
+            budget.spend(units)
             if budget():
                 return None
-            a, b = panels[pa][:, None, :], panels[pb][None, :, :]
             for op in OPS:
-                found = _consistent(a == b if op == "equal" else a < b, colour)
-                hits = np.argwhere(found[..., 0] >= 0)
-                if len(hits):
-                    ca, cb = (int(v) for v in hits[0])
-                    t, f = (int(v) for v in found[ca, cb])
-                    return Mix(op, (ca, *pa), (cb, *pb), (ho, wo), (t, f))
+                mix = _first_mix(op, few[pa], few[pb], colour[:head].ravel())
+                if mix is None:
+                    continue
+                every = every if every is not None else panels(data.count)
+                budget.spend(units * data.count // head)
+                mix = _first_mix(op, every[pa], every[pb], colour.ravel())
+                if mix is not None:
+                    (ca, cb), colours = mix
+                    return Mix(op, (ca, *pa), (cb, *pb), (ho, wo), colours)
     return None
+
+
+def _first_mix(op: str, a: np.ndarray, b: np.ndarray, colour: np.ndarray
+               ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The first channel pair (and its two colours) whose ``op`` colours every cell right."""
+    a, b = a[:, None, :], b[None, :, :]
+    found = _consistent(a == b if op == "equal" else a < b, colour)
+    hits = np.argwhere(found[..., 0] >= 0)
+    if not len(hits):
+        return None
+    ca, cb = (int(v) for v in hits[0])
+    t, f = (int(v) for v in found[ca, cb])
+    return (ca, cb), (t, f)
 
 
 def mix_graph(mix: Mix) -> Graph:
