@@ -6,7 +6,7 @@ import numpy as np
 import onnxruntime as ort
 
 from trmgolf.compiler.driver import compile_graph
-from trmgolf.search import cellmap, linemask, movement, partmix
+from trmgolf.search import cellmap, cellpair, linemask, movement, partmix
 from trmgolf.search.fitdata import Budget, fit_data
 from trmgolf.search.sizeclass import Probe, fill_missing
 from trmgolf.tasks import Example, grid_to_onehot
@@ -136,3 +136,41 @@ def test_no_part_mix_when_a_third_cell_matters():
         return a ^ b ^ np.roll(a, 1, axis=1)
 
     assert _found(partmix.candidates, _panel_examples(rule)) == []
+
+
+def _one_colour_examples(rule, n: int = 40, seed: int = 0) -> list[Example]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        g = rng.integers(0, 2, (3, 3)) * int(rng.integers(1, 10))
+        out.append(Example(g.tolist(), rule(g).tolist()))
+    return out
+
+
+def _fractal(g: np.ndarray) -> np.ndarray:
+    """The grid copied into each of its own set cells (9x9)."""
+    return np.kron(g > 0, np.ones((3, 3), np.int64)) * np.tile(g, (3, 3))
+
+
+def test_cell_pair_finds_a_self_similar_tiling():
+    (label, graph), = _found(cellpair.candidates, _one_colour_examples(_fractal))
+    assert label == "cell_pair/3x3->9x9"
+    assert _exact_in_onnxruntime(graph, _one_colour_examples(_fractal, seed=6))
+
+
+def test_no_cell_pair_for_either_of_two_cells():
+    """A cell set when either of its two sources is set (OR) is no both-set map."""
+    def rule(g):
+        on = np.maximum(np.kron(g > 0, np.ones((3, 3), np.int64)), np.tile(g > 0, (3, 3)))
+        return on * g.max()
+
+    assert _found(cellpair.candidates, _one_colour_examples(rule)) == []
+
+
+def test_no_cell_pair_for_two_colour_inputs():
+    fit = _one_colour_examples(_fractal)
+    g = np.array(fit[0].input)
+    g[0, 0] = 0 if g[0, 0] else 1
+    g[2, 2] = 5 if g[2, 2] else 7  # now two colours besides the background
+    fit[0] = Example(g.tolist(), _fractal(g).tolist())
+    assert _found(cellpair.candidates, fit) == []
