@@ -28,8 +28,10 @@ from trmgolf.search.sizeclass import grid_sizes
 
 GRID = 30
 COLORS = 10
-#: Panel positions at most (the fit tries every ordered pair of them).
+#: Panel positions at most (the fit tries every ordered pair of them), and pairs x output
+#: cells at most (a large output leaves room for fewer positions).
 MAX_POSITIONS = 64
+MAX_PAIR_CELLS = 200_000
 OPS = ("equal", "less")
 #: Examples a pair is tried on before all of them.
 PRECHECK_EXAMPLES = 8
@@ -86,7 +88,7 @@ def fit(data: FitData, budget: Budget) -> Mix | None:
         return None
     (hi, wi), (ho, wo) = sizes
     positions = [(r, c) for r in range(hi - ho + 1) for c in range(wi - wo + 1)]
-    if len(positions) < 2 or len(positions) > MAX_POSITIONS:
+    if not 2 <= len(positions) <= MAX_POSITIONS or len(positions) ** 2 * ho * wo > MAX_PAIR_CELLS:
         return None
     y = data.y[:, :, :ho, :wo]
     if not np.array_equal(y.sum(axis=1), np.ones((data.count, ho, wo))):
