@@ -26,7 +26,17 @@ import numpy as np
 
 from trmgolf.ir.graph import Graph
 from trmgolf.ir.interp import run
-from trmgolf.search import conv_lp, einsum_fit, movement, pooling, upscale
+from trmgolf.search import (
+    cellmap,
+    cellpair,
+    conv_lp,
+    einsum_fit,
+    linemask,
+    movement,
+    partmix,
+    pooling,
+    upscale,
+)
 from trmgolf.search.fitdata import Budget, FitData, Step, fit_data
 from trmgolf.tasks import Example
 
@@ -38,8 +48,9 @@ DEFAULT_BUDGET_S = 60.0
 
 Family = Callable[[FitData, Budget], Iterator[Step]]
 FAMILIES: list[tuple[str, Family]] = [
-    ("movement", movement.candidates), ("pooling", pooling.candidates), ("einsum", einsum_fit.candidates),
-    ("conv", conv_lp.candidates), ("upscale", upscale.candidates)]
+    ("movement", movement.candidates), ("linemask", linemask.candidates), ("cellmap", cellmap.candidates),
+    ("partmix", partmix.candidates), ("cellpair", cellpair.candidates), ("pooling", pooling.candidates),
+    ("einsum", einsum_fit.candidates), ("conv", conv_lp.candidates), ("upscale", upscale.candidates)]
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,11 @@ import numpy as np
 
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
+from trmgolf.search import sizeclass
 from trmgolf.search.fitdata import Budget, FitData, Step
 
 AXIS_NAMES = {1: "colours", 2: "rows", 3: "cols"}
+GRID = 30
 
 
 def transpose_graph() -> Graph:
@@ -27,6 +29,24 @@ def transpose_graph() -> Graph:
 def gather_graph(axis: int, index: list[int]) -> Graph:
     b = Builder()
     return b.finish(b.op("gather", b.input, b.const(np.asarray(index, np.int64)), axis=axis))
+
+
+def gather_by_size_graph(axis: int, probe: sizeclass.Probe, table: np.ndarray) -> Graph:
+    b = Builder()
+    return b.finish(b.op("gather", b.input, sizeclass.lookup(b, table, probe), axis=axis))
+
+
+def fit_gather_by_size(data: FitData, axis: int, probe: sizeclass.Probe) -> np.ndarray | None:
+    """[classes, 30]: per size class, the ``fit_gather`` index of its examples."""
+    classes = probe.of(data.x)
+    table: list[np.ndarray | None] = []
+    for k in range(probe.classes):
+        members = classes == k
+        index = fit_gather(FitData(data.x[members], data.y[members]), axis) if members.any() else None
+        if members.any() and index is None:
+            return None
+        table.append(None if index is None else np.asarray(index))
+    return sizeclass.fill_missing(table)
 
 
 def fit_gather(data: FitData, axis: int) -> list[int] | None:
@@ -64,3 +84,14 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
         index = fit_gather(data, axis)
         if index is not None:
             yield len(index), (f"gather_{AXIS_NAMES[axis]}", gather_graph(axis, index))
+    by_size = sorted(((p.cost + 4 * GRID + p.classes * GRID, axis, p) for axis in (2, 3)
+                      for p in sizeclass.probes(data) if p is not None), key=lambda c: c[:2])
+    for cost, axis, probe in by_size:
+        yield cost, None
+        if budget():
+            return
+        budget.spend(probe.classes)
+        table = fit_gather_by_size(data, axis, probe)
+        if table is not None:
+            label = f"gather_{AXIS_NAMES[axis]}/{probe.label()}"
+            yield cost, (label, gather_by_size_graph(axis, probe, table))

@@ -20,6 +20,7 @@ from trmgolf.ir.graph import Graph
 from trmgolf.search.conv_lp import COLORS, GRID, GROUPS, fit_channel
 from trmgolf.search.fitdata import FitData, Step
 
+PRECHECK_EXAMPLES = 8
 SCALES = (1, 2, 3, 4, 5)  # per axis; (1, 1) is no upscale and is left to conv_lp
 
 
@@ -106,6 +107,8 @@ def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
         yield shape.params, None
         if expired():
             return
+        if data.count > PRECHECK_EXAMPLES and fit_block(data.head(PRECHECK_EXAMPLES), shape) is None:
+            continue  # what no block fits on a few examples fits on none: skip the full fit
         graph = fit_block(data, shape)
         if graph is not None:
             yield shape.params, (shape.label(), graph)
