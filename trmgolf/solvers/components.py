@@ -411,6 +411,17 @@ def uniform_per_object(data: list[tuple[np.ndarray, np.ndarray]], grouping: Grou
     return True
 
 
+def coarsest_first(uniform: list[Grouping]) -> list[Grouping]:
+    """8-connected objects before 4-connected ones of the same colour sets when the output is
+    uniform on both: each 8-connected object is a union of 4-connected ones, so a rule fitted on
+    the parts can hold on the fit examples by chance (two diagonal halves of one shape happen to
+    get one colour) and fail where a shape's halves differ. 8-connected labels also cost less:
+    one 3 x 3 MaxPool per step instead of two."""
+    order = {(g.groups, g.connectivity): i for i, g in enumerate(uniform)}
+    return sorted(uniform, key=lambda g: (order.get((g.groups, 8), order[(g.groups, g.connectivity)]),
+                                          -g.connectivity))
+
+
 def object_planes_def(objects: Objects) -> Planes:
     name = f"objects_{objects.grouping.name}_{'_'.join(objects.kinds)}"
     return Planes(name, objects.count, lambda a: object_planes(a, objects),
@@ -425,9 +436,7 @@ def recolour_objects(examples: list[Example]) -> Graph | None:
         return None
     side = fit_side(examples)
     data = pairs(examples)
-    for grouping in groupings(examples):
-        if not uniform_per_object(data, grouping):
-            continue
+    for grouping in coarsest_first([g for g in groupings(examples) if uniform_per_object(data, g)]):
         steps = plan(examples, grouping, side)
         if steps is None:
             continue
