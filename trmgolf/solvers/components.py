@@ -11,7 +11,9 @@ alternate a 1 x 3 and a 3 x 1 MaxPool, each followed by the mask.
 From the labels, ``E[i, j] = (label_i == label_j)`` ([N, N] with N = side^2 cells) turns
 any per-cell quantity into a per-object one by one MatMul: the object's size (E @ mask),
 whether it touches the grid's border (E @ border > 0) or has a hole (E @ cells next to an
-enclosed background cell > 0), and the number of larger (smaller) objects by comparing
+enclosed background cell > 0), whether it holds or touches a marker colour (E @ the colour's
+cells, or @ cells next to one, > 0), which object holds the most cells of a colour (E @ the
+colour's cells == its ReduceMax), and the number of larger (smaller) objects by comparing
 sizes against each object's representative cell (the one whose id is its label). The
 largest and smallest objects need no [N, N] comparison: size == its ReduceMax / ReduceMin.
 
