@@ -169,8 +169,176 @@ def test_not_an_object_rule():
 
 
 @pytest.mark.parametrize("num,name", [(10, "recolour_objects"), (169, "recolour_objects"),
-                                      (196, "recolour_objects")])
+                                      (196, "recolour_objects"), (277, "recolour_objects"),
+                                      (216, "select_object"), (365, "select_object")])
 def test_real_tasks(num, name):
     _, fit, rest = real_task(num)
     g = SOLVERS[name].build(fit)
     assert g is not None and check(g, rest[:20])
+
+
+# ---- marker selections -------------------------------------------------------------------------
+
+def dotted_scenes(n: int, seed: int) -> list[np.ndarray]:
+    """Three or four separate 8-coloured rectangles, each with a different number of 2-dots."""
+    rng = np.random.default_rng(seed)
+    out = []
+    while len(out) < n:
+        g = np.zeros((int(rng.integers(10, 13)), int(rng.integers(10, 13))), np.int64)
+        dots = list(rng.permutation(4))
+        placed = 0
+        for _ in range(100):
+            if placed == 4 or not dots:
+                break
+            rh, rw = rng.integers(3, 5, 2)
+            r, c = rng.integers(0, g.shape[0] - rh + 1), rng.integers(0, g.shape[1] - rw + 1)
+            if g[max(r - 1, 0):r + rh + 1, max(c - 1, 0):c + rw + 1].any():
+                continue
+            g[r:r + rh, c:c + rw] = 8
+            cells = rng.permutation(rh * rw)[:dots.pop()]
+            g[r + cells // rw, c + cells % rw] = 2
+            placed += 1
+        if placed >= 3:
+            out.append(g)
+    return out
+
+
+def most_dots_cut(g: np.ndarray) -> np.ndarray:
+    labels, n = components_of(g)
+    dots = [int(((labels == k) & (g == 2)).sum()) for k in range(1, n + 1)]
+    rows, cols = np.nonzero(labels == 1 + int(np.argmax(dots)))
+    return g[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+
+
+def marked_scenes(n: int, seed: int, marker_inside: bool) -> list[np.ndarray]:
+    """Separate 1-coloured objects and one 5 marker: inside one of them or next to it (diagonally
+    or not)."""
+    out = []
+    for g in scenes(3 * n, seed, colours=(1,), hollow=False):
+        labels, k = components_of(g)
+        rng = np.random.default_rng(int(g.sum()) + seed)
+        target = labels == rng.integers(1, k + 1)
+        if marker_inside:
+            rows, cols = np.nonzero(target)
+            i = rng.integers(len(rows))
+            g = g.copy()
+            g[rows[i], cols[i]] = 5
+            out.append(g)
+        else:
+            free = ndimage.binary_dilation(target, np.ones((3, 3), bool)) & (g == 0)
+            free &= ~ndimage.binary_dilation((g > 0) & ~target, np.ones((3, 3), bool))
+            rows, cols = np.nonzero(free)
+            if len(rows):
+                i = rng.integers(len(rows))
+                g = g.copy()
+                g[rows[i], cols[i]] = 5
+                out.append(g)
+        if len(out) == n:
+            break
+    return out
+
+
+def touching_marker_cut(g: np.ndarray) -> np.ndarray:
+    """The 1-object next to the 5 (its own cells only)."""
+    labels, _ = ndimage.label(g == 1, structure=np.ones((3, 3)))
+    near = ndimage.binary_dilation(g == 5, np.ones((3, 3), bool))
+    k = np.unique(labels[near & (labels > 0)])[0]
+    rows, cols = np.nonzero(labels == k)
+    return np.where(labels == k, g, 0)[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+
+
+def containing_marker_in_place(g: np.ndarray) -> np.ndarray:
+    labels, _ = components_of(g)
+    return np.where(labels == labels[g == 5][0], g, 0)
+
+
+@pytest.mark.parametrize("rule,make", [
+    (most_dots_cut, lambda n, s: dotted_scenes(n, s)),
+    (touching_marker_cut, lambda n, s: marked_scenes(n, s, marker_inside=False)),
+    (containing_marker_in_place, lambda n, s: marked_scenes(n, s, marker_inside=True)),
+])
+def test_select_object_by_marker(rule, make):
+    fit = make_examples(make(14, 11), rule)
+    held = make_examples(make(14, 12), rule)
+    g = SOLVERS["select_object"].build(fit)
+    assert g is not None and check(g, held)
+    assert ort_exact(g, fit[:2] + held[:3])
+
+
+def test_marker_planes_numpy_and_network_agree():
+    from trmgolf.ir.builder import Builder
+    from trmgolf.ir.interp import run
+    from trmgolf.solvers.components import Objects, object_planes, object_planes_ir
+    from trmgolf.solvers.planes import crop_input
+    from trmgolf.tasks import grid_to_onehot
+
+    kinds = ("touch5", "contains5", "most2", "most5")
+    side = 12
+    objects = Objects(Grouping(8, (ANY,)), side, 14, 14, kinds)
+    b = Builder()
+    planes = object_planes_ir(b, crop_input(b, side), objects)
+    graph = b.finish(b.op("pad", planes, pads=(0, 0, 0, 0, 0, 10 - len(kinds), 30 - side, 30 - side)))
+    for g in dotted_scenes(4, 3) + marked_scenes(4, 4, marker_inside=False):
+        g = np.pad(g, [(0, side - g.shape[0]), (0, side - g.shape[1])])
+        want = object_planes(g, objects)
+        got = run(graph, grid_to_onehot(g.tolist()))[0, :len(kinds), :side, :side]
+        assert np.array_equal(got, want)
+    # the 5 marker next to an object: touch5 marks that object, not the marker itself
+    g = np.zeros((side, side), np.int64)
+    g[1:3, 1:3], g[3, 3], g[6:8, 6:8] = 1, 5, 1
+    touch = object_planes(g, Objects(Grouping(8, ((1,), (5,))), side, 14, 14, ("touch5",)))[0]
+    assert touch[1:3, 1:3].all() and not touch[3, 3] and not touch[6:8, 6:8].any()
+
+
+def test_marker_selection_rejects_unexplained_crops():
+    rng = np.random.default_rng(5)
+
+    def random_dotted(g):  # the box of a random object: no property picks it
+        labels, n = components_of(g)
+        rows, cols = np.nonzero(labels == rng.integers(1, n + 1))
+        return g[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+
+    assert SOLVERS["select_object"].build(make_examples(dotted_scenes(12, 13), random_dotted)) is None
+
+
+# ---- grouping order ----------------------------------------------------------------------------
+
+def test_coarsest_first_prefers_8_connected():
+    from trmgolf.solvers.components import coarsest_first
+    any4, any8 = Grouping(4, (ANY,)), Grouping(8, (ANY,))
+    col4 = Grouping(4, ((1,), (2,)))
+    assert coarsest_first([any4, any8, col4]) == [any8, any4, col4]
+    assert coarsest_first([any4, col4]) == [any4, col4]  # 8 not uniform: the 4-connected stay first
+
+
+def diagonal_scenes(n: int, seed: int) -> list[np.ndarray]:
+    """Objects of two diagonal-touching blocks each (8-connected, not 4-connected)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    while len(out) < n:
+        g = np.zeros((12, 12), np.int64)
+        placed = []
+        for _ in range(60):
+            a, b = rng.integers(1, 3, 2)
+            r, c = rng.integers(0, 12 - a - b + 1, 2)
+            if g[max(r - 1, 0):r + a + b + 1, max(c - 1, 0):c + a + b + 1].any():
+                continue
+            g[r:r + a, c:c + a] = 5
+            g[r + a:r + a + b, c + a:c + a + b] = 5
+            placed.append(a * a + b * b)
+        if len(placed) >= 3 and sorted(placed)[-1] > sorted(placed)[-2]:
+            out.append(g)
+    return out
+
+
+def largest_8_red(g: np.ndarray) -> np.ndarray:
+    labels, n = ndimage.label(g > 0, structure=np.ones((3, 3)))
+    sizes = ndimage.sum(g > 0, labels, range(1, n + 1))
+    return np.where(labels == 1 + int(np.argmax(sizes)), 2, g)
+
+
+def test_recolour_whole_diagonal_objects():
+    fit = make_examples(diagonal_scenes(14, 21), largest_8_red)
+    held = make_examples(diagonal_scenes(14, 22), largest_8_red)
+    g = SOLVERS["recolour_objects"].build(fit)
+    assert g is not None and check(g, held)

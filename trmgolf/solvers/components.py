@@ -11,7 +11,9 @@ alternate a 1 x 3 and a 3 x 1 MaxPool, each followed by the mask.
 From the labels, ``E[i, j] = (label_i == label_j)`` ([N, N] with N = side^2 cells) turns
 any per-cell quantity into a per-object one by one MatMul: the object's size (E @ mask),
 whether it touches the grid's border (E @ border > 0) or has a hole (E @ cells next to an
-enclosed background cell > 0), and the number of larger (smaller) objects by comparing
+enclosed background cell > 0), whether it holds or touches a marker colour (E @ the colour's
+cells, or @ cells next to one, > 0), which object holds the most cells of a colour (E @ the
+colour's cells == its ReduceMax), and the number of larger (smaller) objects by comparing
 sizes against each object's representative cell (the one whose id is its label). The
 largest and smallest objects need no [N, N] comparison: size == its ReduceMax / ReduceMin.
 
@@ -147,14 +149,26 @@ class Objects:
     side: int
     steps: int
     hole_steps: int
-    kinds: tuple[str, ...]  # of "size", "extremes", "rank", "border", "hole"
+    kinds: tuple[str, ...]  # of "size", "extremes", "rank", "border", "hole", or a marker kind
 
     @property
     def count(self) -> int:
-        return sum(PLANE_COUNTS[k] for k in self.kinds)
+        return sum(PLANE_COUNTS.get(k, 1) for k in self.kinds)
 
 
 PLANE_COUNTS = {"size": MAX_SIZE + 1, "extremes": 2, "rank": MAX_RANK + 1, "border": 1, "hole": 1}
+# marker kinds, one plane each, for a colour c: "touch{c}" (some cell of the object, not itself of
+# colour c, has colour c among its 8 neighbours), "contains{c}" (a cell of the object has colour c),
+# "most{c}" (the object holds the most cells of colour c of all objects)
+MARKER_KINDS = ("touch", "contains", "most")
+
+
+def marker_kind(kind: str) -> tuple[str, int] | None:
+    """("touch" | "contains" | "most", colour) of a marker kind; None for the other kinds."""
+    for prefix in MARKER_KINDS:
+        if kind.startswith(prefix) and kind[len(prefix):].isdigit():
+            return prefix, int(kind[len(prefix):])
+    return None
 
 
 def plan(examples: list[Example], grouping: Grouping, side: int) -> tuple[int, int] | None:
@@ -183,6 +197,22 @@ def _next_to(plane: np.ndarray) -> np.ndarray:
     return out
 
 
+def _near8(plane: np.ndarray) -> np.ndarray:
+    """Cells with ``plane`` in their 3 x 3 neighbourhood (themselves included)."""
+    return ndimage.binary_dilation(plane, np.ones((3, 3), bool))
+
+
+def _marker_plane(a: np.ndarray, labels: np.ndarray, kind: str, colour: int) -> np.ndarray:
+    on = labels > 0
+    if kind == "most":
+        ids, inverse = np.unique(labels, return_inverse=True)
+        counts = np.bincount(inverse.ravel(), weights=(a == colour).ravel())
+        held = np.where(on, counts[inverse.reshape(a.shape)], -1)
+        return on & (held == held.max())
+    seed = (a == colour) if kind == "contains" else (_near8(a == colour) & (a != colour))
+    return on & np.isin(labels, np.unique(labels[on & seed]))
+
+
 def object_planes(a: np.ndarray, objects: Objects) -> np.ndarray:
     """[P, h, w] uint8 property planes of grid ``a`` (0 off objects), in ``objects.kinds`` order."""
     labels = labels_of(a, objects.grouping, objects.side)
@@ -191,7 +221,10 @@ def object_planes(a: np.ndarray, objects: Objects) -> np.ndarray:
     size = np.where(on, counts[inverse.reshape(a.shape)], 0)
     out: list[np.ndarray] = []
     for kind in objects.kinds:
-        if kind == "size":
+        marker = marker_kind(kind)
+        if marker is not None:
+            out.append(_marker_plane(a, labels, *marker))
+        elif kind == "size":
             out += [size == k for k in range(1, MAX_SIZE + 1)] + [size > MAX_SIZE]
         elif kind == "extremes":
             out += [on & (size == size.max()), on & (size == size[on].min())] if on.any() else [on, on]
@@ -274,6 +307,32 @@ def _next_to_ir(b: Builder, plane: Value) -> Value:
     return _f16(b, b.op("min", near, b.const(np.float32(1.0))))
 
 
+def _colour_ir(b: Builder, x: Value, colour: int) -> Value:
+    """float32 [1,1,s,s]: the cells of ``colour``."""
+    return b.op("slice", x, starts=(colour,), ends=(colour + 1,), axes=(1,))
+
+
+def _marker_plane_ir(b: Builder, x: Value, same: Value, mask: Value, size_n: tuple[int, int],
+                     kind: str, colour: int) -> Value:
+    """bool [1,1,s,s]: the plane of ``_marker_plane``."""
+    n, side = size_n
+    cells = _colour_ir(b, x, colour)
+    on = b.op("greater", mask, b.const(np.float16(0.0)))
+    if kind == "most":
+        held = b.op("mul", _per_object(b, same, b.op("mul", _f16(b, cells), mask), n, side), mask)
+        # off objects the count is lowered below every object's (which is >= 0)
+        held = b.op("sub", held, b.op("sub", b.const(np.float16(1.0)), mask))
+        return b.op("and", b.op("equal", held, b.op("reduce_max", held, axes=(2, 3), keepdims=1)), on)
+    if kind == "contains":
+        seed = _f16(b, cells)
+    else:
+        near = b.op("conv2d", cells, b.const(np.ones((1, 1, 3, 3), np.float32)), pads=(1, 1, 1, 1))
+        seed = _f16(b, b.op("mul", b.op("min", near, b.const(np.float32(1.0))),
+                            b.op("sub", b.const(np.float32(1.0)), cells)))
+    hit = _per_object(b, same, b.op("mul", seed, mask), n, side)
+    return b.op("and", b.op("greater", hit, b.const(np.float16(0.0))), on)
+
+
 def object_planes_ir(b: Builder, x: Value, objects: Objects) -> Value:
     """float32 [1,P,s,s]: the planes of ``object_planes`` from the cropped one-hot ``x``."""
     side = x.type.shape[2]
@@ -284,7 +343,10 @@ def object_planes_ir(b: Builder, x: Value, objects: Objects) -> Value:
     zero = b.const(np.float16(0.0))
     out: list[Value] = []
     for kind in objects.kinds:
-        if kind == "size":
+        marker = marker_kind(kind)
+        if marker is not None:
+            out.append(b.op("cast", _marker_plane_ir(b, x, same, mask, (n, side), *marker), to="float32"))
+        elif kind == "size":
             ks = np.arange(1, MAX_SIZE + 1, dtype=np.float16).reshape(1, MAX_SIZE, 1, 1)
             out.append(b.op("cast", b.op("equal", size, b.const(ks)), to="float32"))
             out.append(b.op("cast", b.op("greater", size, b.const(np.float16(MAX_SIZE))), to="float32"))
@@ -351,6 +413,17 @@ def uniform_per_object(data: list[tuple[np.ndarray, np.ndarray]], grouping: Grou
     return True
 
 
+def coarsest_first(uniform: list[Grouping]) -> list[Grouping]:
+    """8-connected objects before 4-connected ones of the same colour sets when the output is
+    uniform on both: each 8-connected object is a union of 4-connected ones, so a rule fitted on
+    the parts can hold on the fit examples by chance (two diagonal halves of one shape happen to
+    get one colour) and fail where a shape's halves differ. 8-connected labels also cost less:
+    one 3 x 3 MaxPool per step instead of two."""
+    order = {(g.groups, g.connectivity): i for i, g in enumerate(uniform)}
+    return sorted(uniform, key=lambda g: (order.get((g.groups, 8), order[(g.groups, g.connectivity)]),
+                                          -g.connectivity))
+
+
 def object_planes_def(objects: Objects) -> Planes:
     name = f"objects_{objects.grouping.name}_{'_'.join(objects.kinds)}"
     return Planes(name, objects.count, lambda a: object_planes(a, objects),
@@ -365,9 +438,7 @@ def recolour_objects(examples: list[Example]) -> Graph | None:
         return None
     side = fit_side(examples)
     data = pairs(examples)
-    for grouping in groupings(examples):
-        if not uniform_per_object(data, grouping):
-            continue
+    for grouping in coarsest_first([g for g in groupings(examples) if uniform_per_object(data, g)]):
         steps = plan(examples, grouping, side)
         if steps is None:
             continue

@@ -1,7 +1,9 @@
 """Select one object by a property and output it: in place (the rest cleared) or cut out.
 
 The object is a connected component (``components``): the largest, the smallest, the one
-touching / not touching the border, the one with / without a hole. The output is the
+touching / not touching the border, the one with / without a hole, or one picked by a marker
+colour c present in every input: the object holding the most cells of c (the pattern with the
+most dots), the one containing c, the one touching a cell of c. The output is the
 input with every other cell cleared to the background (``in_place``), or the selected
 object's bounding box moved to the top-left, either with everything inside the box
 (``box``) or with only the object's own cells (``object``).
@@ -22,6 +24,7 @@ from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, pairs
 from trmgolf.solvers.components import (
     BACKGROUND,
+    MARKER_KINDS,
     Grouping,
     Objects,
     groupings,
@@ -52,6 +55,12 @@ SELECTIONS = (
     Selection("without_hole", "hole", 0, True),
 )
 OUTPUTS = ("in_place", "box", "object")
+
+
+def marker_selections(data: list[tuple[np.ndarray, np.ndarray]]) -> list[Selection]:
+    """The marker selections of the colours (other than the background) in every input."""
+    common = set.intersection(*({int(c) for c in np.unique(a)} for a, _ in data)) - {BACKGROUND}
+    return [Selection(f"{kind}{c}", f"{kind}{c}", 0) for kind in MARKER_KINDS for c in sorted(common)]
 
 
 def selected(a: np.ndarray, objects: Objects, sel: Selection) -> np.ndarray:
@@ -111,8 +120,9 @@ def some_object_fits(data: list[tuple[np.ndarray, np.ndarray]], grouping: Groupi
 
 @solver("select_object", "objects")
 def select_object(examples: list[Example]) -> Graph | None:
-    """The output is one object of the input, picked by size, border contact or a hole: kept in
-    place with the rest cleared, or its box cut out to the top-left."""
+    """The output is one object of the input, picked by size, border contact, a hole or a marker
+    colour (most cells of it, containing it, touching it): kept in place with the rest cleared,
+    or its box cut out to the top-left."""
     data = pairs(examples)
     if not data:
         return None
@@ -124,15 +134,23 @@ def select_object(examples: list[Example]) -> Graph | None:
         steps = plan(examples, grouping, side) if fitting else None
         if steps is None:
             continue
-        for sel in SELECTIONS:
+        for sel in SELECTIONS + tuple(marker_selections(data)):
             objects = Objects(grouping, side, steps[0], steps[1], (sel.kind,))
-            chosen = [selected(a, objects, sel) for a, _ in data]
-            if not all(c.any() for c in chosen):
-                continue
-            for output in fitting:
-                if all(np.array_equal(answer(a, c, output), o)
-                       for (a, o), c in zip(data, chosen, strict=True)):
-                    graph = checked(selection_graph(objects, sel, output), examples)
-                    if graph is not None:
-                        return graph
+            for output in fitting_outputs(data, objects, sel, fitting):
+                graph = checked(selection_graph(objects, sel, output), examples)
+                if graph is not None:
+                    return graph
     return None
+
+
+def fitting_outputs(data: list[tuple[np.ndarray, np.ndarray]], objects: Objects, sel: Selection,
+                    outputs: list[str]) -> list[str]:
+    """The outputs that ``sel`` explains on every example (stops at the first example that
+    none of them explains: most selections fail on the first few)."""
+    left = list(outputs)
+    for a, o in data:
+        chosen = selected(a, objects, sel)
+        left = [out for out in left if np.array_equal(answer(a, chosen, out), o)]
+        if not left:
+            break
+    return left
