@@ -9,7 +9,7 @@ which keeps the weights a block does not need at zero). Padding at the end crops
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import product
 
@@ -17,8 +17,8 @@ import numpy as np
 
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
-from trmgolf.search.conv_lp import COLORS, GRID, GROUPS, fit_channel
-from trmgolf.search.fitdata import FitData, Step
+from trmgolf.search.conv_lp import COLORS, GRID, GROUPS, LP_WORK, fit_channel
+from trmgolf.search.fitdata import Budget, FitData, Step
 
 PRECHECK_EXAMPLES = 8
 SCALES = (1, 2, 3, 4, 5)  # per axis; (1, 1) is no upscale and is left to conv_lp
@@ -99,16 +99,19 @@ def block_graph(shape: BlockShape, weight: np.ndarray, bias: np.ndarray | None) 
     return b.finish(out)
 
 
-def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
+def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each block upscale exact on the fit examples, cheapest first, with a ``(params, None)``
-    marker before each fit (see ``fitdata.Step``)."""
+    marker before each fit (see ``fitdata.Step``). A precheck on a few examples costs one
+    work unit; a full fit is charged as one LP per colour channel (it solves up to ten)."""
     yield 0, None
     for shape in block_shapes():
         yield shape.params, None
-        if expired():
+        if budget():
             return
+        budget.spend(1)
         if data.count > PRECHECK_EXAMPLES and fit_block(data.head(PRECHECK_EXAMPLES), shape) is None:
             continue  # what no block fits on a few examples fits on none: skip the full fit
+        budget.spend(LP_WORK * COLORS)
         graph = fit_block(data, shape)
         if graph is not None:
             yield shape.params, (shape.label(), graph)
