@@ -82,6 +82,13 @@ def _spatial_out(x: TensorType, w: TensorType, attrs: Mapping[str, Any],
     return oh, ow
 
 
+def _pad_or_crop(x: np.ndarray, t: int, left: int, bot: int, r: int) -> np.ndarray:
+    """Zero padding of the last two axes; a negative pad crops that side (ONNX Conv pads)."""
+    xp = np.pad(x, ((0, 0), (0, 0), (max(t, 0), max(bot, 0)), (max(left, 0), max(r, 0))))
+    h, w = xp.shape[2], xp.shape[3]
+    return xp[:, :, max(-t, 0):h - max(-bot, 0), max(-left, 0):w - max(-r, 0)]
+
+
 def _conv2d(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
     x, w = types[0], types[1]
     dtype = same_dtype(types, "conv2d")
@@ -103,7 +110,7 @@ def _conv2d(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
 def conv2d(x, w, b=None, *, pads=(0, 0, 0, 0), strides=(1, 1), dilations=(1, 1), group=1):
     """NCHW convolution with OIHW weights; ``pads`` = (top, left, bottom, right)."""
     t, left, bot, r = pads
-    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (t, bot), (left, r)))
+    xp = _pad_or_crop(x.astype(np.float64), t, left, bot, r)
     o, ci, kh, kw = w.shape
     sh, sw = strides
     dh, dw = dilations
