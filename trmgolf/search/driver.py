@@ -25,7 +25,7 @@ import numpy as np
 
 from trmgolf.ir.graph import Graph
 from trmgolf.ir.interp import run
-from trmgolf.search import conv_lp, einsum_fit, movement, pooling, upscale
+from trmgolf.search import colour_fill, conv_lp, einsum_fit, movement, pooling, upscale
 from trmgolf.search.fitdata import Budget, FitData, Step, fit_data
 from trmgolf.tasks import Example
 
@@ -37,7 +37,8 @@ DEFAULT_BUDGET_S = 60.0
 
 Family = Callable[[FitData, Budget], Iterator[Step]]
 FAMILIES: list[tuple[str, Family]] = [
-    ("movement", movement.candidates), ("pooling", pooling.candidates), ("einsum", einsum_fit.candidates),
+    ("movement", movement.candidates), ("colour_fill", colour_fill.candidates), ("pooling", pooling.candidates),
+    ("einsum", einsum_fit.candidates),
     ("conv", conv_lp.candidates), ("upscale", upscale.candidates)]
 
 

@@ -191,6 +191,15 @@ def softmax(x, *, axis=-1):
     return (e / e.sum(axis=axis, keepdims=True)).astype(x.dtype)
 
 
+@register("hardmax", infer=_softmax, attrs={"axis": Attr(int, -1)})
+def hardmax(x, *, axis=-1):
+    """1 at the first maximum along ``axis``, 0 elsewhere (ONNX Hardmax, opset 13)."""
+    first = np.expand_dims(np.argmax(x, axis=axis), axis)
+    out = np.zeros_like(x)
+    np.put_along_axis(out, first, 1, axis=axis)
+    return out
+
+
 def _reduce(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
     t = types[0]
     if not attrs["axes"]:
