@@ -10,6 +10,11 @@ weights the LP takes the smallest L1 norm, so the taps that remain are the ones 
 rule needs. Shapes are tried in order of their parameter count; the first that fits
 wins. A shape's taps cover those of every smaller shape of the same strides and
 group, so one check of the union window rules out all of them at once.
+
+Besides the short kernels (up to 3 taps per axis, dilation <= 3) and long one-axis lines,
+three sparse kinds reach further for few params: two taps 4-9 cells apart (a period, a
+partner across a gap), one tap translated up to 8 cells (negative Conv pads move the grid,
+paired with at most two taps on the other axis), and a 4x4 square.
 """
 
 from __future__ import annotations
