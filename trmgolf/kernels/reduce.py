@@ -30,7 +30,8 @@ for _op, (_onnx, _since) in REDUCTIONS.items():
 def _spatial_of_nchw(node: Node) -> bool:
     x = node.inputs[0].type
     axes = {a % max(x.rank, 1) for a in node.attrs["axes"]}
-    return x.rank == 4 and axes == {2, 3} and node.attrs.get("keepdims", 1) == 1 and x.dtype.startswith("float")
+    kept = node.attrs.get("keepdims", 1) == 1
+    return x.rank == 4 and axes == {2, 3} and kept and x.dtype.startswith("float")
 
 
 def _global_pool(op_type: str):

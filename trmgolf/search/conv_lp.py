@@ -181,10 +181,11 @@ class TapCache:
         """int64 [N, group, H, W]: the tap's colours hashed with fixed random weights and summed
         per channel group; a shape's pattern hash is the sum over its taps."""
         if (tap, group) not in self._hashed:
-            weights = np.random.default_rng([t + 64 for t in tap]).integers(1, 2**40, COLORS, np.int64)
+            channels = self.x.shape[1]  # 10, or fewer for a channel subset (crop_conv)
+            weights = np.random.default_rng([t + 64 for t in tap]).integers(1, 2**40, channels, np.int64)
             shifted = self.get(*tap).astype(np.int64) * weights[None, :, None, None]
             n = shifted.shape[0]
-            self._hashed[tap, group] = shifted.reshape(n, group, COLORS // group, GRID, GRID).sum(axis=2)
+            self._hashed[tap, group] = shifted.reshape(n, group, channels // group, GRID, GRID).sum(axis=2)
         return self._hashed[tap, group]
 
 
@@ -208,7 +209,7 @@ def conflict_free(cache: TapCache, y: np.ndarray, taps: list[tuple[int, int, int
     return not np.any((k[1:] == k[:-1]) & (c[1:] != c[:-1]))
 
 
-def _features(cache: TapCache, taps: list[tuple[int, int, int, int]], channels: range) -> np.ndarray:
+def tap_features(cache: TapCache, taps: list[tuple[int, int, int, int]], channels: range) -> np.ndarray:
     """[cells, channels x taps] 0/1 features, in the Conv weight's (channel, tap) order."""
     cols = [cache.get(*key)[:, list(channels)] for key in taps]
     stacked = np.stack(cols, axis=2)  # N, C, T, H, W
@@ -268,7 +269,7 @@ def fit_shape(cache: TapCache, y: np.ndarray, shape: ConvShape, budget: Budget) 
     weight = np.zeros((COLORS, per, shape.rows.size, shape.cols.size), np.float32)
     bias = np.zeros(COLORS, np.float32)
     for g in range(shape.group):
-        feats = _features(cache, taps, range(g * per, (g + 1) * per))
+        feats = tap_features(cache, taps, range(g * per, (g + 1) * per))
         for o in range(g * per, (g + 1) * per):
             budget.spend(LP_WORK)
             fitted = fit_channel(feats, y[:, o].ravel(), shape.bias)

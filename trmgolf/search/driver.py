@@ -25,7 +25,7 @@ import numpy as np
 
 from trmgolf.ir.graph import Graph
 from trmgolf.ir.interp import run
-from trmgolf.search import colour_fill, conv_lp, einsum_fit, movement, pooling, upscale
+from trmgolf.search import colour_fill, conv_lp, crop_conv, einsum_fit, movement, pooling, upscale
 from trmgolf.search.fitdata import Budget, FitData, Step, fit_data
 from trmgolf.tasks import Example
 
@@ -37,9 +37,9 @@ DEFAULT_BUDGET_S = 60.0
 
 Family = Callable[[FitData, Budget], Iterator[Step]]
 FAMILIES: list[tuple[str, Family]] = [
-    ("movement", movement.candidates), ("colour_fill", colour_fill.candidates), ("pooling", pooling.candidates),
-    ("einsum", einsum_fit.candidates),
-    ("conv", conv_lp.candidates), ("upscale", upscale.candidates)]
+    ("movement", movement.candidates), ("colour_fill", colour_fill.candidates),
+    ("pooling", pooling.candidates), ("einsum", einsum_fit.candidates), ("conv", conv_lp.candidates),
+    ("crop_conv", crop_conv.candidates), ("upscale", upscale.candidates)]
 
 
 @dataclass(frozen=True)
