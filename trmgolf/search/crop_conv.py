@@ -80,7 +80,12 @@ class CropConv:
     rows: AxisTaps
     cols: AxisTaps
     bias: bool
-    block: tuple[int, int]  # (H, W) of the crop
+    crop: tuple[int, int, int, int]  # rows [r0, r1), cols [c0, c1) of the input kept
+
+    @property
+    def area(self) -> int:
+        r0, r1, c0, c1 = self.crop
+        return (r1 - r0) * (c1 - c0)
 
     @property
     def slice_params(self) -> int:
@@ -88,17 +93,17 @@ class CropConv:
 
     @property
     def cost(self) -> int:
-        k, (h, w) = self.channels.count, self.block
+        k = self.channels.count
         weights = COLORS * k * self.rows.size * self.cols.size + (COLORS if self.bias else 0)
-        return FLOAT_BYTES * k * h * w + weights + self.slice_params
+        return FLOAT_BYTES * k * self.area + weights + self.slice_params
 
     def sort_key(self) -> tuple:
         c, r, q = self.channels, self.rows, self.cols
-        return (self.cost, self.bias, c.count, c.start, c.step, r.size, r.offset, q.size, q.offset)
+        return (self.cost, self.bias, c.count, c.start, c.step, self.crop, r.size, r.offset, q.size, q.offset)
 
     def label(self) -> str:
-        c = self.channels
-        return (f"crop_conv/ch{c.start}:{c.end}:{c.step}/{self.block[0]}x{self.block[1]}/"
+        c, (r0, r1, c0, c1) = self.channels, self.crop
+        return (f"crop_conv/ch{c.start}:{c.end}:{c.step}/rows{r0}:{r1},cols{c0}:{c1}/"
                 f"conv{self.rows.size}x{self.cols.size}/at{self.rows.offset}x{self.cols.offset}"
                 + ("+bias" if self.bias else ""))
 
@@ -117,11 +122,11 @@ def _taps(rows: AxisTaps, cols: AxisTaps) -> list[tuple[int, int, int, int]]:
 
 def crop_graph(shape: CropConv, weight: np.ndarray, bias: np.ndarray | None) -> Graph:
     b = Builder()
-    c, (h, w) = shape.channels, shape.block
-    crop = b.op("slice", b.input, starts=(c.start, 0, 0), ends=(c.end, h, w), axes=(1, 2, 3),
+    c, (r0, r1, c0, c1) = shape.channels, shape.crop
+    crop = b.op("slice", b.input, starts=(c.start, r0, c0), ends=(c.end, r1, c1), axes=(1, 2, 3),
                 steps=(c.step, 1, 1) if c.step != 1 else ())
     (pt, pb), (pl, pr) = shape.rows.pads, shape.cols.pads
-    pads = (pt, pl, pb + GRID - h, pr + GRID - w)  # the Conv's output is 30x30 again
+    pads = (pt + r0, pl + c0, pb + GRID - r1, pr + GRID - c1)  # the Conv's output is 30x30 again
     ins = [crop, b.const(weight)] + ([b.const(bias)] if bias is not None else [])
     return b.finish(b.op("conv2d", *ins, pads=pads))
 
@@ -142,36 +147,58 @@ def fit(cache: TapCache, y: np.ndarray, shape: CropConv, budget: Budget) -> Grap
     return crop_graph(shape, weight, bias if shape.bias else None)
 
 
+def inner_crops(block: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    """The inputs' block, and that block less its first and/or last row and column (a border
+    the rule may only need to see through the Conv's padding)."""
+    h, w = block
+    rows = sorted({(r0, r1) for r0 in (0, 1) for r1 in (h - 1, h) if r1 - r0 >= 1})
+    cols = sorted({(c0, c1) for c0 in (0, 1) for c1 in (w - 1, w) if c1 - c0 >= 1})
+    return [(r0, r1, c0, c1) for (r0, r1), (c0, c1) in product(rows, cols)]
+
+
+def _cropped(x: np.ndarray, crop: tuple[int, int, int, int]) -> np.ndarray:
+    r0, r1, c0, c1 = crop
+    out = np.zeros_like(x)
+    out[:, :, r0:r1, c0:c1] = x[:, :, r0:r1, c0:c1]
+    return out
+
+
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each cropped-channel Conv exact on the fit examples, cheapest first."""
     block = input_block(data)
-    yield FLOAT_BYTES * block[0] * block[1] + COLORS + 9, None  # the cheapest: one channel, one tap
+    smallest = max(block[0] - 2, 1) * max(block[1] - 2, 1)
+    yield FLOAT_BYTES * smallest + COLORS + 9, None  # the cheapest: one channel, one tap
     axes = kernel_axes()
     window = sorted({t for a in axes for t in a.taps})
     union = [(1, r, 1, c) for r, c in product(window, window)]
-    caches: dict[Channels, tuple[TapCache, TapCache]] = {}
-    for run in channel_runs():
+    y_head = data.y[:PRECHECK_EXAMPLES]
+    caches: dict[tuple[Channels, tuple[int, int, int, int]], tuple[TapCache, TapCache]] = {}
+    for run in channel_runs():  # a run that fails on the whole block fails on any crop of it
         x = np.ascontiguousarray(data.x[:, run.indices])
-        head = TapCache(x[:PRECHECK_EXAMPLES])
         budget.spend(1)
-        if conflict_free(head, data.y[:PRECHECK_EXAMPLES], union, 1):
-            caches[run] = (TapCache(x), head)
+        if not conflict_free(TapCache(x[:PRECHECK_EXAMPLES]), y_head, union, 1):
+            continue
+        for crop in inner_crops(block):
+            xc = _cropped(x, crop)
+            head = TapCache(xc[:PRECHECK_EXAMPLES])
+            budget.spend(1)
+            if conflict_free(head, y_head, union, 1):
+                caches[run, crop] = (TapCache(xc), head)
         if budget():
             return
-    shapes = sorted((CropConv(run, r, c, bias, block) for run in caches for r, c in product(axes, axes)
+    shapes = sorted((CropConv(run, r, c, bias, crop) for run, crop in caches for r, c in product(axes, axes)
                      for bias in (False, True)), key=CropConv.sort_key)
     checked: dict[tuple, bool] = {}
     for shape in shapes:
         yield shape.cost, None
         if budget():
             return
-        cache, head = caches[shape.channels]
+        cache, head = caches[shape.channels, shape.crop]
         taps = _taps(shape.rows, shape.cols)
-        key = (shape.channels, tuple(taps))
+        key = (shape.channels, shape.crop, tuple(taps))
         if key not in checked:
             budget.spend(1)
-            checked[key] = conflict_free(head, data.y[:PRECHECK_EXAMPLES], taps, 1) and conflict_free(
-                cache, data.y, taps, 1)
+            checked[key] = conflict_free(head, y_head, taps, 1) and conflict_free(cache, data.y, taps, 1)
         if not checked[key]:
             continue
         graph = fit(cache, data.y, shape, budget)
