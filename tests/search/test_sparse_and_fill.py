@@ -13,7 +13,7 @@ from trmgolf.compiler.driver import compile_graph
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.interp import run
 from trmgolf.scoring.answers import verify
-from trmgolf.search import colour_fill, conv_lp
+from trmgolf.search import colour_fill, conv_lp, crop_conv
 from trmgolf.search.conv_lp import AxisTaps, ConvShape, conv_shapes
 from trmgolf.search.fitdata import Budget, fit_data
 from trmgolf.tasks import Example, Task
@@ -136,3 +136,37 @@ def test_colour_fill_paints_the_most_frequent_colour():
 def test_colour_fill_does_not_fit_the_least_frequent_colour():
     fit = fit_data(_examples(_least_frequent, 20, seed=7, sizes=(3, 8)))
     assert not [item for _, item in colour_fill.candidates(fit, Budget(100, time.monotonic() + 10)) if item]
+
+
+def _red_corners(rng, h, w):
+    """3x5 grids with one red (2) cell; its four diagonal neighbours take colours 3, 6, 8, 7."""
+    g = np.zeros((3, 5), np.int64)
+    r, c = int(rng.integers(3)), int(rng.integers(5))
+    g[r, c] = 2
+    out = np.zeros_like(g)
+    for (dr, dc), colour in zip(((-1, -1), (-1, 1), (1, -1), (1, 1)), (3, 6, 8, 7), strict=True):
+        if 0 <= r + dr < 3 and 0 <= c + dc < 5:
+            out[r + dr, c + dc] = colour
+    return g, out
+
+
+def _recolour_all(rng, h, w):
+    g = rng.integers(0, 10, (h, w))
+    return g, (g + 1) % 10
+
+
+def _first_crop_conv(examples: list[Example]):
+    budget = Budget(20_000, time.monotonic() + 120)
+    return next((item for _, item in crop_conv.candidates(fit_data(examples), budget) if item), None)
+
+
+def test_crop_conv_reads_two_channels_of_the_small_grid():
+    fit = _examples(_red_corners, 15, seed=8, sizes=(3, 4))
+    label, graph = _first_crop_conv(fit)
+    assert label == "crop_conv/ch0:3:2/rows0:3,cols0:5/conv3x3/at-1x-1+bias", label  # black and red
+    model = _onnx_exact(graph, _examples(_red_corners, 15, seed=9, sizes=(3, 4)))
+    assert [n.op_type for n in model.graph.node] == ["Slice", "Conv"]
+
+
+def test_crop_conv_needs_few_colours():
+    assert _first_crop_conv(_examples(_recolour_all, 12, seed=10, sizes=(3, 6))) is None
