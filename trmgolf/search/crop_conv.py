@@ -173,10 +173,14 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     union = [(1, r, 1, c) for r, c in product(window, window)]
     y_head = data.y[:PRECHECK_EXAMPLES]
     caches: dict[tuple[Channels, tuple[int, int, int, int]], tuple[TapCache, TapCache]] = {}
-    for run in channel_runs():  # a run that fails on the whole block fails on any crop of it
+    conflicting: list[set[int]] = []  # fewer channels or a smaller crop can only conflict too
+    for run in sorted(channel_runs(), key=lambda r: -r.count):
+        if any(set(run.indices) <= known for known in conflicting):
+            continue
         x = np.ascontiguousarray(data.x[:, run.indices])
         budget.spend(1)
         if not conflict_free(TapCache(x[:PRECHECK_EXAMPLES]), y_head, union, 1):
+            conflicting.append(set(run.indices))
             continue
         for crop in inner_crops(block):
             xc = _cropped(x, crop)
