@@ -340,8 +340,8 @@ def _window(shape: ConvShape) -> tuple[int, int, int, str, str]:
 
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each Conv exact on the fit examples, cheapest first (cost = params: one node writing
-    ``output``); before the work on each shape, a ``(params, None)`` marker, so the caller can
-    stop before shapes it does not need. Stops early once the budget is spent."""
+    ``output``); before the work on shapes of a new param count, a ``(params, None)`` marker, so
+    the caller can stop before shapes it does not need. Stops early once the budget is spent."""
     yield 0, None
     cache, head = TapCache(data.x), TapCache(data.x[:PRECHECK_EXAMPLES])
     y_head = data.y[:PRECHECK_EXAMPLES]
@@ -358,8 +358,11 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
             hopeless.add(key)
     checked: dict[tuple, bool] = {}  # (taps, group) -> conflict free (shared by bias / no bias)
     conflicting: dict[int, list[frozenset]] = {g: [] for g in GROUPS}  # a subset conflicts too
+    level = 0
     for shape in shapes:
-        yield shape.params, None
+        if shape.params != level:  # one marker per cost level: the caller pays a work unit per step
+            level = shape.params
+            yield level, None
         if budget():
             return
         if _window(shape) in hopeless:

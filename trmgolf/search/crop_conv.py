@@ -193,8 +193,11 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     shapes = sorted((CropConv(run, r, c, bias, crop) for run, crop in caches for r, c in product(axes, axes)
                      for bias in (False, True)), key=CropConv.sort_key)
     checked: dict[tuple, bool] = {}
+    level = 0
     for shape in shapes:
-        yield shape.cost, None
+        if shape.cost != level:  # one marker per cost level
+            level = shape.cost
+            yield level, None
         if budget():
             return
         cache, head = caches[shape.channels, shape.crop]
