@@ -314,6 +314,10 @@ for _op in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min"):
                   Case("drop_two", F, unary(_op, axes=(0, -1), keepdims=0))]
     if _op != "reduce_mean":
         CASES[_op].append(Case("i64", I, unary(_op, axes=(2,), keepdims=1), ints))
+    if _op in ("reduce_mean", "reduce_max"):  # GlobalAveragePool / GlobalMaxPool
+        CASES[_op].append(Case("spatial_nchw", NCHW, unary(_op, axes=(2, -1), keepdims=1)))
+CASES["hardmax"] = [Case("channels_ties", NCHW, unary("hardmax", axis=1), integral),
+                    Case("last_axis", F, unary("hardmax"))]
 
 
 # -- ops modelled for imported networks (trmgolf.ir.ops.numeric), and the import-only forms

@@ -106,7 +106,7 @@ def test_axis_pads_give_a_30_cell_output():
     for shape in conv_shapes()[:400]:
         for axis in (shape.rows, shape.cols):
             begin, end = axis.pads
-            assert begin >= 0 and end >= 0
+            assert (begin >= 0 and end >= 0) or shape.kind == "shift"  # only a translation crops
             assert (30 + begin + end - axis.dilation * (axis.size - 1) - 1) // axis.stride + 1 == 30
     assert AxisTaps(1, 3, 2, -2).taps == (-2, 0, 2)
 

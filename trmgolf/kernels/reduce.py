@@ -1,4 +1,4 @@
-"""Reductions, argmax and softmax. Since opset 13 (ReduceSum) / 18 (the others) the
+"""Reductions, argmax, softmax and hardmax. Since opset 13 (ReduceSum) / 18 (the others) the
 axes are an input, an initializer that costs params; before, an attribute."""
 
 from __future__ import annotations
@@ -27,6 +27,26 @@ for _op, (_onnx, _since) in REDUCTIONS.items():
     lowering(_op, "axes_attr", min_opset=1, max_opset=_since - 1)(_reduce(_onnx, False))
 
 
+def _spatial_of_nchw(node: Node) -> bool:
+    x = node.inputs[0].type
+    axes = {a % max(x.rank, 1) for a in node.attrs["axes"]}
+    kept = node.attrs.get("keepdims", 1) == 1
+    return x.rank == 4 and axes == {2, 3} and kept and x.dtype.startswith("float")
+
+
+def _global_pool(op_type: str):
+    def emit(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+        ctx.node(op_type, ins, outs)
+
+    emit.__doc__ = f"One {op_type} node: a reduction over H and W of NCHW without an axes tensor."
+    return emit
+
+
+for _op, _onnx in (("reduce_mean", "GlobalAveragePool"), ("reduce_max", "GlobalMaxPool")):
+    lowering(_op, "global_pool", min_opset=1, applies=_spatial_of_nchw,
+             why="needs a float NCHW input reduced over H and W, dims kept")(_global_pool(_onnx))
+
+
 def _arg_index(op_type: str, before_11: bool):
     def emit(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
         ctx.node(op_type, ins, outs, axis=node.attrs.get("axis", 0), keepdims=node.attrs.get("keepdims", 1))
@@ -50,3 +70,9 @@ for _op, _onnx in (("argmax", "ArgMax"), ("argmin", "ArgMin")):
 def softmax(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One Softmax node (opset 13 semantics: normalises along one axis)."""
     ctx.node("Softmax", ins, outs, axis=node.attrs.get("axis", -1))
+
+
+@lowering("hardmax", "direct", min_opset=13)
+def hardmax(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """One Hardmax node (opset 13 semantics: one-hot of the first maximum along one axis)."""
+    ctx.node("Hardmax", ins, outs, axis=node.attrs.get("axis", -1))

@@ -10,6 +10,11 @@ weights the LP takes the smallest L1 norm, so the taps that remain are the ones 
 rule needs. Shapes are tried in order of their parameter count; the first that fits
 wins. A shape's taps cover those of every smaller shape of the same strides and
 group, so one check of the union window rules out all of them at once.
+
+Besides the short kernels (up to 3 taps per axis, dilation <= 3) and long one-axis lines,
+three sparse kinds reach further for few params: two taps 4-9 cells apart (a period, a
+partner across a gap), one tap translated up to 8 cells (negative Conv pads move the grid,
+paired with at most two taps on the other axis), and a 4x4 square.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ GRID = 30
 COLORS = 10
 GROUPS = (10, 5, 2, 1)  # depthwise first: fewest params per tap
 LONG_SIZES = range(4, 14)  # one-axis kernels (gravity, rays): a 13-cell line reads 6 cells each way
+FAR_DILATIONS = range(4, 10)  # two taps far apart on an axis: a period, a partner across a gap
+SHIFTS = tuple(s for s in range(-8, 9) if s)  # one tap away from the output cell: a translation
+BLOCK = 4  # a 4x4 square of adjacent taps, at its two central alignments
 PRECHECK_EXAMPLES = 8
 LP_WORK = 5  # work units (``fitdata.Budget``) of one channel's LP solve; a conflict check is 1
 
@@ -66,6 +74,23 @@ def axis_choices() -> list[AxisTaps]:
     return out
 
 
+def far_axis_choices() -> list[AxisTaps]:
+    """Two taps ``d`` apart (d beyond the short kernels' reach), the output cell on either one."""
+    return [AxisTaps(1, 2, d, o) for d in FAR_DILATIONS for o in (0, -d)]
+
+
+def shift_axis_choices() -> list[AxisTaps]:
+    """One tap ``s`` cells away from the output cell: the Conv's pads (one of them negative)
+    move the grid; the grader's onnx (1.21) accepts negative Conv pads."""
+    return [AxisTaps(1, 1, 1, s) for s in SHIFTS]
+
+
+def end_axis_choices() -> list[AxisTaps]:
+    """What a shifted tap pairs with on the other axis: the output cell itself, or two taps of
+    dilation <= 3 with the output cell at one end."""
+    return [AxisTaps()] + [AxisTaps(1, 2, d, o) for d in (1, 2, 3) for o in (0, -d)]
+
+
 def long_axis_choices() -> list[AxisTaps]:
     """Long lines of adjacent taps (paired with one tap on the other axis), at every alignment
     that keeps the output cell inside the line: the padding is then asymmetric."""
@@ -74,17 +99,22 @@ def long_axis_choices() -> list[AxisTaps]:
 
 @dataclass(frozen=True)
 class ConvShape:
+    """``kind`` names the family of kernels the shape belongs to: "" the short 2-D kernels,
+    "long" a long line on one axis, "far" two distant taps, "shift" a translated tap, "block"
+    a 4x4 square. Each kind is its own union window (see ``_window``)."""
+
     rows: AxisTaps
     cols: AxisTaps
     group: int
     bias: bool
+    kind: str = ""
 
     @property
     def long_axis(self) -> str:
-        """"rows" or "cols" for a long one-axis kernel, "" for the short 2-D ones."""
-        if self.rows.size in LONG_SIZES:
-            return "rows"
-        return "cols" if self.cols.size in LONG_SIZES else ""
+        """"rows" or "cols" for a long one-axis kernel, "" for the others."""
+        if self.kind != "long":
+            return ""
+        return "rows" if self.rows.size in LONG_SIZES else "cols"
 
     @property
     def params(self) -> int:
@@ -104,15 +134,28 @@ class ConvShape:
             text += f"/d{r.dilation}x{c.dilation}"
         if (r.stride, c.stride) != (1, 1):
             text += f"/s{r.stride}x{c.stride}"
+        if self.kind in ("far", "shift", "block"):
+            text += f"/at{r.offset}x{c.offset}"
         return text + f"/g{self.group}" + ("+bias" if self.bias else "")
+
+
+def _both_ways(first: list[AxisTaps], second: list[AxisTaps]) -> list[tuple[AxisTaps, AxisTaps]]:
+    """Each pair once as (rows, cols) and once as (cols, rows)."""
+    return list(dict.fromkeys([(a, b) for a, b in product(first, second)] +
+                              [(b, a) for a, b in product(first, second)]))
 
 
 def conv_shapes() -> list[ConvShape]:
     axes, point = axis_choices(), AxisTaps()
-    pairs = list(product(axes, axes))
-    for line in long_axis_choices():
-        pairs += [(line, point), (point, line)]
-    shapes = [ConvShape(r, c, g, bias) for r, c in pairs for g in GROUPS for bias in (False, True)]
+    kinds: list[tuple[str, list[tuple[AxisTaps, AxisTaps]]]] = [
+        ("", list(product(axes, axes))),
+        ("long", _both_ways(long_axis_choices(), [point])),
+        ("far", _both_ways(far_axis_choices(), [point]) + [(a, a) for a in far_axis_choices()]),
+        ("shift", _both_ways(shift_axis_choices(), end_axis_choices())),
+        ("block", [(AxisTaps(1, BLOCK, 1, r), AxisTaps(1, BLOCK, 1, c)) for r in (-1, -2) for c in (-1, -2)]),
+    ]
+    shapes = [ConvShape(r, c, g, bias, kind) for kind, pairs in kinds for r, c in pairs
+              for g in GROUPS for bias in (False, True)]
     return sorted(shapes, key=ConvShape.sort_key)
 
 
@@ -138,10 +181,11 @@ class TapCache:
         """int64 [N, group, H, W]: the tap's colours hashed with fixed random weights and summed
         per channel group; a shape's pattern hash is the sum over its taps."""
         if (tap, group) not in self._hashed:
-            weights = np.random.default_rng([t + 64 for t in tap]).integers(1, 2**40, COLORS, np.int64)
+            channels = self.x.shape[1]  # 10, or fewer for a channel subset (crop_conv)
+            weights = np.random.default_rng([t + 64 for t in tap]).integers(1, 2**40, channels, np.int64)
             shifted = self.get(*tap).astype(np.int64) * weights[None, :, None, None]
             n = shifted.shape[0]
-            self._hashed[tap, group] = shifted.reshape(n, group, COLORS // group, GRID, GRID).sum(axis=2)
+            self._hashed[tap, group] = shifted.reshape(n, group, channels // group, GRID, GRID).sum(axis=2)
         return self._hashed[tap, group]
 
 
@@ -165,7 +209,7 @@ def conflict_free(cache: TapCache, y: np.ndarray, taps: list[tuple[int, int, int
     return not np.any((k[1:] == k[:-1]) & (c[1:] != c[:-1]))
 
 
-def _features(cache: TapCache, taps: list[tuple[int, int, int, int]], channels: range) -> np.ndarray:
+def tap_features(cache: TapCache, taps: list[tuple[int, int, int, int]], channels: range) -> np.ndarray:
     """[cells, channels x taps] 0/1 features, in the Conv weight's (channel, tap) order."""
     cols = [cache.get(*key)[:, list(channels)] for key in taps]
     stacked = np.stack(cols, axis=2)  # N, C, T, H, W
@@ -225,7 +269,7 @@ def fit_shape(cache: TapCache, y: np.ndarray, shape: ConvShape, budget: Budget) 
     weight = np.zeros((COLORS, per, shape.rows.size, shape.cols.size), np.float32)
     bias = np.zeros(COLORS, np.float32)
     for g in range(shape.group):
-        feats = _features(cache, taps, range(g * per, (g + 1) * per))
+        feats = tap_features(cache, taps, range(g * per, (g + 1) * per))
         for o in range(g * per, (g + 1) * per):
             budget.spend(LP_WORK)
             fitted = fit_channel(feats, y[:, o].ravel(), shape.bias)
@@ -288,21 +332,21 @@ def conv_graph(shape: ConvShape, weight: np.ndarray, bias: np.ndarray | None) ->
     return b.finish(out)
 
 
-def _window(shape: ConvShape) -> tuple[int, int, int, str]:
-    """Shapes whose taps fall in one union window: long lines apart from the short 2-D
-    kernels, so the union of every line stays a line (it prunes more than a 25x25 square)."""
-    return shape.rows.stride, shape.cols.stride, shape.group, shape.long_axis
+def _window(shape: ConvShape) -> tuple[int, int, int, str, str]:
+    """Shapes whose taps fall in one union window: each kind apart from the short 2-D kernels,
+    so the union of every line stays a line (it prunes more than a 25x25 square)."""
+    return shape.rows.stride, shape.cols.stride, shape.group, shape.kind, shape.long_axis
 
 
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each Conv exact on the fit examples, cheapest first (cost = params: one node writing
-    ``output``); before the work on each shape, a ``(params, None)`` marker, so the caller can
-    stop before shapes it does not need. Stops early once the budget is spent."""
+    ``output``); before the work on shapes of a new param count, a ``(params, None)`` marker, so
+    the caller can stop before shapes it does not need. Stops early once the budget is spent."""
     yield 0, None
     cache, head = TapCache(data.x), TapCache(data.x[:PRECHECK_EXAMPLES])
     y_head = data.y[:PRECHECK_EXAMPLES]
     shapes = conv_shapes()
-    union: dict[tuple[int, int, int, str], tuple[set, set]] = {}
+    union: dict[tuple[int, int, int, str, str], tuple[set, set]] = {}
     for s in shapes:
         rows, cols = union.setdefault(_window(s), (set(), set()))
         rows.update(s.rows.taps)
@@ -314,8 +358,11 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
             hopeless.add(key)
     checked: dict[tuple, bool] = {}  # (taps, group) -> conflict free (shared by bias / no bias)
     conflicting: dict[int, list[frozenset]] = {g: [] for g in GROUPS}  # a subset conflicts too
+    level = 0
     for shape in shapes:
-        yield shape.params, None
+        if shape.params != level:  # one marker per cost level: the caller pays a work unit per step
+            level = shape.params
+            yield level, None
         if budget():
             return
         if _window(shape) in hopeless:

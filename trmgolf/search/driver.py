@@ -29,7 +29,9 @@ from trmgolf.ir.interp import run
 from trmgolf.search import (
     cellmap,
     cellpair,
+    colour_fill,
     conv_lp,
+    crop_conv,
     einsum_fit,
     linemask,
     movement,
@@ -48,9 +50,12 @@ DEFAULT_BUDGET_S = 60.0
 
 Family = Callable[[FitData, Budget], Iterator[Step]]
 FAMILIES: list[tuple[str, Family]] = [
-    ("movement", movement.candidates), ("linemask", linemask.candidates), ("cellmap", cellmap.candidates),
-    ("partmix", partmix.candidates), ("cellpair", cellpair.candidates), ("pooling", pooling.candidates),
-    ("einsum", einsum_fit.candidates), ("conv", conv_lp.candidates), ("upscale", upscale.candidates)]
+    ("movement", movement.candidates), ("linemask", linemask.candidates),
+    ("cellmap", cellmap.candidates), ("partmix", partmix.candidates),
+    ("cellpair", cellpair.candidates), ("colour_fill", colour_fill.candidates),
+    ("pooling", pooling.candidates), ("einsum", einsum_fit.candidates),
+    ("conv", conv_lp.candidates), ("crop_conv", crop_conv.candidates),
+    ("upscale", upscale.candidates)]
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,13 @@ def _spatial_out(x: TensorType, w: TensorType, attrs: Mapping[str, Any],
     return oh, ow
 
 
+def _pad_or_crop(x: np.ndarray, t: int, left: int, bot: int, r: int) -> np.ndarray:
+    """Zero padding of the last two axes; a negative pad crops that side (ONNX Conv pads)."""
+    xp = np.pad(x, ((0, 0), (0, 0), (max(t, 0), max(bot, 0)), (max(left, 0), max(r, 0))))
+    h, w = xp.shape[2], xp.shape[3]
+    return xp[:, :, max(-t, 0):h - max(-bot, 0), max(-left, 0):w - max(-r, 0)]
+
+
 def _conv2d(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
     x, w = types[0], types[1]
     dtype = same_dtype(types, "conv2d")
@@ -103,7 +110,7 @@ def _conv2d(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
 def conv2d(x, w, b=None, *, pads=(0, 0, 0, 0), strides=(1, 1), dilations=(1, 1), group=1):
     """NCHW convolution with OIHW weights; ``pads`` = (top, left, bottom, right)."""
     t, left, bot, r = pads
-    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (t, bot), (left, r)))
+    xp = _pad_or_crop(x.astype(np.float64), t, left, bot, r)
     o, ci, kh, kw = w.shape
     sh, sw = strides
     dh, dw = dilations
@@ -182,6 +189,15 @@ def softmax(x, *, axis=-1):
     x64 = x.astype(np.float64)
     e = np.exp(x64 - x64.max(axis=axis, keepdims=True))
     return (e / e.sum(axis=axis, keepdims=True)).astype(x.dtype)
+
+
+@register("hardmax", infer=_softmax, attrs={"axis": Attr(int, -1)})
+def hardmax(x, *, axis=-1):
+    """1 at the first maximum along ``axis``, 0 elsewhere (ONNX Hardmax, opset 13)."""
+    first = np.expand_dims(np.argmax(x, axis=axis), axis)
+    out = np.zeros_like(x)
+    np.put_along_axis(out, first, 1, axis=axis)
+    return out
 
 
 def _reduce(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
