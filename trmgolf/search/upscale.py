@@ -101,14 +101,14 @@ def block_graph(shape: BlockShape, weight: np.ndarray, bias: np.ndarray | None) 
 
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each block upscale exact on the fit examples, cheapest first, with a ``(params, None)``
-    marker before each fit (see ``fitdata.Step``). A precheck on a few examples costs one
-    work unit; a full fit is charged as one LP per colour channel (it solves up to ten)."""
+    marker before each fit (see ``fitdata.Step``). A precheck on a few examples is charged as
+    one LP (it takes about as long); a full fit as one LP per colour channel."""
     yield 0, None
     for shape in block_shapes():
         yield shape.params, None
         if budget():
             return
-        budget.spend(1)
+        budget.spend(LP_WORK)
         if data.count > PRECHECK_EXAMPLES and fit_block(data.head(PRECHECK_EXAMPLES), shape) is None:
             continue  # what no block fits on a few examples fits on none: skip the full fit
         budget.spend(LP_WORK * COLORS)
