@@ -129,6 +129,7 @@ def test_solve_keeps_the_searched_network(tmp_path, monkeypatch):
     assert base.solver == "wasteful_transpose" and base.points < 20
     assert searched.solver == "search:transpose" and searched.points == 25.0
     assert searched.family == "geometry" and searched.heldout_passed
+    assert base.search_s is None and searched.search_s is not None and searched.search_s >= 0
 
 
 def test_solve_default_search_budget_is_the_search_driver_default():

@@ -251,9 +251,9 @@ def _search(job: Job, split: Split, state: _State, result: TaskResult) -> None:
             state.attempts.append(attempt)
             data = compile_graph(found.graph).data
             attempt.build_s = time.perf_counter() - t0
-            result = _check(attempt, data, split)
+            verdict = _check(attempt, data, split)
             if attempt.outcome == "passed" and (attempt.cost or 0) < (best.attempt.cost or 0):
-                state.candidates.append(Candidate(attempt, data, rank, result))
+                state.candidates.append(Candidate(attempt, data, rank, verdict))
                 return
             t0 = time.perf_counter()
     except TaskTimeout:
