@@ -12,11 +12,14 @@ from trmgolf.cli import cli
 from trmgolf.compiler.driver import (
     FINAL_STAGE,
     NARROW_STAGE,
+    OPTIONAL_PASSES,
     Candidate,
     Level,
     compile_graph,
     stage_names,
+    static_cost,
 )
+from trmgolf.compiler.pipeline import PIPELINE
 from trmgolf.compiler.optimize import optimize_model
 from trmgolf.errors import UserError
 from trmgolf.examples import EXAMPLES
@@ -132,3 +135,34 @@ def test_optimize_refuses_a_misspelt_stage_before_writing(tmp_path):
     onnx.save(build(), src)
     res = CliRunner().invoke(cli, ["optimize", str(src), "-o", str(dst), "--dump-after", "dcee"])
     assert res.exit_code != 0 and "unknown stage 'dcee'" in res.output and not dst.exists()
+
+
+def _rotation(transposed: bool) -> Graph:
+    """A 180-degree turn by two reversal MatMuls, of the transposed grid or of the grid."""
+    b = Builder()
+    j = b.const(np.eye(30, dtype=np.float32)[::-1].copy())
+    y = b.op("transpose", b.input, perm=(0, 1, 3, 2)) if transposed else b.input
+    return b.finish(b.op("matmul", b.op("matmul", j, y), j))
+
+
+def _pipeline_cost(graph: Graph, pipeline) -> int:
+    from trmgolf.compiler.emit import emit
+    from trmgolf.compiler.pipeline import optimize
+
+    return static_cost(emit(optimize(graph, pipeline)).model)
+
+
+@pytest.mark.parametrize("transposed, gathers", [(True, False), (False, True)])
+def test_an_optional_pass_is_kept_only_where_it_is_cheaper(transposed, gathers):
+    """channel_gather turns the reversals into Gathers: that saves the 900 params of the
+    reversal, but with a transpose in the way the Gathers and a Transpose write three tensors
+    where one Einsum writes one; the compile keeps whichever network costs less."""
+    graph = _rotation(transposed)
+    full = _pipeline_cost(graph, PIPELINE)
+    reduced = _pipeline_cost(graph, [(n, p) for n, p in PIPELINE if n not in OPTIONAL_PASSES])
+    assert (full < reduced) == gathers and full != reduced
+    compiled = compile_graph(graph)
+    assert static_cost(compiled.model) == min(full, reduced)
+    assert ("channel_gather" in compiled.stage_names()) == gathers
+    assert any(n.op_type == "Gather" for n in compiled.model.graph.node) == gathers
+    assert compiled.data == _reemitted(compiled.graph)  # the dump's last stage is the written network

@@ -7,7 +7,10 @@ selection that repeats some). Rules, per node:
 - ``matmul(S, x)`` -> ``gather(x, idx, axis=-2)``; ``matmul(x, S^T)`` -> ``gather(x, idx, axis=-1)``;
 - a 1x1 ``conv2d`` (stride 1, no padding, no bias, one group) by S -> ``gather(x, idx, axis=1)``;
 - ``einsum("oc,...c...->...o...", S, x)`` -> a gather on c's axis, then a transpose when
-  the output letters are in another order;
+  the output letters are in another order; the Einsum does that transpose for free, and
+  the Transpose node writes a tensor of its own, so that form is taken only when the bytes
+  of that tensor are fewer than the params the gather saves, or when a transpose reads the
+  result (two transposes compose, and ``simplify`` removes one that is the identity);
 - ``gather(reshape(x))`` and ``gather(transpose(x))`` -> the gather first, on the axis of
   x that the gathered axis came from (when the gather is the only reader), so the layout
   changes around a channel mix meet and cancel (``simplify``), and the gather is left
@@ -109,6 +112,8 @@ def _einsum(node: Node, graph: Graph) -> Value | None:
     for o, c, matrix in ((w_letters[0], w_letters[1], lin.w), (w_letters[1], w_letters[0], lin.w.T)):
         gathered = x_letters.replace(c, o)
         if c in x_letters and o not in x_letters and sorted(gathered) == sorted(out):
+            if gathered != out and not _transpose_pays(node, graph, matrix):
+                return None
             y = _scaled_gather(graph, node, lin.x, matrix, x_letters.index(c))
             if y is None:
                 return None
@@ -118,6 +123,16 @@ def _einsum(node: Node, graph: Graph) -> Value | None:
             t = Node("transpose", [y], {"perm": perm}, [node.output.type], node.region)
             return graph.insert_before(node, t).output
     return None
+
+
+def _transpose_pays(node: Node, graph: Graph, matrix: np.ndarray) -> bool:
+    """Whether a gather plus a Transpose costs less than the Einsum by ``matrix`` it replaces:
+    its params fall from ``matrix.size`` to one index per row, and the Transpose adds a tensor
+    of the output's bytes unless a transpose reads the result (then the two compose)."""
+    readers = [user for user, _ in node.output.uses]
+    if readers and node.output is not graph.output and all(u.op == "transpose" for u in readers):
+        return True
+    return node.output.type.nbytes < matrix.size - matrix.shape[0]
 
 
 def _source_axis(shape_in: tuple[int, ...], shape_out: tuple[int, ...], axis: int) -> int | None:
