@@ -19,8 +19,8 @@ from trmgolf.compiler.driver import (
     stage_names,
     static_cost,
 )
-from trmgolf.compiler.pipeline import PIPELINE
 from trmgolf.compiler.optimize import optimize_model
+from trmgolf.compiler.pipeline import PIPELINE
 from trmgolf.errors import UserError
 from trmgolf.examples import EXAMPLES
 from trmgolf.ir import Builder, Graph, print_graph

@@ -43,3 +43,14 @@ def real_task(num: int) -> tuple[Task, list[Example], list[Example]]:
     fit = task.splits["train"] + gen[: len(gen) // 2]
     rest = task.splits.get("test", []) + gen[len(gen) // 2:]
     return task, fit, rest
+
+
+def assert_solves_real_task(solver: str, num: int, held: int | None = 30) -> None:
+    """``solver`` fits real task ``num`` on the fit examples and is exact (reference
+    interpreter) on its first ``held`` held-out examples (None: all of them)."""
+    from trmgolf.solvers import SOLVERS, check
+
+    _, fit, rest = real_task(num)
+    graph = SOLVERS[solver].build(fit)
+    assert graph is not None, f"{solver} does not fit task{num:03d}"
+    assert check(graph, rest[:held]), f"{solver} fits task{num:03d} but fails its held-out examples"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import ndimage
-from solver_testlib import make_examples, ort_exact, real_task
+from solver_testlib import assert_solves_real_task, make_examples, ort_exact
 
 from trmgolf.solvers import SOLVERS, check
 from trmgolf.solvers.components import Grouping, label_steps, labels_of, propagate
@@ -172,9 +172,7 @@ def test_not_an_object_rule():
                                       (196, "recolour_objects"), (277, "recolour_objects"),
                                       (216, "select_object"), (365, "select_object")])
 def test_real_tasks(num, name):
-    _, fit, rest = real_task(num)
-    g = SOLVERS[name].build(fit)
-    assert g is not None and check(g, rest[:20])
+    assert_solves_real_task(name, num, 20)
 
 
 # ---- marker selections -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from solver_testlib import make_examples, ort_exact, random_grids, real_task
+from solver_testlib import assert_solves_real_task, make_examples, ort_exact, random_grids
 
 from trmgolf.solvers import SOLVERS, check
 from trmgolf.solvers.geometry import fit_index_map
@@ -62,6 +62,4 @@ def test_not_an_index_map():
 
 @pytest.mark.parametrize("num,name", [(53, "geometry_fixed"), (67, "geometry"), (87, "geometry")])
 def test_real_tasks(num, name):
-    _, fit, rest = real_task(num)
-    g = SOLVERS[name].build(fit)
-    assert g is not None and check(g, rest[:40])
+    assert_solves_real_task(name, num, 40)

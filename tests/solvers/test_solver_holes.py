@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from solver_testlib import make_examples, ort_exact, real_task
+from solver_testlib import assert_solves_real_task, make_examples, ort_exact
 
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.interp import run
@@ -88,6 +88,4 @@ def test_not_by_shape():
 @pytest.mark.slow
 @pytest.mark.parametrize("num", [204, 302])
 def test_real_tasks(num):
-    _, fit, rest = real_task(num)
-    g = SOLVERS["fill_holes_by_shape"].build(fit)
-    assert g is not None and check(g, rest[:30])
+    assert_solves_real_task("fill_holes_by_shape", num)

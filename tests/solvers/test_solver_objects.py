@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from solver_testlib import make_examples, ort_exact, real_task
+from solver_testlib import assert_solves_real_task, make_examples, ort_exact
 
 from trmgolf.solvers import SOLVERS, check
 from trmgolf.solvers.objects import box_of, selected_colour
@@ -60,6 +60,4 @@ def test_not_a_colour_crop():
 
 @pytest.mark.parametrize("num", [14, 49, 300, 310])
 def test_real_tasks(num):
-    _, fit, rest = real_task(num)
-    g = SOLVERS["crop_colour"].build(fit)
-    assert g is not None and check(g, rest[:30])
+    assert_solves_real_task("crop_colour", num)

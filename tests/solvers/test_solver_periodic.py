@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from solver_testlib import make_examples, ort_exact, real_task
+from solver_testlib import assert_solves_real_task, make_examples, ort_exact
 
 from trmgolf.solvers import SOLVERS, check
 from trmgolf.solvers.periodic import Lattice, all_lattices, first_fit
@@ -91,6 +91,4 @@ def test_not_periodic():
 @pytest.mark.slow
 @pytest.mark.parametrize("num", [7, 305])
 def test_real_tasks(num):
-    _, fit, rest = real_task(num)
-    g = SOLVERS["periodic_repair"].build(fit)
-    assert g is not None and check(g, rest[:30])
+    assert_solves_real_task("periodic_repair", num)

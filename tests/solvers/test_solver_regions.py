@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from solver_testlib import make_examples, ort_exact, real_task
+from solver_testlib import assert_solves_real_task, make_examples, ort_exact
 
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.interp import run
@@ -84,6 +84,4 @@ def test_not_a_fill():
 @pytest.mark.slow
 @pytest.mark.parametrize("num", [2, 251])
 def test_real_tasks(num):
-    _, fit, rest = real_task(num)
-    g = SOLVERS["fill_enclosed"].build(fit)
-    assert g is not None and check(g, rest[:30])
+    assert_solves_real_task("fill_enclosed", num)

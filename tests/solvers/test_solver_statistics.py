@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from solver_testlib import make_examples, ort_exact, real_task
+from solver_testlib import assert_solves_real_task, make_examples, ort_exact
 
 from trmgolf.solvers import SOLVERS, check
 from trmgolf.solvers.statistics import chosen_colour, euler_number, fit_rank_map, ranked_colours
@@ -195,6 +195,4 @@ REAL = [(298, "colour_rank_map"), (393, "colour_list"), (186, "count_fill")]
 
 @pytest.mark.parametrize(("num", "name"), REAL)
 def test_real_tasks(num, name):
-    _, fit, rest = real_task(num)
-    g = SOLVERS[name].build(fit)
-    assert g is not None and check(g, rest)
+    assert_solves_real_task(name, num, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from solver_testlib import make_examples, ort_exact, real_task
+from solver_testlib import assert_solves_real_task, make_examples, ort_exact
 
 from trmgolf.solvers import SOLVERS, check
 from trmgolf.solvers.symmetry import complete, mirror_grid, obeys
@@ -88,6 +88,4 @@ def test_not_a_repair():
 
 @pytest.mark.parametrize("num", [74, 287])
 def test_real_tasks(num):
-    _, fit, rest = real_task(num)
-    g = SOLVERS["symmetry_complete"].build(fit)
-    assert g is not None and check(g, rest[:30])
+    assert_solves_real_task("symmetry_complete", num)
