@@ -190,11 +190,13 @@ class RuntimeIndices:
 
     The extent is measured once per source axis (once in all for a square grid, by
     ``square_side``); a reversal reads ``n - 1 - ramp`` (no table), any other map the row
-    ``n`` of its [31, 30] table. ``column`` rows are [30, 1], for route matrices."""
+    ``n`` of its [31, 30] table. ``column`` rows are [30, 1], for route matrices. A row asked
+    twice (both axes of a square grid reversed) is built once."""
 
     def __init__(self, b: Builder, square: bool) -> None:
         self.b, self.square = b, square
         self._extents: dict[int, Value] = {}
+        self._rows: dict[tuple[str, int, bool], Value] = {}
 
     def extent(self, source_axis: int) -> Value:
         key = 0 if self.square else source_axis
@@ -204,12 +206,17 @@ class RuntimeIndices:
         return self._extents[key]
 
     def row(self, amap: AxisMap, source_axis: int, column: bool = False) -> Value:
-        shape = (GRID, 1) if column else (GRID,)
-        n = self.extent(source_axis)
-        if reverses(amap):
-            return self.b.op("sub", n, self.b.const(np.arange(1, GRID + 1, dtype=np.int32).reshape(shape)))
-        table = amap.table().astype(np.int32).reshape((GRID + 1, *shape))
-        return self.b.op("gather", self.b.const(table), n, axis=0)
+        key = (amap.name, 0 if self.square else source_axis, column)
+        if key not in self._rows:
+            shape = (GRID, 1) if column else (GRID,)
+            n = self.extent(source_axis)
+            if reverses(amap):
+                ramp = self.b.const(np.arange(1, GRID + 1, dtype=np.int32).reshape(shape))
+                self._rows[key] = self.b.op("sub", n, ramp)
+            else:
+                table = self.b.const(amap.table().astype(np.int32).reshape((GRID + 1, *shape)))
+                self._rows[key] = self.b.op("gather", table, n, axis=0)
+        return self._rows[key]
 
 
 def index_map_graph(m: IndexMap, fixed_shape: tuple[int, int] | None, square: bool = False) -> Graph | None:
@@ -244,14 +251,17 @@ def routed_graph(m: IndexMap, square: bool = False) -> Graph | None:
     ramp = b.const(np.arange(GRID, dtype=np.int32))
     letters = {2: "p", 3: "q"}
     sources = (3, 2) if m.transpose else (2, 3)
+    routes: dict[Value, Value] = {}
     out_letters: list[str] = []
     terms, operands = ["ncpq"], [b.input]
     for out_letter, amap, source in zip("ij", (m.rows, m.cols), sources, strict=True):
         if amap.identity:
             out_letters.append(letters[source])
             continue
-        hit = b.op("equal", runtime.row(amap, source, column=True), ramp)
-        operands.append(b.op("cast", hit, to="float32"))
+        index = runtime.row(amap, source, column=True)
+        if index not in routes:
+            routes[index] = b.op("cast", b.op("equal", index, ramp), to="float32")
+        operands.append(routes[index])
         terms.append(out_letter + letters[source])
         out_letters.append(out_letter)
     equation = ",".join(terms) + "->nc" + "".join(out_letters)
