@@ -9,7 +9,13 @@ reverse; mirror tilings are tiles with reversed blocks.
 
 The network: an optional Transpose, then one Gather per axis that is not the
 identity. ``geometry`` computes each Gather's index row from the grid's extent at
-run time (a [31,30] table indexed by ``n``), so it holds for grids of any size;
+run time, so it holds for grids of any size: a reversal is ``n - 1 - ramp`` (int32;
+the negative indices past the grid wrap round to its all-zero lines), any other map
+a row of a [31,30] table indexed by ``n``. The extent ``n`` is the L2 norm of the
+one-hot input when every fit grid is square (8 bytes), else a count of non-empty
+lines (124 bytes). A map that transposes and moves an axis, or moves both, is
+cheaper as one Einsum of the input with run-time 0/1 route matrices
+(``routed_graph``) than as a [1,10,30,30] intermediate; the cheaper form is kept.
 ``geometry_fixed`` bakes the indices for the one input size of the fit examples
 (30 params per axis, no size computation): cheaper, but only right for that size.
 Output positions past the output grid read an all-zero line of the input (index
