@@ -311,7 +311,10 @@ CASES.update({
 
 for _op in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min"):
     CASES[_op] = [Case("keep", F, unary(_op, axes=(1,), keepdims=1)),
-                  Case("drop_two", F, unary(_op, axes=(0, -1), keepdims=0))]
+                  Case("drop_two", F, unary(_op, axes=(0, -1), keepdims=0)),
+                  # every axis: no axes tensor needed (ONNX reads absent axes as all)
+                  Case("every_axis", F, unary(_op, axes=(0, 1, 2), keepdims=0)),
+                  Case("every_axis_keep", F, unary(_op, axes=(2, -2, 0), keepdims=1))]
     if _op != "reduce_mean":
         CASES[_op].append(Case("i64", I, unary(_op, axes=(2,), keepdims=1), ints))
     if _op in ("reduce_mean", "reduce_max"):  # GlobalAveragePool / GlobalMaxPool
@@ -364,7 +367,8 @@ for _op in ("reduce_prod", "reduce_l1", "reduce_l2", "reduce_sum_square", "reduc
             "reduce_log_sum_exp"):
     gen = positive if _op == "reduce_log_sum" else normal
     CASES[_op] = [Case("keep", F, unary(_op, axes=(1,), keepdims=1), gen),
-                  Case("drop_two", F, unary(_op, axes=(0, -1), keepdims=0), gen)]
+                  Case("drop_two", F, unary(_op, axes=(0, -1), keepdims=0), gen),
+                  Case("every_axis", F, unary(_op, axes=(0, 1, 2), keepdims=0), gen)]
 
 
 def build_case(case: Case) -> Graph:
@@ -444,3 +448,15 @@ def test_selection_only_offers_available_lowerings():
                     alt, _ = LoweringSession(opset, Initializers()).choose(
                         node, ["i"] * len(node.inputs), [f"o{k}" for k in range(len(node.outputs))])
                     assert alt.available(node, opset)
+
+
+@pytest.mark.parametrize("op", ["reduce_sum", "reduce_l2", "reduce_max"])
+def test_reduction_over_every_axis_is_picked_without_axes(op):
+    """Selection prefers the axes-free form when a reduction covers every axis (it saves the
+    axes initializer's params); a partial reduction keeps its axes."""
+    for axes, want, inits in (((0, 1, 2), "all_axes", 0), ((0, 2), "axes_input", 1)):
+        graph = build_case(Case(f"{op}_{want}", F, unary(op, axes=axes, keepdims=0)))
+        emitted = check_emitted(graph, normal(np.random.default_rng(1), F.shape), "ng2026", None,
+                                grid_output=False)
+        assert {ch.lowering for ch in emitted.choices if ch.op == op} == {want}
+        assert len(emitted.model.graph.initializer) == inits

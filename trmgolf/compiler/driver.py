@@ -156,10 +156,13 @@ def compile_graph(graph: Graph, *, target: str = DEFAULT_TARGET, forced: Mapping
     optimised = [(source, graph), *stages(graph, pipeline, copies=True)]
     seconds = {"passes": time.perf_counter() - t0, "emit": 0.0}
     model = get_cost_model(cost_model)
-    optimised, pipeline = _cheapest_pipeline(optimised, pipeline, target, forced, model, opset, seconds)
     # Forced lowerings are checked against the graph about to be emitted: an unknown op or
     # choice, or one that cannot lower a node, is an error; an op the graph lacks, a warning.
     warnings = check_forced(optimised[-1][1].nodes, forced or {}, opset or get_target(target).opset)
+    chosen, pipeline = _cheapest_pipeline(optimised, pipeline, target, forced, model, opset, seconds)
+    if chosen is not optimised:
+        optimised = chosen
+        warnings = check_forced(optimised[-1][1].nodes, forced or {}, opset or get_target(target).opset)
     levels = list(narrowing.levels(optimised[-1][1]))
     candidates = []
     for level in levels:

@@ -1,5 +1,6 @@
 """Reductions, argmax, softmax and hardmax. Since opset 13 (ReduceSum) / 18 (the others) the
-axes are an input, an initializer that costs params; before, an attribute."""
+axes are an input, an initializer that costs params; before, an attribute. A reduction over
+every axis needs neither: ONNX reads absent axes as all of them (``noop_with_empty_axes`` = 0)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,24 @@ def _reduce(op_type: str, axes_as_input: bool):
     return emit
 
 
+def _reduce_all(op_type: str):
+    def emit(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+        ctx.node(op_type, ins[:1], outs, keepdims=node.attrs.get("keepdims", 1))
+
+    emit.__doc__ = f"One {op_type} node without axes: it reduces every axis, and no axes tensor costs params."
+    return emit
+
+
+def _every_axis(node: Node) -> bool:
+    rank = node.inputs[0].type.rank
+    return rank > 0 and {a % rank for a in node.attrs["axes"]} == set(range(rank))
+
+
 for _op, (_onnx, _since) in REDUCTIONS.items():
     lowering(_op, "axes_input", min_opset=_since)(_reduce(_onnx, True))
     lowering(_op, "axes_attr", min_opset=1, max_opset=_since - 1)(_reduce(_onnx, False))
+    lowering(_op, "all_axes", min_opset=1, applies=_every_axis,
+             why="needs a reduction over every axis of its input")(_reduce_all(_onnx))
 
 
 def _spatial_of_nchw(node: Node) -> bool:

@@ -47,8 +47,9 @@ def checked(graph: Graph | None, examples: list[Example]) -> Graph | None:
     return graph if check(graph, examples) else None
 
 
-def grid_extent(b: Builder, axis: int) -> Value:
-    """The grid's height (axis 2) or width (axis 3) as an int64 scalar.
+def grid_extent(b: Builder, axis: int, dtype: str = "int64") -> Value:
+    """The grid's height (axis 2) or width (axis 3) as an integer scalar (``dtype``: int32
+    halves the index vectors computed from it, and Gather takes either).
 
     Counts the rows (columns) in which some channel is non-zero; costs a few
     hundred bytes, no matter how large the grid.
@@ -56,4 +57,13 @@ def grid_extent(b: Builder, axis: int) -> Value:
     other = 3 if axis == 2 else 2
     lines = b.op("reduce_max", b.input, axes=(1, other), keepdims=1)
     count = b.op("reduce_sum", lines, axes=(0, 1, 2, 3), keepdims=0)
-    return b.op("cast", count, to="int64")
+    return b.op("cast", count, to=dtype)
+
+
+def square_side(b: Builder, dtype: str = "int32") -> Value:
+    """The side n of a square grid as an integer scalar, for 8 bytes: the L2 norm of the
+    one-hot input is sqrt(n * n) = n, exact in float32 (the square root of a perfect square
+    is). Only right when the grid is square (else sqrt(h * w)): a solver uses it when every
+    fit input is, and the held-out gate judges the rest."""
+    norm = b.op("reduce_l2", b.input, axes=(0, 1, 2, 3), keepdims=0)
+    return b.op("cast", norm, to=dtype)

@@ -9,7 +9,13 @@ reverse; mirror tilings are tiles with reversed blocks.
 
 The network: an optional Transpose, then one Gather per axis that is not the
 identity. ``geometry`` computes each Gather's index row from the grid's extent at
-run time (a [31,30] table indexed by ``n``), so it holds for grids of any size;
+run time, so it holds for grids of any size: a reversal is ``n - 1 - ramp`` (int32;
+the negative indices past the grid wrap round to its all-zero lines), any other map
+a row of a [31,30] table indexed by ``n``. The extent ``n`` is the L2 norm of the
+one-hot input when every fit grid is square (8 bytes), else a count of non-empty
+lines (124 bytes). A map that transposes and moves an axis, or moves both, is
+cheaper as one Einsum of the input with run-time 0/1 route matrices
+(``routed_graph``) than as a [1,10,30,30] intermediate; the cheaper form is kept.
 ``geometry_fixed`` bakes the indices for the one input size of the fit examples
 (30 params per axis, no size computation): cheaper, but only right for that size.
 Output positions past the output grid read an all-zero line of the input (index
@@ -26,7 +32,7 @@ import numpy as np
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
-from trmgolf.solvers.common import checked, grid_extent, pairs
+from trmgolf.solvers.common import check, grid_extent, pairs, square_side
 from trmgolf.tasks import GRID, Example
 
 Formula = Callable[[int], list[int] | None]
@@ -180,22 +186,92 @@ def reverses(amap: AxisMap) -> bool:
                for n in range(1, GRID + 1))
 
 
-def index_map_graph(m: IndexMap, fixed_shape: tuple[int, int] | None) -> Graph | None:
+def all_square(examples: list[Example]) -> bool:
+    """Every input grid is square: one extent serves both axes (see ``square_side``)."""
+    return bool(examples) and all(len(e.input) == len(e.input[0]) for e in examples)
+
+
+class RuntimeIndices:
+    """Index rows of axis maps computed from the grid's extent at run time, in int32.
+
+    The extent is measured once per source axis (once in all for a square grid, by
+    ``square_side``); a reversal reads ``n - 1 - ramp`` (no table), any other map the row
+    ``n`` of its [31, 30] table. ``column`` rows are [30, 1], for route matrices. A row asked
+    twice (both axes of a square grid reversed) is built once."""
+
+    def __init__(self, b: Builder, square: bool) -> None:
+        self.b, self.square = b, square
+        self._extents: dict[int, Value] = {}
+        self._rows: dict[tuple[str, int, bool], Value] = {}
+
+    def extent(self, source_axis: int) -> Value:
+        key = 0 if self.square else source_axis
+        if key not in self._extents:
+            self._extents[key] = (square_side(self.b, "int32") if self.square
+                                  else grid_extent(self.b, source_axis, "int32"))
+        return self._extents[key]
+
+    def row(self, amap: AxisMap, source_axis: int, column: bool = False) -> Value:
+        key = (amap.name, 0 if self.square else source_axis, column)
+        if key not in self._rows:
+            shape = (GRID, 1) if column else (GRID,)
+            n = self.extent(source_axis)
+            if reverses(amap):
+                ramp = self.b.const(np.arange(1, GRID + 1, dtype=np.int32).reshape(shape))
+                self._rows[key] = self.b.op("sub", n, ramp)
+            else:
+                table = self.b.const(amap.table().astype(np.int32).reshape((GRID + 1, *shape)))
+                self._rows[key] = self.b.op("gather", table, n, axis=0)
+        return self._rows[key]
+
+
+def index_map_graph(m: IndexMap, fixed_shape: tuple[int, int] | None, square: bool = False) -> Graph | None:
     """The network of an index map; with ``fixed_shape`` (input h, w) its indices are constants,
-    else they come from the grid's extent (``n - 1 - ramp`` for a reversal, else a row of the
-    map's [31, 30] table)."""
+    else they come from the grid's extent at run time (``RuntimeIndices``; ``square``: every
+    grid is square, measure one side for both axes)."""
     b = Builder()
+    runtime = RuntimeIndices(b, square)
 
     def index_for(amap: AxisMap, source_axis: int) -> Value | None:
-        if fixed_shape is None and reverses(amap):
-            return b.op("sub", grid_extent(b, source_axis), b.const(np.arange(1, GRID + 1, dtype=np.int64)))
         if fixed_shape is None:
-            return b.op("gather", b.const(amap.table()), grid_extent(b, source_axis), axis=0)
+            return runtime.row(amap, source_axis)
         row = amap.row(fixed_shape[source_axis - 2])
         return None if row is None else b.const(row)
 
     x = gather_index_map(b, m, index_for)
     return None if x is None else b.finish(x)
+
+
+def routed_graph(m: IndexMap, square: bool = False) -> Graph | None:
+    """The run-time index map as one Einsum of the input with a 0/1 route matrix per moved
+    axis: ``route[r, p] = (p == index[r])``, a [30, 30] float32 built from the run-time
+    index column by Equal + Cast. The Einsum writes ``output`` and takes the transpose in
+    its equation, so nothing [1, 10, 30, 30] is materialised: a rotation (transpose + one
+    flip) or a double flip costs about 4.6 KB per route instead of a 36 KB Transpose or
+    Gather. Rows past the output (negative or all-zero-line indices) route nothing or a
+    zero line. None when the map moves no axis (a lone Transpose is free)."""
+    if m.rows.identity and m.cols.identity:
+        return None
+    b = Builder()
+    runtime = RuntimeIndices(b, square)
+    ramp = b.const(np.arange(GRID, dtype=np.int32))
+    letters = {2: "p", 3: "q"}
+    sources = (3, 2) if m.transpose else (2, 3)
+    routes: dict[Value, Value] = {}
+    out_letters: list[str] = []
+    terms, operands = ["ncpq"], [b.input]
+    for out_letter, amap, source in zip("ij", (m.rows, m.cols), sources, strict=True):
+        if amap.identity:
+            out_letters.append(letters[source])
+            continue
+        index = runtime.row(amap, source, column=True)
+        if index not in routes:
+            routes[index] = b.op("cast", b.op("equal", index, ramp), to="float32")
+        operands.append(routes[index])
+        terms.append(out_letter + letters[source])
+        out_letters.append(out_letter)
+    equation = ",".join(terms) + "->nc" + "".join(out_letters)
+    return b.finish(b.op("einsum", *operands, equation=equation))
 
 
 def cropped_graph(m: IndexMap, shape: tuple[int, int]) -> Graph | None:
@@ -240,16 +316,23 @@ def geometry_fixed(examples: list[Example]) -> Graph | None:
     if m is None:
         return None
     shape = shapes.pop()
-    graphs = [g for g in (index_map_graph(m, shape), cropped_graph(m, shape)) if g is not None]
-    if not graphs:
-        return None
-    return checked(min(graphs, key=estimated_cost), examples)
+    return _cheapest_exact([index_map_graph(m, shape), cropped_graph(m, shape)], examples)
 
 
 @solver("geometry", "geometry")
 def geometry(examples: list[Example]) -> Graph | None:
-    """Index maps (flips, rotations, transposes, tilings, mirrors, scaling, crops) of any size."""
+    """Index maps (flips, rotations, transposes, tilings, mirrors, scaling, crops) of any size:
+    Gathers or one routed Einsum, with indices from the run-time extent, the cheaper first."""
     m = fit_index_map(examples)
     if m is None:
         return None
-    return checked(index_map_graph(m, None), examples)
+    square = all_square(examples)
+    return _cheapest_exact([index_map_graph(m, None, square), routed_graph(m, square)], examples)
+
+
+def _cheapest_exact(graphs: list[Graph | None], examples: list[Example]) -> Graph | None:
+    """The cheapest of the built graphs that is exact on every example, or None."""
+    if not examples:
+        return None
+    built = sorted((g for g in graphs if g is not None), key=estimated_cost)
+    return next((g for g in built if check(g, examples)), None)
