@@ -131,8 +131,8 @@ def _axis_rules(lengths: list[int], spans: list[tuple[int, int]], extents: list[
 
 
 def _colour_map(crops: list[np.ndarray], outs: list[np.ndarray]) -> tuple[int, ...] | None | bool:
-    """The function colour -> colour taking every crop to its output: None when it is the
-    identity on every colour seen, False when there is none (unseen colours keep theirs)."""
+    """The one-to-one colour map taking every crop to its output: None when it is the identity
+    on every colour seen, False when there is none (unseen colours keep theirs)."""
     mapping = np.full(COLORS, -1, np.int64)
     for crop, out in zip(crops, outs, strict=True):
         found = np.unique(crop.ravel() * COLORS + out.ravel())
@@ -140,6 +140,9 @@ def _colour_map(crops: list[np.ndarray], outs: list[np.ndarray]) -> tuple[int, .
         if len(np.unique(src)) != len(src) or np.any((mapping[src] != -1) & (mapping[src] != dst)):
             return False
         mapping[src] = dst
+    seen = mapping[mapping >= 0]
+    if len(np.unique(seen)) < len(seen):
+        return False  # two colours merged: a crop rule recolours one to one
     if all(m in (-1, c) for c, m in enumerate(mapping)):
         return None
     return tuple(int(m) if m >= 0 else c for c, m in enumerate(mapping))
