@@ -197,7 +197,8 @@ CASES: dict[str, list[Case]] = {
     ],
     "softmax": [Case("last", F, unary("softmax", axis=-1)), Case("axis1", F, unary("softmax", axis=1))],
     "argmax": [Case("keep", F, unary("argmax", axis=1, keepdims=1)),
-               Case("ties_drop", F, unary("argmax", axis=-1, keepdims=0), integral)],
+               Case("ties_drop", F, unary("argmax", axis=-1, keepdims=0), integral),
+               Case("ties_last", F, unary("argmax", axis=2, keepdims=1, select_last_index=1), integral)],
     "reshape": [
         Case("to_2d_flattenable", F, unary("reshape", shape=(6, 4))),
         Case("to_1_by_n", F, unary("reshape", shape=(1, 24))),

@@ -287,11 +287,13 @@ def _reduce(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: Te
 
 
 def _argmax(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):
-    """ArgMax and ArgMin (first index on ties only: the IR's reference is numpy's)."""
-    if attrs.get("select_last_index", 0):
+    """ArgMax (first or last index on ties) and ArgMin (first index only)."""
+    last = attrs.get("select_last_index", 0)
+    if last and node.op_type == "ArgMin":
         raise _Unsupported
+    extra = {"select_last_index": 1} if last else {}
     return node.op_type.lower(), [node.input[0]], {"axis": attrs.get("axis", 0),
-                                                   "keepdims": attrs.get("keepdims", 1)}
+                                                   "keepdims": attrs.get("keepdims", 1), **extra}
 
 
 def _reshape(imp: _Importer, node: onnx.NodeProto, attrs: dict[str, Any], out: TensorType):

@@ -76,10 +76,29 @@ def _non_negative_axis(node: Node) -> bool:
     return node.attrs.get("axis", 0) >= 0
 
 
+def _first_index(node: Node) -> bool:
+    return not node.attrs.get("select_last_index", 0)
+
+
+def _last_index_opset(node: Node) -> int:
+    return 12 if node.attrs.get("select_last_index", 0) else 1
+
+
+@lowering("argmax", "direct", min_opset=11, min_opset_for=_last_index_opset)
+def argmax(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """One ArgMax node (first index on ties, as numpy; the last with select_last_index, opset 12)."""
+    last = node.attrs.get("select_last_index", 0)
+    extra = {"select_last_index": 1} if last else {}
+    ctx.node("ArgMax", ins, outs, axis=node.attrs.get("axis", 0), keepdims=node.attrs.get("keepdims", 1),
+             **extra)
+
+
+lowering("argmin", "direct", min_opset=11)(_arg_index("ArgMin", False))
 for _op, _onnx in (("argmax", "ArgMax"), ("argmin", "ArgMin")):
-    lowering(_op, "direct", min_opset=11)(_arg_index(_onnx, False))
-    lowering(_op, f"{_op}1", min_opset=1, max_opset=10, applies=_non_negative_axis,
-             why="before opset 11 the axis cannot be negative")(_arg_index(_onnx, True))
+    lowering(_op, f"{_op}1", min_opset=1, max_opset=10,
+             applies=lambda n: _non_negative_axis(n) and _first_index(n),
+             why="before opset 11 the axis cannot be negative (nor the last index be asked for)")(
+        _arg_index(_onnx, True))
 
 
 @lowering("softmax", "direct", min_opset=13)

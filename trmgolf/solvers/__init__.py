@@ -12,7 +12,7 @@ from trmgolf.solvers import basic, geometry, local_rule  # noqa: F401
 from trmgolf.solvers import moves  # noqa: F401
 
 # isort: split
-from trmgolf.solvers import blocks, views  # noqa: F401
+from trmgolf.solvers import blocks, crop_box, views  # noqa: F401
 
 # isort: split
 from trmgolf.solvers import flood, holes, objects, periodic, rays, regions, sight, statistics, symmetry  # noqa: F401

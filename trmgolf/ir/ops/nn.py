@@ -238,7 +238,13 @@ def reduce_min(x, *, axes, keepdims=1):
     return np.min(x, axis=_axes(x, axes), keepdims=bool(keepdims))
 
 
-@register("argmax", infer=arg_index, attrs={"axis": Attr(int, 0), "keepdims": Attr(int, 1)})
-def argmax(x, *, axis=0, keepdims=1):
-    out = np.argmax(x, axis=axis)
+@register("argmax", infer=arg_index,
+          attrs={"axis": Attr(int, 0), "keepdims": Attr(int, 1), "select_last_index": Attr(int, 0)})
+def argmax(x, *, axis=0, keepdims=1, select_last_index=0):
+    """Index of the maximum along ``axis``: the first on ties, the last with ``select_last_index``
+    (the far edge of a 0/1 presence vector in one node)."""
+    if select_last_index:
+        out = x.shape[axis] - 1 - np.argmax(np.flip(x, axis=axis), axis=axis)
+    else:
+        out = np.argmax(x, axis=axis)
     return np.expand_dims(out, axis) if keepdims else out
