@@ -13,11 +13,12 @@ possible intermediate, a Slice crop) and yielded cheapest first. Per spatial axi
 (identity), a dense [30,30] route, a route on the input cropped to its largest extent
 ([E,30] behind a Slice), or factorised through a selector ``S = eye(30,k)`` shared by every
 factor of that width: ``S P S^T`` with P [k,k] (public task380: 3x30 + 9 params instead of
-900), ``S R`` (pick the E used input lines, then route them: R [E,30]) or ``R S^T``. Colours:
+900), ``S R`` (pick the E used input lines, then route them: R [E,30]) or ``R S^T``, or where
+each line reads itself or nothing, a 0/1 mask vector [30] (public task326). Colours:
 left out, a [10,10] map, a map from the channels the inputs use (cropped by the same Slice),
 or for a few colours a pick [10,k] then their outputs [k,10]. One dense route on one axis
-and nothing else is a MatMul. Identical constants are one constant.
-"""
+and nothing else is a MatMul. Identical constants are one constant. The plain rule is also
+written as two nearest Resize nodes where its routes allow (``resample``)."""
 
 from __future__ import annotations
 
@@ -208,8 +209,6 @@ def colour_forms(colours: tuple[int | None, ...], used: int, kept: tuple[int, ..
     forms = [AxisForm(FULL, COLORS)]
     if all(c == v for v, c in enumerate(colours)):
         forms.append(AxisForm(IDENTITY))
-    elif all(c in (v, None) for v, c in enumerate(colours)):
-        forms.append(AxisForm(MASK, COLORS))
     if used < COLORS:
         forms.append(AxisForm(CROP, used))
     if 0 < 2 * len(kept) < COLORS:
@@ -290,7 +289,7 @@ def spatial_operands(form: AxisForm, route: Route) -> list[np.ndarray]:
     return [route_matrix(route, k)]
 
 
-def mask_vector(route: Route | tuple[int | None, ...]) -> np.ndarray:
+def mask_vector(route: Route) -> np.ndarray:
     """[lines]: 1 where line i reads line i (the route is i or nothing everywhere)."""
     return np.array([1.0 if r is not None else 0.0 for r in route], np.float32)
 
@@ -312,8 +311,6 @@ def colour_operands(form: AxisForm, rule: Rule) -> list[np.ndarray]:
     """The constants of the colour form, in the order the equation uses them."""
     if form.kind == IDENTITY:
         return []
-    if form.kind == MASK:
-        return [mask_vector(rule.colours)]
     if form.kind == PICK_IN:
         pick = np.zeros((COLORS, form.size), np.float32)
         pick[list(rule.kept), range(form.size)] = 1.0
@@ -393,10 +390,7 @@ def form_graph(form: Form) -> Graph:
             operands += parts
     out_colour = "c"
     colour = [const(a) for a in colour_operands(form.colours, form.rule)]
-    if form.colours.kind == MASK:
-        terms.append("c")
-        operands += colour
-    elif colour:
+    if colour:
         terms += ["ce", "eo"] if len(colour) == 2 else ["co"]
         operands += colour
         out_colour = "o"
