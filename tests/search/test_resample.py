@@ -84,9 +84,11 @@ def test_resample_is_exact_under_onnxruntime(rule, shape, colours):
 
 
 def test_centre_sampling_reads_few_lines():
-    """task317's shape: 3 centres per axis (plus a spare line), colours 0 and 5 (plus one)."""
+    """task317's shape: 3 centres per axis (plus a spare line); colours 0 and 5, held reversed
+    so that the second step reads the top one exactly at output channel 0 (an anchor)."""
     plan = _plan(_examples(centres_blown_up, 30, 1, (9, 9), (0, 5)))
-    assert plan is not None and plan.inner_shape == (1, 3, 4, 4) and plan.cost == 18 + 4 * 3 * 4 * 4
+    assert plan is not None and plan.inner_shape == (1, 2, 4, 4) and plan.cost == 18 + 4 * 2 * 4 * 4
+    assert plan.modes[1] == "floor"
 
 
 @pytest.mark.parametrize("route", [

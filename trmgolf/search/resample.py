@@ -13,8 +13,11 @@ for ``6 * axes`` params and the intermediate's bytes.
 
 Each step is fitted per axis and nearest mode by a tiny LP over (a, b) that keeps every
 coordinate at least ``MIN_MARGIN`` inside its rounding interval (float32 rounding cannot
-flip a line), and then checked with the exact model of onnxruntime's arithmetic
-(``ir.resize_reference``).
+flip a line), except that output line 0 may sit exactly on a closed edge (``a`` a whole
+number computed exactly: a floor step reads the last intermediate line only at exactly K-1;
+holding the lines reversed puts that line at output line 0), and then checked with the
+exact model of onnxruntime's arithmetic (``ir.resize_reference``). The mapping depends on
+the constants only, never on the input, so that check holds for every input.
 """
 
 from __future__ import annotations
@@ -52,12 +55,39 @@ def _interval(line: int, mode: str) -> tuple[float, float]:
     return line - 0.5, line + 0.5
 
 
+def _anchors(target: Target, length_in: int, mode: str) -> list[float]:
+    """Exact coordinates for output line 0 on the closed edge of its rounding interval (a
+    floor interval [v, v+1) has no margin at v, nor [K-1, K-1] at the axis's end): line 0's
+    coordinate is ``fl(s*(L-1)) + 0``, exactly an integer or half when that product is."""
+    kind, line = target
+    if kind != "read":
+        return []
+    edge = {"floor": float(line), "ceil": float(line), "round_prefer_floor": line + 0.5}[mode]
+    if not 0 <= edge <= length_in - 1:
+        return []
+    start = np.float32(edge / (length_in - 1))
+    return [edge] if float(np.float32(start * np.float32(length_in - 1))) == edge else []
+
+
 def fit_step(targets: list[Target], length_in: int, mode: str) -> tuple[float, float] | None:
     """Coordinates ``a + b*i`` per output line i meeting ``targets`` on an input axis of
-    ``length_in`` lines, with the widest margin (at least MIN_MARGIN); None when none."""
+    ``length_in`` lines, with the widest margin (at least MIN_MARGIN; output line 0 may sit
+    exactly on an edge instead, see ``_anchors``); None when none."""
+    found = _fit_step(targets, length_in, mode, None)
+    for anchor in _anchors(targets[0], length_in, mode) if found is None else []:
+        found = _fit_step(targets, length_in, mode, anchor)
+        if found is not None:
+            break
+    return found
+
+
+def _fit_step(targets: list[Target], length_in: int, mode: str, anchor: float | None
+              ) -> tuple[float, float] | None:
     rows, bounds = [], []
     top = length_in - 1
     for i, (kind, line) in enumerate(targets):
+        if anchor is not None and i == 0:
+            continue  # met exactly (the caller's check), not by a margin
         if kind == "read":
             lo, hi = _interval(line, mode)
             rows += [[-1.0, -i, 1.0], [1.0, i, 1.0]]  # a + b i >= max(lo, 0) + m, <= min(hi, top) - m
@@ -69,7 +99,8 @@ def fit_step(targets: list[Target], length_in: int, mode: str) -> tuple[float, f
             rows.append([-1.0, -i, 1.0])
             bounds.append(-float(top))
     res = linprog([0.0, 0.0, -1.0], A_ub=np.array(rows), b_ub=np.array(bounds),
-                  bounds=[(-4.0 * GRID, 4.0 * GRID), (-2.0 * GRID, 2.0 * GRID), (0.0, 0.5)], method="highs")
+                  bounds=[(-4.0 * GRID, 4.0 * GRID) if anchor is None else (anchor, anchor),
+                          (-2.0 * GRID, 2.0 * GRID), (0.0, 0.5)], method="highs")
     if res.status != 0 or res.x[2] < MIN_MARGIN:
         return None
     return float(res.x[0]), float(res.x[1])
@@ -78,7 +109,7 @@ def fit_step(targets: list[Target], length_in: int, mode: str) -> tuple[float, f
 def _roi(ab: tuple[float, float], length_in: int, length_out: int) -> tuple[float, float]:
     """The ``tf_crop_and_resize`` ROI whose coordinates are ``a + b*i``."""
     a, b = ab
-    start = a / (length_in - 1)
+    start = float(np.float32(a / (length_in - 1)))
     return start, start + b * (length_out - 1) / (length_in - 1)
 
 
@@ -125,13 +156,17 @@ def axis_plans(route: Route, length: int, axis: int, modes: tuple[str, str],
     read = [i for i, r in enumerate(route) if r is not None]
     if any(route[i] is None for i in range(read[0], read[-1] + 1)):
         return None  # a gap inside: no affine coordinate skips it
-    for offset, inner in _layouts(len(order), length):
+    for (offset, inner), reverse in product(_layouts(len(order), length), (False, True)):
+        # the intermediate holds the read lines in the route's order, or reversed (then the
+        # second step's coordinates fall: a closed top edge becomes output line 0's anchor)
         first_targets: list[Target] = [("free", 0)] * inner
+        position = {}
         for k, line in enumerate(order):
-            first_targets[offset + k] = ("read", line)
-        position = {line: offset + k for k, line in enumerate(order)}
+            position[line] = inner - 1 - offset - k if reverse else offset + k
+            first_targets[position[line]] = ("read", line)
+        before, after = ("high", "low") if reverse else ("low", "high")
         second_targets: list[Target] = [
-            ("read", position[r]) if r is not None else ("low", 0) if i < read[0] else ("high", 0)
+            ("read", position[r]) if r is not None else (before, 0) if i < read[0] else (after, 0)
             for i, r in enumerate(route)]
         charge(1)
         first = fit_step(first_targets, length, modes[0])
