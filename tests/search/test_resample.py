@@ -97,7 +97,7 @@ def test_centre_sampling_reads_few_lines():
     (0, None, 2) + (None,) * 27,  # a gap inside
 ])
 def test_a_map_that_is_not_nearest_affine_does_not_fit(route):
-    assert resample.axis_plans(route, 30, 2, ("floor", "floor"), lambda n: None) is None
+    assert resample.axis_plans(route, 30, 2, ("floor", "floor"), resample.memo_fit(lambda n: None)) is None
     rows = tuple(range(30))
     assert resample.plan(route, rows, tuple(range(10)), tuple(range(10)), (30, 30), lambda n: None) is None
 

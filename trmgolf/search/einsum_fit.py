@@ -415,14 +415,14 @@ def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
     """Each written form of each separable rule exact on the fit examples (plain, then
     transposed) and the plain rule's two-Resize form, cheapest first; a ``(cost, None)``
     marker before the fit. ``expired`` is the search's ``Budget`` (or any callable): when it
-    can ``spend``, the Resize fit's LPs are charged to it."""
+    can ``spend``, the Resize fit's step fits are charged to it."""
     yield FIRST_LEVEL, None
     spend = getattr(expired, "spend", None)
-    lps = [0]
+    fits = [0]
 
     def charge(n: int) -> None:
-        lps[0] += n
-        if spend is not None and lps[0] % resample.LP_PER_UNIT == 0:
+        fits[0] += n
+        if spend is not None and fits[0] % resample.STEPS_PER_UNIT == 0:
             spend(1)
 
     found: list[tuple[int, str, Callable[[], Graph]]] = []

@@ -40,7 +40,7 @@ FLOAT_BYTES = 4
 OPSET = 19  # Resize-19: the ``axes`` attribute
 MODES = ("floor", "round_prefer_floor", "ceil")
 MIN_MARGIN = 0.02  # of a line: float32 error on coordinates below 30 is about 1e-5
-LP_PER_UNIT = 4  # tiny (3-variable) LPs per work unit of the search's Budget
+STEPS_PER_UNIT = 2  # step fits (1-3 tiny LPs, ~5 ms) per work unit of the search's Budget
 
 Route = tuple[int | None, ...]  # per output line, the input line it reads (None: nothing)
 Target = tuple[str, int]  # ("read", line), ("low", 0) / ("high", 0): extrapolated, ("free", 0)
@@ -141,8 +141,24 @@ def _layouts(reads: int, length: int) -> list[tuple[int, int]]:
     return sorted(out, key=lambda t: (t[1], t[0]))
 
 
-def axis_plans(route: Route, length: int, axis: int, modes: tuple[str, str],
-               charge: Callable[[int], None]) -> AxisPlan | None:
+StepFit = Callable[[tuple[Target, ...], int, str], "tuple[float, float] | None"]
+
+
+def memo_fit(charge: Callable[[int], None]) -> StepFit:
+    """``fit_step`` remembered per (targets, length, mode), charging one per fit it runs."""
+    memo: dict[tuple[tuple[Target, ...], int, str], tuple[float, float] | None] = {}
+
+    def fit(targets: tuple[Target, ...], length_in: int, mode: str) -> tuple[float, float] | None:
+        key = (targets, length_in, mode)
+        if key not in memo:
+            charge(1)
+            memo[key] = fit_step(list(targets), length_in, mode)
+        return memo[key]
+    return fit
+
+
+def axis_plans(route: Route, length: int, axis: int, modes: tuple[str, str], fit: StepFit
+               ) -> AxisPlan | None:
     """The smallest-intermediate two-step resample of ``route`` (output lines -> input lines of
     an axis of ``length``) with the given nearest modes; None when it has none."""
     order: list[int] = []
@@ -168,9 +184,8 @@ def axis_plans(route: Route, length: int, axis: int, modes: tuple[str, str],
         second_targets: list[Target] = [
             ("read", position[r]) if r is not None else (before, 0) if i < read[0] else (after, 0)
             for i, r in enumerate(route)]
-        charge(1)
-        first = fit_step(first_targets, length, modes[0])
-        second = fit_step(second_targets, inner, modes[1]) if first is not None else None
+        first = fit(tuple(first_targets), length, modes[0])
+        second = fit(tuple(second_targets), inner, modes[1]) if first is not None else None
         if first is None or second is None:
             continue
         roi1, roi2 = _roi(first, length, inner), _roi(second, inner, length)
@@ -231,10 +246,11 @@ def plan(rows: Route, cols: Route, colours: tuple[int | None, ...], kept: tuple[
     if not wanted:
         return None
     best: Plan | None = None
+    fit = memo_fit(charge)
     for modes in product(MODES, MODES):
         axes = []
         for axis, route, length in sorted(wanted):
-            p = axis_plans(route, length, axis, modes, charge)
+            p = axis_plans(route, length, axis, modes, fit)
             if p is None:
                 break
             axes.append(p)
