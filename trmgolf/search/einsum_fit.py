@@ -41,7 +41,7 @@ CANDIDATE_EXAMPLES = 48  # examples used to find candidate routes (all are used 
 CELLS_PER_LINE = 3  # the most varied cells of each output line that vote on its route
 FLOAT_BYTES = 4
 MAX_OPERANDS = 8  # the IR einsum's arity
-FIRST_LEVEL = 31  # nothing here is cheaper than a single 30-entry gather
+FIRST_LEVEL = 30  # nothing here is cheaper than one [30] mask vector (a Resize pair is 50 or more)
 
 
 Route = tuple[int | None, ...]  # per output line, the input line it reads (None: nothing)
