@@ -10,7 +10,7 @@ from solver_testlib import make_examples, ort_exact, random_grids
 from trmgolf.compiler.driver import compile_graph
 from trmgolf.ir.graph import Graph
 from trmgolf.scoring.answers import verify
-from trmgolf.solvers import SOLVERS, check, geometry, views
+from trmgolf.solvers import SOLVERS, check, geometry, view_routes, views
 from trmgolf.solvers.geometry import fit_index_map, index_map_graph
 from trmgolf.tasks import Example, Task
 
@@ -94,7 +94,7 @@ def test_routed_view_rules_are_exact_and_cheaper(rule, grids, monkeypatch):
 
 
 def test_routed_view_writes_output_directly():
-    """Fixed 3x3 grids: the Einsum is the last node, so the only memory is the input slice."""
+    """Fixed 3x3 grids: the Einsum is the last node (the only memory, if any, the input slice)."""
     fit = make_examples(sparse(20, 3, (3, 3)), symmetrise)
     graph = SOLVERS["view_rule"].build(fit)
     assert graph is not None and graph.nodes[-1].op == "einsum"
@@ -121,3 +121,40 @@ def test_size_dependent_mirror_needs_no_table(monkeypatch):
     old = index_map_graph(m, None)
     assert old is not None
     assert official_cost(new, fit + held) < official_cost(old, fit + held) - 800
+
+
+def fractal(g: np.ndarray) -> np.ndarray:
+    """Like task315: a copy of the 3x3 grid in each 3x3 block whose cell is colour 2."""
+    return np.kron(g == 2, np.ones((3, 3), int)) * np.tile(g, (3, 3))
+
+
+def test_routes_read_through_selectors_and_colour_classes(monkeypatch):
+    """Public task315's factoring: the whole input read through eye(30,3) (no Slice, no
+    intermediate) and the weights through colour classes; cheaper than the sliced form."""
+    rng = np.random.default_rng(11)
+    fit = make_examples([rng.integers(0, 3, (3, 3)) for _ in range(12)], fractal)
+    held = make_examples([rng.integers(0, 3, (3, 3)) for _ in range(12)], fractal)
+    new = SOLVERS["view_rule"].build(fit)
+    assert new is not None and ort_exact(new, fit + held)
+    assert ops(new) == {"einsum", "constant"}
+    (einsum,) = [n for n in new.nodes if n.op == "einsum"]
+    assert einsum.attrs["equation"].startswith("xiyz,yp,zq,")
+    with monkeypatch.context() as m:
+        m.setattr(view_routes, "SOURCES", (view_routes.WHOLE, view_routes.SLICED))
+        m.setattr(view_routes, "colour_classes", lambda w, axis: (np.eye(w.shape[axis], dtype=np.float32), w))
+        old = SOLVERS["view_rule"].build(fit)
+    assert old is not None and "slice" in ops(old)
+    assert official_cost(new, fit + held) < official_cost(old, fit + held) * 0.6
+
+
+def test_colour_classes_factor_the_weights_exactly():
+    rng = np.random.default_rng(3)
+    w = np.zeros((2, 1, 1, 10, 10), np.float32)
+    w[..., [1, 4], :] = rng.standard_normal((2, 1, 1, 1, 10))  # output colours 1 and 4 alike
+    w[..., 7, :] = rng.standard_normal((2, 1, 1, 10))
+    w[..., [0, 5, 6]] = w[..., [0]]  # input colours 0, 5 and 6 alike
+    members_in, reduced = view_routes.colour_classes(w, 4)
+    members_out, reduced = view_routes.colour_classes(reduced, 3)
+    assert members_out.shape == (10, 2)  # two output classes ({1, 4}, {7}); the rest weigh 0
+    rebuilt = np.einsum("id,vabud,ou->vaboi", members_in, reduced, members_out)
+    assert np.array_equal(rebuilt, w)

@@ -13,22 +13,25 @@ possible intermediate, a Slice crop) and yielded cheapest first. Per spatial axi
 (identity), a dense [30,30] route, a route on the input cropped to its largest extent
 ([E,30] behind a Slice), or factorised through a selector ``S = eye(30,k)`` shared by every
 factor of that width: ``S P S^T`` with P [k,k] (public task380: 3x30 + 9 params instead of
-900), ``S R`` (pick the E used input lines, then route them: R [E,30]) or ``R S^T``. Colours:
+900), ``S R`` (pick the E used input lines, then route them: R [E,30]) or ``R S^T``, or where
+each line reads itself or nothing, a 0/1 mask vector [30] (public task326). Colours:
 left out, a [10,10] map, a map from the channels the inputs use (cropped by the same Slice),
 or for a few colours a pick [10,k] then their outputs [k,10]. One dense route on one axis
-and nothing else is a MatMul. Identical constants are one constant.
-"""
+and nothing else is a MatMul. Identical constants are one constant. The plain rule is also
+written as two nearest Resize nodes where its routes allow (``resample``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import product
 
 import numpy as np
 
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
+from trmgolf.search import resample
 from trmgolf.search.fitdata import FitData, Step
 
 GRID = 30
@@ -38,7 +41,7 @@ CANDIDATE_EXAMPLES = 48  # examples used to find candidate routes (all are used 
 CELLS_PER_LINE = 3  # the most varied cells of each output line that vote on its route
 FLOAT_BYTES = 4
 MAX_OPERANDS = 8  # the IR einsum's arity
-FIRST_LEVEL = 31  # nothing here is cheaper than a single 30-entry gather
+FIRST_LEVEL = 30  # nothing here is cheaper than one [30] mask vector (a Resize pair is 50 or more)
 
 
 Route = tuple[int | None, ...]  # per output line, the input line it reads (None: nothing)
@@ -170,6 +173,7 @@ def fit_rule(data: FitData, transposed: bool, expired: Callable[[], bool]) -> Ru
 
 IDENTITY, FULL, CROP, FACTOR = "identity", "full", "crop", "factor"
 PICK_IN, PICK_OUT = "pick_in", "pick_out"  # S R (select the used input lines) / R S^T
+MASK = "mask"  # each line reads itself or nothing: a 0/1 vector (public task326: one [30] for both axes)
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,8 @@ def axis_forms(route: Route, extent: int) -> list[AxisForm]:
     forms = [AxisForm(FULL)]
     if all(r == i or (r is None and i >= extent) for i, r in enumerate(route)):
         forms.append(AxisForm(IDENTITY))
+    elif all(r in (i, None) for i, r in enumerate(route)):
+        forms.append(AxisForm(MASK))
     read = [r for r in route if r is not None]
     if extent < GRID and max(read, default=0) < extent:
         forms.append(AxisForm(CROP, extent))
@@ -250,7 +256,7 @@ class Form:
     @property
     def operands(self) -> int:
         """Einsum operands: the input, each factor's constants (S appears twice in S P S^T)."""
-        per = {IDENTITY: 0, FULL: 1, CROP: 1, PICK_IN: 2, PICK_OUT: 2, FACTOR: 3}
+        per = {IDENTITY: 0, MASK: 1, FULL: 1, CROP: 1, PICK_IN: 2, PICK_OUT: 2, FACTOR: 3}
         return 1 + per[self.rows.kind] + per[self.cols.kind] + per[self.colours.kind]
 
     @property
@@ -263,7 +269,7 @@ class Form:
         return params + 3 * axes + FLOAT_BYTES * kept[0] * kept[1] * kept[2]
 
     def label(self) -> str:
-        parts = [f"{name}:{f.kind}{'' if f.kind in (IDENTITY, FULL) else f.size}"
+        parts = [f"{name}:{f.kind}{'' if f.kind in (IDENTITY, FULL, MASK) else f.size}"
                  for name, f in (("rows", self.rows), ("cols", self.cols), ("colours", self.colours))
                  if f.kind != IDENTITY]
         return ("einsumT" if self.rule.transposed else "einsum") + "/" + (",".join(parts) or "swap")
@@ -272,6 +278,8 @@ class Form:
 def spatial_operands(form: AxisForm, route: Route) -> list[np.ndarray]:
     """The constants of a non-identity spatial form, in the order the equation uses them."""
     k = form.size
+    if form.kind == MASK:
+        return [mask_vector(route)]
     if form.kind == FACTOR:
         return [selector(k), route_matrix(route, k)[:, :k]]
     if form.kind == PICK_IN:
@@ -279,6 +287,11 @@ def spatial_operands(form: AxisForm, route: Route) -> list[np.ndarray]:
     if form.kind == PICK_OUT:
         return [np.ascontiguousarray(route_matrix(route, GRID)[:, :k]), selector(k)]
     return [route_matrix(route, k)]
+
+
+def mask_vector(route: Route) -> np.ndarray:
+    """[lines]: 1 where line i reads line i (the route is i or nothing everywhere)."""
+    return np.array([1.0 if r is not None else 0.0 for r in route], np.float32)
 
 
 def selector(k: int) -> np.ndarray:
@@ -359,7 +372,11 @@ def form_graph(form: Form) -> Graph:
             letters[src] = dst
             continue
         parts = [const(a) for a in spatial_operands(form_, route)]
-        if form_.kind == FACTOR:
+        if form_.kind == MASK:
+            letters[src] = dst
+            terms.append(dst)
+            operands += parts
+        elif form_.kind == FACTOR:
             terms += [f"{src}{t}", f"{t}{u}", f"{dst}{u}"]
             operands += [parts[0], parts[1], parts[0]]
         elif form_.kind == PICK_IN:
@@ -396,16 +413,31 @@ def _as_matmul(form: Form, x: Value, const: Callable[[np.ndarray], Value], b: Bu
 
 def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
     """Each written form of each separable rule exact on the fit examples (plain, then
-    transposed), cheapest first; a ``(cost, None)`` marker before the fit."""
+    transposed) and the plain rule's two-Resize form, cheapest first; a ``(cost, None)``
+    marker before the fit. ``expired`` is the search's ``Budget`` (or any callable): when it
+    can ``spend``, the Resize fit's step fits are charged to it."""
     yield FIRST_LEVEL, None
-    found: list[Form] = []
+    spend = getattr(expired, "spend", None)
+    fits = [0]
+
+    def charge(n: int) -> None:
+        fits[0] += n
+        if spend is not None and fits[0] % resample.STEPS_PER_UNIT == 0:
+            spend(1)
+
+    found: list[tuple[int, str, Callable[[], Graph]]] = []
     for transposed in (False, True):
         if expired():
             return
         rule = fit_rule(data, transposed, expired)
-        if rule is not None:
-            found += forms(rule)
-    for form in sorted(found, key=lambda f: (f.cost, f.label())):
+        if rule is None:
+            continue
+        found += [(f.cost, f.label(), partial(form_graph, f)) for f in forms(rule)]
+        if not transposed:
+            p = resample.plan(rule.rows, rule.cols, rule.colours, rule.kept, rule.extents[1:], charge)
+            if p is not None:
+                found.append((p.cost, p.label(), partial(resample.plan_graph, p)))
+    for cost, label, build in sorted(found, key=lambda f: (f[0], f[1])):
         if expired():
             return
-        yield form.cost, (form.label(), form_graph(form))
+        yield cost, (label, build())

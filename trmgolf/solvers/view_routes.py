@@ -16,13 +16,19 @@ into the weights of view 0's centre tap: every in-grid cell of a one-hot view ha
 one channel set, so adding ``bias[o]`` to each of those weights adds ``bias[o]`` there;
 outside the output grid every route row is zero and the output is 0 (not a colour).
 
-The input is either used whole (routes 30 wide) or first sliced to the fit shape (routes
-h / w wide, plus the slice's memory): both are built and the cheaper kept.
+The input is used whole (routes 30 wide), first sliced to the fit shape (routes h / w wide,
+plus the slice's memory) or whole but read through a selector ``S = eye(30, h)`` per axis
+(routes h / w wide, plus 30h params, no intermediate); the weights are written as they are
+or factored through colour classes, ``W = Cout[o,u] W'[v,a,b,u,d] Cin[i,d]`` where input
+colours with identical weights share a class d and output colours with identical weights a
+class u (public task315: a [10,3] class matrix for both and [2,3,3] weights instead of
+[2,10,10]). Every combination is built and the cheapest kept.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
 
 import numpy as np
 
@@ -36,6 +42,8 @@ from trmgolf.tasks import COLORS, GRID, Example
 # builds a [V, O, 10, 30, 30, ...] temporary (about 1000x slower than routing the input first).
 EQUATION = "xipq,varp,vbcq,vaboi->xorc"
 TRANSPOSED = "xipq,varq,vbcp,vaboi->xorc"  # every view reads the transposed input
+WHOLE, SLICED, SELECTED = "whole", "sliced", "selected"  # how the routes read the input
+SOURCES = (WHOLE, SLICED, SELECTED)
 
 
 @dataclass(frozen=True)
@@ -103,12 +111,40 @@ def _source(b: Builder, shape: tuple[int, int], sliced: bool, mixed: bool) -> tu
     return x, h, w
 
 
+def colour_classes(w: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Colours (indices of ``axis``) whose slices of ``w`` are identical, as a 0/1 class matrix
+    [colours, classes] (an all-zero slice is in no class), and ``w`` with one slice per class
+    on ``axis`` (classes in the order of their first colour)."""
+    moved = np.moveaxis(w, axis, 0)
+    keys: dict[bytes, int] = {}
+    members = np.zeros((moved.shape[0], moved.shape[0]), np.float32)
+    kept: list[np.ndarray] = []
+    for colour, part in enumerate(moved):
+        if not part.any():
+            continue
+        key = np.ascontiguousarray(part).tobytes()
+        if key not in keys:
+            keys[key] = len(kept)
+            kept.append(part)
+        members[colour, keys[key]] = 1.0
+    if not kept:
+        kept.append(np.zeros_like(moved[0]))
+    reduced = np.moveaxis(np.stack(kept), 0, axis)
+    return members[:, :len(kept)].copy(), np.ascontiguousarray(reduced)
+
+
 def routed_linear(b: Builder, routes: list[Route], shape: tuple[int, int], weights: np.ndarray,
-                  bias: np.ndarray | None, st: Stencil, out_shape: tuple[int, int], sliced: bool) -> Value:
+                  bias: np.ndarray | None, st: Stencil, out_shape: tuple[int, int], source: str,
+                  factored: bool = False) -> Value:
     """``weights`` [O, V*10, kh, kw] applied to the stencil over the views as one Einsum;
-    the result is [1, O, *out_shape] with zero lines past the views' grid."""
+    the result is [1, O, *out_shape] with zero lines past the views' grid. ``source`` says
+    how the routes read the input (``SOURCES``); ``factored``: weights through colour classes."""
     mixed = len({r.transpose for r in routes}) > 1
-    x, h, w = _source(b, shape, sliced, mixed)
+    x, h, w = _source(b, shape, source == SLICED, mixed)
+    if source == SELECTED:
+        h, w = shape
+        if mixed:
+            h = w = max(h, w)
     n_out, _, kh, kw = weights.shape
     channels = 2 * COLORS if mixed else COLORS
     wt = np.zeros((len(routes), kh, kw, n_out, channels), np.float32)
@@ -124,7 +160,21 @@ def routed_linear(b: Builder, routes: list[Route], shape: tuple[int, int], weigh
         offset = COLORS if mixed and routes[0].transpose else 0
         wt[0, st.top, st.left, :, offset:offset + COLORS] += bias[:, None]
     equation = TRANSPOSED if routes[0].transpose and not mixed else EQUATION
-    return b.op("einsum", x, b.const(rows), b.const(cols), b.const(wt), equation=equation)
+    terms = equation.split("->")[0].split(",")
+    operands = [x, b.const(rows), b.const(cols)]
+    if factored:
+        c_in, wt = colour_classes(wt, 4)
+        c_out, wt = colour_classes(wt, 3)
+        terms[3:] = ["id", "vabud", "ou"]
+        operands += [b.const(c_in), b.const(wt), b.const(c_out)]
+    else:
+        operands.append(b.const(wt))
+    if source == SELECTED:
+        # the input's rows y / columns z reach the routes' lines p (h of them) / q (w) through
+        # eye(30, h) / eye(30, w)
+        terms[0:1] = ["xiyz", "yp", "zq"]
+        operands[1:1] = [b.const(np.eye(GRID, n, dtype=np.float32)) for n in (h, w)]
+    return b.op("einsum", *operands, equation=",".join(terms) + "->xorc")
 
 
 def _cheapest(graphs: list[Graph]) -> Graph:
@@ -135,9 +185,10 @@ def routed_conv_graph(routes: list[Route], shape: tuple[int, int], weights: np.n
                       st: Stencil) -> Graph:
     """The linear-threshold rule written straight into ``output`` by one Einsum."""
     graphs = []
-    for sliced in (False, True):
+    for source, factored in product(SOURCES, (False, True)):
         b = Builder()
-        graphs.append(b.finish(routed_linear(b, routes, shape, weights, bias, st, (GRID, GRID), sliced)))
+        graphs.append(b.finish(routed_linear(b, routes, shape, weights, bias, st, (GRID, GRID), source,
+                                             factored)))
     return _cheapest(graphs)
 
 
@@ -153,9 +204,9 @@ def routed_table_graph(routes: list[Route], shape: tuple[int, int], w1: np.ndarr
     pad_rows = np.eye(GRID, out_shape[0], dtype=np.float32)
     pad_cols = np.eye(GRID, out_shape[1], dtype=np.float32)
     graphs = []
-    for sliced in (False, True):
+    for source, factored in product(SOURCES, (False, True)):
         b = Builder()
-        hidden = b.op("relu", routed_linear(b, routes, shape, w1, b1, st, out_shape, sliced))
+        hidden = b.op("relu", routed_linear(b, routes, shape, w1, b1, st, out_shape, source, factored))
         out = b.op("einsum", hidden, b.const(pad_rows), b.const(pad_cols), b.const(to_colour),
                    equation="xhpq,rp,cq,oh->xorc")
         graphs.append(b.finish(out))

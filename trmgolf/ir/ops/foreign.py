@@ -14,7 +14,7 @@ import numpy as np
 import onnx
 from onnx import helper
 
-from trmgolf.ir import roi_reference
+from trmgolf.ir import resize_reference, roi_reference
 from trmgolf.ir.opaque import require_concrete
 from trmgolf.ir.registry import Attr, IRTypeError, register
 from trmgolf.ir.types import TensorType
@@ -31,6 +31,14 @@ def bind_inputs(proto: onnx.NodeProto, names: Sequence[str]) -> list[str]:
     return [next(it) if slot else "" for slot in proto.input]
 
 
+def in_slots(proto: onnx.NodeProto, arrays: Sequence[np.ndarray]) -> list[np.ndarray | None]:
+    """``arrays`` placed in the node's input slots, None where an optional input is omitted."""
+    if not proto.input:
+        return list(arrays)
+    it = iter(arrays)
+    return [next(it) if slot else None for slot in proto.input]
+
+
 def _max_roi_pool(arrays: list[np.ndarray], attrs: dict[str, Any], opset: int) -> np.ndarray:
     return roi_reference.max_roi_pool(arrays[0], arrays[1], tuple(attrs["pooled_shape"]),
                                       attrs.get("spatial_scale", 1.0))
@@ -44,8 +52,10 @@ def _roi_align(arrays: list[np.ndarray], attrs: dict[str, Any], opset: int) -> n
 
 
 #: ONNX ops (default domain) run by an exact numpy model of onnxruntime's CPU kernel: onnx's
-#: reference evaluator lacks MaxRoiPool and computes RoiAlign in float64.
-ORT_MODELS = {"MaxRoiPool": _max_roi_pool, "RoiAlign": _roi_align}
+#: reference evaluator lacks MaxRoiPool, computes RoiAlign in float64 and crops a Resize axis
+#: of scale 1 (onnxruntime leaves it as it is). A model gets the arrays in the node's input
+#: slots (None where omitted) and may return None: a case it does not model.
+ORT_MODELS = {"MaxRoiPool": _max_roi_pool, "RoiAlign": _roi_align, "Resize": resize_reference.model}
 
 
 def _foreign(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
@@ -68,7 +78,9 @@ def onnx_node(*arrays, op_type, node, opset, out_types):
     proto = onnx.NodeProto.FromString(node)
     if proto.op_type in ORT_MODELS and not proto.domain:
         attrs = {a.name: helper.get_attribute_value(a) for a in proto.attribute}
-        return (ORT_MODELS[proto.op_type](list(arrays), attrs, opset),)
+        result = ORT_MODELS[proto.op_type](in_slots(proto, arrays), attrs, opset)
+        if result is not None:
+            return (result,)
     ins = [f"i{k}" for k in range(len(arrays))]
     outs = [f"o{k}" for k in range(len(out_types))]
     proto = helper.make_node(proto.op_type, bind_inputs(proto, ins), outs, domain=proto.domain)
