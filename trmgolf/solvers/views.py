@@ -54,6 +54,7 @@ from trmgolf.solvers.view_routes import (
     routed_conv_graph,
     routed_pick_graph,
     routed_table_graph,
+    runtime_routed_conv_graph,
     shapes_of,
 )
 from trmgolf.tasks import COLORS, GRID, Example
@@ -75,6 +76,7 @@ class View:
     route: Callable[[tuple[int, int]], Route | None] | None = None  # constant indices for one input shape
     # run-time route matrices [L, 30] of rows and columns (``view_routes.routed_pick_graph``)
     pick: Callable[[Builder, Shapes], tuple[Value, Value]] | None = None
+    index_map: IndexMap | None = None  # the view's formula, for routes built at run time
 
 
 # -- index-map views ---------------------------------------------------------------------
@@ -106,7 +108,7 @@ def index_view(name: str, m: IndexMap) -> View:
         rows, cols = m.rows.indices(h), m.cols.indices(w)
         return None if rows is None or cols is None else Route(m.transpose, rows, cols)
 
-    return View(name, lambda a: _apply(a, m), build, route)
+    return View(name, lambda a: _apply(a, m), build, route, index_map=m)
 
 
 def _identity_route(shape: tuple[int, int]) -> Route:
@@ -116,7 +118,7 @@ def _identity_route(shape: tuple[int, int]) -> Route:
 def dihedral_views() -> list[View]:
     i, r = _ident(), _rev()
     return [
-        View("id", lambda a: a, lambda b, cache: b.input, _identity_route),
+        View("id", lambda a: a, lambda b, cache: b.input, _identity_route, index_map=IndexMap(False, i, i)),
         index_view("lr", IndexMap(False, i, r)),
         index_view("ud", IndexMap(False, r, i)),
         index_view("r180", IndexMap(False, r, r)),
@@ -296,6 +298,11 @@ def views_graph(views: tuple[View, ...], shapes: Shapes | None = None):
             routed = routes_of(views, shapes)
             if routed is not None:
                 graphs.append(routed_conv_graph(*routed, weights, bias, st))
+            maps = [v.index_map for v in views if v.index_map is not None]
+            if len(maps) == len(views):
+                runtime = runtime_routed_conv_graph(maps, shapes, weights, bias, st)
+                if runtime is not None:
+                    graphs.append(runtime)
             pick = views[0].pick
             if len(views) == 1 and pick is not None and (st.kh, st.kw) == (1, 1):
                 b = Builder()
