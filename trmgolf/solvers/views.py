@@ -141,6 +141,25 @@ def scale_views(ky: int, kx: int) -> list[View]:
             index_view(f"tile{ky}x{kx}", IndexMap(False, tile(ky), tile(kx)))]
 
 
+def mirror_tile_views(ky: int, kx: int) -> list[View]:
+    """Tilings by the grid's own size with some blocks mirrored (a block row / column read
+    backwards), one view each: per axis every pattern of two blocks, for more blocks the
+    alternating ones and all-mirrored; the plain tiling (``scale_views``) is left out."""
+    def patterns(k: int) -> list[tuple[bool, ...]]:
+        if k <= 2:
+            return [tuple(bool(bits >> (k - 1 - i) & 1) for i in range(k)) for bits in range(2**k)]
+        alternate = tuple(i % 2 == 1 for i in range(k))
+        return [(False,) * k, alternate, tuple(not f for f in alternate), (True,) * k]
+
+    def axis(k: int, flips: tuple[bool, ...]) -> AxisMap:
+        name = "".join("r" if f else "i" for f in flips)
+        return AxisMap(f"tile{k}:{name}", _tile(k, flips), identity=k == 1 and not any(flips))
+
+    return [index_view(f"mirror{ky}x{kx}:{axis(ky, fr).name}/{axis(kx, fc).name}",
+                       IndexMap(False, axis(ky, fr), axis(kx, fc)))
+            for fr in patterns(ky) for fc in patterns(kx) if any(fr) or any(fc)]
+
+
 # -- bounding-box crop views ---------------------------------------------------------------
 
 def _bbox(a: np.ndarray, colours: tuple[int, ...], margin: int) -> tuple[int, int, int, int] | None:
@@ -337,7 +356,8 @@ def view_sets(examples: list[Example]) -> list[tuple[View, ...]]:
         ry, rx = ratios.pop()
         if ry == int(ry) and rx == int(rx) and ry * rx > 1 and ry <= 5 and rx <= 5:
             scale, tile = scale_views(int(ry), int(rx))
-            return [s for s in ((scale,), (tile,), (scale, tile)) if _shapes_fit(s, data)]
+            mirrored = [(v,) for v in mirror_tile_views(int(ry), int(rx))]
+            return [s for s in [(scale,), (tile,), (scale, tile), *mirrored] if _shapes_fit(s, data)]
     sets = [s for s in (part_views(data), sample_views(data), corner_views(data))
             if s and _shapes_fit(s, data)]
     crops = [v for v in crop_views() if _shapes_fit((v,), data)]
