@@ -59,7 +59,7 @@ def without_runtime_routes(examples, monkeypatch):
     tiled(2, 2, ((False, True), (False, True))),  # a mirror tiling on both axes
 ])
 def test_runtime_tile_then_local_rule_is_exact_and_cheap(rule, monkeypatch):
-    fit, held = make_examples(dots(16, 1), rule), make_examples(dots(12, 2), rule)
+    fit, held = make_examples(dots(40, 5), rule), make_examples(dots(12, 2), rule)
     graph = SOLVERS["view_rule"].build(fit)
     assert graph is not None and check(graph, held)
     assert ops(graph) & {"conv2d", "pad"} == set() and graph.nodes[-1].op == "einsum"
@@ -71,7 +71,7 @@ def test_runtime_tile_then_local_rule_is_exact_and_cheap(rule, monkeypatch):
 
 def test_runtime_routes_cover_only_the_largest_fit_output():
     """The canvas is the largest fit output (2 x 5 = 10 lines here), not the 30 x 30 grid."""
-    fit = make_examples(dots(16, 3), tiled(2, 2))
+    fit = make_examples(dots(24, 3), tiled(2, 2))
     graph = SOLVERS["view_rule"].build(fit)
     assert graph is not None
     shapes = {tuple(n.output.type.shape) for n in graph.nodes if n.op == "cast"}
@@ -80,10 +80,23 @@ def test_runtime_routes_cover_only_the_largest_fit_output():
 
 def test_square_grids_share_one_route():
     """On square grids one measured side serves both axes: one route for rows and columns."""
-    fit = make_examples(dots(16, 1, square=True), tiled(2, 2))
+    fit = make_examples(dots(24, 1, square=True), tiled(2, 2))
     graph = SOLVERS["view_rule"].build(fit)
     assert graph is not None and ort_exact(graph, fit)
     assert sum(n.op == "equal" for n in graph.nodes) == 1
+
+
+def test_few_examples_route_over_the_whole_grid():
+    """Fewer than CANVAS_MIN_EXAMPLES fit examples may not show the largest grid there is: the
+    routes span all 30 lines, so held-out grids larger than any fit grid stay exact."""
+    def tile_recolour(g: np.ndarray) -> np.ndarray:
+        return np.tile(np.where(g == 3, 5, g), (2, 2))
+    fit = make_examples(dots(view_routes.CANVAS_MIN_EXAMPLES - 1, 5, hi=4), tile_recolour)
+    held = make_examples(dots(6, 7, lo=5, hi=7), tile_recolour)
+    graph = SOLVERS["view_rule"].build(fit)
+    assert graph is not None and "conv2d" not in ops(graph)
+    assert (1, 1, 30, 30) in {tuple(n.output.type.shape) for n in graph.nodes if n.op == "cast"}
+    assert check(graph, held) and ort_exact(graph, fit + held)
 
 
 def test_period_not_the_grids_own_size_does_not_fit():
