@@ -101,12 +101,18 @@ def test_routed_view_writes_output_directly():
     assert official_cost(graph, fit) < 1000
 
 
-def test_variable_size_views_keep_the_conv():
-    """Inputs of several shapes have no constant routes: the Conv form stays, and is exact."""
+def test_variable_size_views_route_at_run_time(monkeypatch):
+    """Inputs of several shapes have no constant routes: the routes come from the measured
+    extents (``runtime_routed_conv_graph``), exact and cheaper than the Conv form."""
     fit = make_examples(sparse(6, 5, (4, 5)) + sparse(6, 6, (6, 3)), symmetrise)
     graph = SOLVERS["view_rule"].build(fit)
-    assert graph is not None and "conv2d" in ops(graph)
+    assert graph is not None and "conv2d" not in ops(graph) and graph.nodes[-1].op == "einsum"
     assert ort_exact(graph, fit)
+    with monkeypatch.context() as m:
+        m.setattr(views, "runtime_routed_conv_graph", lambda *args: None)
+        old = SOLVERS["view_rule"].build(fit)
+    assert old is not None and "conv2d" in ops(old)
+    assert official_cost(graph, fit) < official_cost(old, fit) / 4
 
 
 def test_size_dependent_mirror_needs_no_table(monkeypatch):

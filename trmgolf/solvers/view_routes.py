@@ -34,13 +34,17 @@ import numpy as np
 
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.geometry import estimated_cost
+from trmgolf.solvers.geometry import AxisMap, IndexMap, RuntimeIndices, estimated_cost
 from trmgolf.solvers.local_rule import Stencil
 from trmgolf.tasks import COLORS, GRID, Example
 
 # The input comes first: onnxruntime contracts left to right, and starting from the weights
 # builds a [V, O, 10, 30, 30, ...] temporary (about 1000x slower than routing the input first).
 EQUATION = "xipq,varp,vbcq,vaboi->xorc"
+# Fit examples from which the largest grid seen is trusted as the largest grid there is (train
+# + half of ARC-GEN holds well over this; a handful of ARC examples does not): with fewer, run-time
+# routes span the whole 30 x 30 input and canvas, so larger grids stay exact.
+CANVAS_MIN_EXAMPLES = 20
 TRANSPOSED = "xipq,varq,vbcp,vaboi->xorc"  # every view reads the transposed input
 WHOLE, SLICED, SELECTED = "whole", "sliced", "selected"  # how the routes read the input
 SOURCES = (WHOLE, SLICED, SELECTED)
@@ -52,6 +56,12 @@ class Shapes:
 
     input: tuple[int | None, int | None]
     output: tuple[int | None, int | None]
+    # the largest fit input / output extent per axis (the canvas of run-time routes), and
+    # whether every fit input is square (one measured side serves both axes)
+    largest_input: tuple[int, int] = (GRID, GRID)
+    largest_output: tuple[int, int] = (GRID, GRID)
+    square: bool = False
+    count: int = 0  # fit examples the extents were taken from
 
     @property
     def fixed_input(self) -> tuple[int, int] | None:
@@ -66,7 +76,12 @@ def shapes_of(examples: list[Example]) -> Shapes:
     def axes(grids: list[list[list[int]]]) -> tuple[int | None, int | None]:
         return one({len(g) for g in grids}), one({len(g[0]) for g in grids})
 
-    return Shapes(axes([e.input for e in examples]), axes([e.output for e in examples]))
+    def largest(grids: list[list[list[int]]]) -> tuple[int, int]:
+        return max((len(g) for g in grids), default=GRID), max((len(g[0]) for g in grids), default=GRID)
+
+    return Shapes(axes([e.input for e in examples]), axes([e.output for e in examples]),
+                  largest([e.input for e in examples]), largest([e.output for e in examples]),
+                  all(len(e.input) == len(e.input[0]) for e in examples), len(examples))
 
 
 @dataclass(frozen=True)
@@ -139,26 +154,20 @@ def routed_linear(b: Builder, routes: list[Route], shape: tuple[int, int], weigh
     """``weights`` [O, V*10, kh, kw] applied to the stencil over the views as one Einsum;
     the result is [1, O, *out_shape] with zero lines past the views' grid. ``source`` says
     how the routes read the input (``SOURCES``); ``factored``: weights through colour classes."""
-    mixed = len({r.transpose for r in routes}) > 1
+    transposes = [r.transpose for r in routes]
+    mixed = len(set(transposes)) > 1
     x, h, w = _source(b, shape, source == SLICED, mixed)
     if source == SELECTED:
         h, w = shape
         if mixed:
             h = w = max(h, w)
-    n_out, _, kh, kw = weights.shape
-    channels = 2 * COLORS if mixed else COLORS
-    wt = np.zeros((len(routes), kh, kw, n_out, channels), np.float32)
+    _, _, kh, kw = weights.shape
     rows = np.zeros((len(routes), kh, out_shape[0], h if not routes[0].transpose or mixed else w), np.float32)
     cols = np.zeros((len(routes), kw, out_shape[1], w if not routes[0].transpose or mixed else h), np.float32)
     for v, route in enumerate(routes):
-        offset = COLORS if mixed and route.transpose else 0
-        block = weights[:, v * COLORS:(v + 1) * COLORS]  # [O, 10, kh, kw]
-        wt[v, :, :, :, offset:offset + COLORS] = block.transpose(2, 3, 0, 1)
         rows[v] = _route_matrix(route.rows, kh, st.top, st.dh, out_shape[0], rows.shape[-1])
         cols[v] = _route_matrix(route.cols, kw, st.left, st.dw, out_shape[1], cols.shape[-1])
-    if bias is not None:
-        offset = COLORS if mixed and routes[0].transpose else 0
-        wt[0, st.top, st.left, :, offset:offset + COLORS] += bias[:, None]
+    wt = _view_weights(transposes, weights, bias, st)
     equation = TRANSPOSED if routes[0].transpose and not mixed else EQUATION
     terms = equation.split("->")[0].split(",")
     operands = [x, b.const(rows), b.const(cols)]
@@ -175,6 +184,25 @@ def routed_linear(b: Builder, routes: list[Route], shape: tuple[int, int], weigh
         terms[0:1] = ["xiyz", "yp", "zq"]
         operands[1:1] = [b.const(np.eye(GRID, n, dtype=np.float32)) for n in (h, w)]
     return b.op("einsum", *operands, equation=",".join(terms) + "->xorc")
+
+
+def _view_weights(transposes: list[bool], weights: np.ndarray, bias: np.ndarray | None,
+                  st: Stencil) -> np.ndarray:
+    """``weights`` [O, V*10, kh, kw] as the Einsum's [V, kh, kw, O, C] operand (C = 20 when the
+    views mix orientations: a transposed view reads the transposed copy, channels 10..19),
+    with the bias folded into view 0's centre tap."""
+    mixed = len(set(transposes)) > 1
+    n_out, _, kh, kw = weights.shape
+    channels = 2 * COLORS if mixed else COLORS
+    wt = np.zeros((len(transposes), kh, kw, n_out, channels), np.float32)
+    for v, transpose in enumerate(transposes):
+        offset = COLORS if mixed and transpose else 0
+        block = weights[:, v * COLORS:(v + 1) * COLORS]  # [O, 10, kh, kw]
+        wt[v, :, :, :, offset:offset + COLORS] = block.transpose(2, 3, 0, 1)
+    if bias is not None:
+        offset = COLORS if mixed and transposes[0] else 0
+        wt[0, st.top, st.left, :, offset:offset + COLORS] += bias[:, None]
+    return wt
 
 
 def _cheapest(graphs: list[Graph]) -> Graph:
@@ -231,3 +259,72 @@ def routed_pick_graph(b: Builder, rows: Value, cols: Value, weights: np.ndarray,
         else:
             out += line
     return b.finish(b.op("einsum", *operands, equation=",".join(terms) + "->" + out))
+
+
+def _runtime_table(maps: list[AxisMap], k: int, start: int, step: int, canvas: int, lines: int) -> np.ndarray:
+    """[lines + 1, V, k, canvas, 1] int32: at grid extent n (row n), the source line that canvas
+    line r of view v reads at kernel position a, or -1 (matches no line: a zero route row)
+    where the stencil falls off the view or r is past the view's extent."""
+    table = np.full((lines + 1, len(maps), k, canvas, 1), -1, np.int32)
+    for n in range(1, lines + 1):
+        for v, amap in enumerate(maps):
+            index = amap.indices(n)
+            if index is None:
+                continue
+            for a in range(k):
+                for r in range(min(len(index), canvas)):
+                    s = r + a * step - start
+                    if 0 <= s < len(index):
+                        table[n, v, a, r, 0] = index[s]
+    return table
+
+
+def runtime_routed_conv_graph(maps: list[IndexMap], shapes: Shapes, weights: np.ndarray, bias: np.ndarray,
+                              st: Stencil) -> Graph | None:
+    """The linear-threshold rule over index-map views of inputs of any size, on a canvas as
+    large as the largest fit output: the routes of ``routed_linear`` built at run time.
+
+    The input is sliced to the largest fit input; per axis, the row of a constant table picked
+    by the grid's run-time extent (``RuntimeIndices.extent``) gives each view's source line for
+    every canvas line and kernel position, and Equal with a ramp turns it into 0/1 route
+    matrices [V, k, canvas, lines]. One Einsum applies the weights and places the canvas in
+    the top-left of ``output`` through constant [30, canvas] eyes. Nothing 10 x 30 x 30 is
+    materialised. With fewer than ``CANVAS_MIN_EXAMPLES`` fit examples the source and canvas
+    are the whole 30 x 30 grid. None when the views mix orientations on grids that are not square."""
+    transposes = [m.transpose for m in maps]
+    mixed = len(set(transposes)) > 1
+    if mixed and not shapes.square:
+        return None
+    trusted = shapes.count >= CANVAS_MIN_EXAMPLES
+    b = Builder()
+    runtime = RuntimeIndices(b, shapes.square)
+    x, h, w = _source(b, shapes.largest_input, trusted, mixed)
+    flipped = transposes[0] and not mixed  # every view reads the transposed input
+    lines = (w, h) if flipped else (h, w)  # source lines the row / column routes read
+    canvas = shapes.largest_output if trusted else (GRID, GRID)
+    taps = ((st.kh, st.top, st.dh), (st.kw, st.left, st.dw))
+    built: dict[tuple[bytes, int], Value] = {}
+    routes = []
+    for axis in (0, 1):
+        k, start, step = taps[axis]
+        table = _runtime_table([m.cols if axis else m.rows for m in maps], k, start, step, canvas[axis],
+                               lines[axis])
+        source_axis = 3 - axis if flipped else 2 + axis
+        key = (table.tobytes() + bytes(table.shape), source_axis if not shapes.square else 0)
+        if key not in built:
+            extent = runtime.extent(source_axis)
+            if lines[axis] < GRID:  # a grid larger than any fit grid reads the last row, not past the table
+                extent = b.op("min", extent, b.const(np.array(lines[axis], np.int32)))
+            index = b.op("gather", b.const(table), extent, axis=0)  # [V, k, canvas, 1]
+            ramp = b.const(np.arange(lines[axis], dtype=np.int32))
+            built[key] = b.op("cast", b.op("equal", index, ramp), to="float32")
+        routes.append(built[key])
+    wt = _view_weights(transposes, weights, bias, st)
+    lhs, out = (TRANSPOSED if flipped else EQUATION).split("->")
+    operands = [x, routes[0], routes[1], b.const(wt)]
+    for letter, size in zip("rc", canvas, strict=True):
+        if size < GRID:
+            operands.append(b.const(np.eye(GRID, size, dtype=np.float32)))
+            lhs += f",{letter.upper()}{letter}"
+            out = out.replace(letter, letter.upper())
+    return b.finish(b.op("einsum", *operands, equation=f"{lhs}->{out}"))

@@ -54,6 +54,7 @@ from trmgolf.solvers.view_routes import (
     routed_conv_graph,
     routed_pick_graph,
     routed_table_graph,
+    runtime_routed_conv_graph,
     shapes_of,
 )
 from trmgolf.tasks import COLORS, GRID, Example
@@ -75,6 +76,7 @@ class View:
     route: Callable[[tuple[int, int]], Route | None] | None = None  # constant indices for one input shape
     # run-time route matrices [L, 30] of rows and columns (``view_routes.routed_pick_graph``)
     pick: Callable[[Builder, Shapes], tuple[Value, Value]] | None = None
+    index_map: IndexMap | None = None  # the view's formula, for routes built at run time
 
 
 # -- index-map views ---------------------------------------------------------------------
@@ -106,7 +108,7 @@ def index_view(name: str, m: IndexMap) -> View:
         rows, cols = m.rows.indices(h), m.cols.indices(w)
         return None if rows is None or cols is None else Route(m.transpose, rows, cols)
 
-    return View(name, lambda a: _apply(a, m), build, route)
+    return View(name, lambda a: _apply(a, m), build, route, index_map=m)
 
 
 def _identity_route(shape: tuple[int, int]) -> Route:
@@ -116,7 +118,7 @@ def _identity_route(shape: tuple[int, int]) -> Route:
 def dihedral_views() -> list[View]:
     i, r = _ident(), _rev()
     return [
-        View("id", lambda a: a, lambda b, cache: b.input, _identity_route),
+        View("id", lambda a: a, lambda b, cache: b.input, _identity_route, index_map=IndexMap(False, i, i)),
         index_view("lr", IndexMap(False, i, r)),
         index_view("ud", IndexMap(False, r, i)),
         index_view("r180", IndexMap(False, r, r)),
@@ -137,6 +139,25 @@ def scale_views(ky: int, kx: int) -> list[View]:
 
     return [index_view(f"scale{ky}x{kx}", IndexMap(False, scale(ky), scale(kx))),
             index_view(f"tile{ky}x{kx}", IndexMap(False, tile(ky), tile(kx)))]
+
+
+def mirror_tile_views(ky: int, kx: int) -> list[View]:
+    """Tilings by the grid's own size with some blocks mirrored (a block row / column read
+    backwards), one view each: per axis every pattern of two blocks, for more blocks the
+    alternating ones and all-mirrored; the plain tiling (``scale_views``) is left out."""
+    def patterns(k: int) -> list[tuple[bool, ...]]:
+        if k <= 2:
+            return [tuple(bool(bits >> (k - 1 - i) & 1) for i in range(k)) for bits in range(2**k)]
+        alternate = tuple(i % 2 == 1 for i in range(k))
+        return [(False,) * k, alternate, tuple(not f for f in alternate), (True,) * k]
+
+    def axis(k: int, flips: tuple[bool, ...]) -> AxisMap:
+        name = "".join("r" if f else "i" for f in flips)
+        return AxisMap(f"tile{k}:{name}", _tile(k, flips), identity=k == 1 and not any(flips))
+
+    return [index_view(f"mirror{ky}x{kx}:{axis(ky, fr).name}/{axis(kx, fc).name}",
+                       IndexMap(False, axis(ky, fr), axis(kx, fc)))
+            for fr in patterns(ky) for fc in patterns(kx) if any(fr) or any(fc)]
 
 
 # -- bounding-box crop views ---------------------------------------------------------------
@@ -296,6 +317,11 @@ def views_graph(views: tuple[View, ...], shapes: Shapes | None = None):
             routed = routes_of(views, shapes)
             if routed is not None:
                 graphs.append(routed_conv_graph(*routed, weights, bias, st))
+            maps = [v.index_map for v in views if v.index_map is not None]
+            if len(maps) == len(views):
+                runtime = runtime_routed_conv_graph(maps, shapes, weights, bias, st)
+                if runtime is not None:
+                    graphs.append(runtime)
             pick = views[0].pick
             if len(views) == 1 and pick is not None and (st.kh, st.kw) == (1, 1):
                 b = Builder()
@@ -330,7 +356,8 @@ def view_sets(examples: list[Example]) -> list[tuple[View, ...]]:
         ry, rx = ratios.pop()
         if ry == int(ry) and rx == int(rx) and ry * rx > 1 and ry <= 5 and rx <= 5:
             scale, tile = scale_views(int(ry), int(rx))
-            return [s for s in ((scale,), (tile,), (scale, tile)) if _shapes_fit(s, data)]
+            mirrored = [(v,) for v in mirror_tile_views(int(ry), int(rx))]
+            return [s for s in [(scale,), (tile,), (scale, tile), *mirrored] if _shapes_fit(s, data)]
     sets = [s for s in (part_views(data), sample_views(data), corner_views(data))
             if s and _shapes_fit(s, data)]
     crops = [v for v in crop_views() if _shapes_fit((v,), data)]
