@@ -32,6 +32,7 @@ from trmgolf.search import (
     colour_fill,
     conv_lp,
     crop_conv,
+    crop_int,
     einsum_fit,
     linemask,
     movement,
@@ -55,6 +56,7 @@ FAMILIES: list[tuple[str, Family]] = [
     ("cellpair", cellpair.candidates), ("colour_fill", colour_fill.candidates),
     ("pooling", pooling.candidates), ("einsum", einsum_fit.candidates),
     ("conv", conv_lp.candidates), ("crop_conv", crop_conv.candidates),
+    ("crop_int", crop_int.candidates),
     ("upscale", upscale.candidates)]
 
 
