@@ -21,7 +21,8 @@ from trmgolf.tasks import Example, Task
 
 def _conv_integer_session(x: np.ndarray, w: np.ndarray, zero: int, attrs: dict) -> np.ndarray:
     node = helper.make_node("ConvInteger", ["x", "w", "z"], ["y"], **attrs)
-    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.UINT8, list(x.shape))],
+    graph = helper.make_graph([node], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.UINT8, list(x.shape))],
                               [helper.make_tensor_value_info("y", TensorProto.INT32, None)],
                               [numpy_helper.from_array(w, "w"), numpy_helper.from_array(np.uint8(zero), "z")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=10)
@@ -37,7 +38,8 @@ def test_conv_integer_model_matches_onnxruntime(seed):
     for _ in range(10):
         x = rng.integers(0, 256, (1, 2, int(rng.integers(1, 8)), int(rng.integers(1, 8)))).astype(np.uint8)
         w = rng.integers(-20, 21, (3, 2, int(rng.integers(1, 4)), int(rng.integers(1, 4)))).astype(np.int8)
-        attrs = {"pads": [int(p) for p in rng.integers(0, 12, 4)], "strides": [int(s) for s in rng.integers(1, 3, 2)],
+        attrs = {"pads": [int(p) for p in rng.integers(0, 12, 4)],
+                 "strides": [int(s) for s in rng.integers(1, 3, 2)],
                  "dilations": [int(d) for d in rng.integers(1, 3, 2)]}
         zero = int(rng.integers(0, 256))
         want = _conv_integer_session(x, w, zero, attrs)

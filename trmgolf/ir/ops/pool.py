@@ -18,7 +18,8 @@ from trmgolf.ir.types import TensorType
 
 def _max_pool2d(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
     (x,) = types
-    require_float(types, "max_pool2d")
+    if x.dtype not in ("uint8", "int8"):  # MaxPool-12 takes 8-bit integers too (a colour index)
+        require_float(types, "max_pool2d")
     if x.rank != 4:
         raise IRTypeError("max_pool2d: input must be rank 4 (NCHW)")
     kh, kw = attrs["kernel"]
@@ -36,9 +37,10 @@ def max_pool2d(x, *, kernel, pads=(0, 0, 0, 0)):
     """Stride-1 max over a kh x kw window; padded cells never win (ONNX MaxPool)."""
     kh, kw = kernel
     t, left, b, r = pads
-    xp = np.pad(x, ((0, 0), (0, 0), (t, b), (left, r)), constant_values=-np.inf)
+    lowest = np.iinfo(x.dtype).min if np.issubdtype(x.dtype, np.integer) else -np.inf
+    xp = np.pad(x, ((0, 0), (0, 0), (t, b), (left, r)), constant_values=lowest)
     oh, ow = xp.shape[2] - kh + 1, xp.shape[3] - kw + 1
-    out = np.full((*x.shape[:2], oh, ow), -np.inf, dtype=x.dtype)
+    out = np.full((*x.shape[:2], oh, ow), lowest, dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):
             out = np.maximum(out, xp[:, :, i:i + oh, j:j + ow])
