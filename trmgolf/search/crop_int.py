@@ -10,10 +10,14 @@ then carries "this colour", "another colour" and "outside" at once; the int32 ou
 (beyond the crop every tap reads 0: off) and costs nothing (the grader thresholds any dtype).
 
 The uint8 crop comes from a ``Cast`` (a = 1: the kept colour reads 0, anything else -1) or a
-``QuantizeLinear`` of scale 1/a (one more param). Each output channel's int8 weights are the
-least-L1 integer solution of ``conv_lp``'s margin constraints (a small MILP); values stay small, so
-no int16 pair of uint8 x int8 products can saturate in onnxruntime's u8s8 GEMM. Cost: the float
-crop (4 bytes a cell), its uint8 copy (1 byte), the weights, the Slice's constants, z (and 1/a).
+``QuantizeLinear`` of scale 1/a (one more param): a = 2 (+1 / -1) or a = 255 (a kept colour
+outweighs any count of other cells: "is there one here" first, the rest as a tie-break). Each
+output channel's int8 weights are the least-L1 integer solution of ``conv_lp``'s constraints (a
+small MILP) with "off" at <= 0, exact for an integer output. Weights are bounded so that a pair of
+uint8 x int8 products stays below 2**15: onnxruntime's u8s8 GEMM on CPUs without VNNI adds pairs in
+int16. A crop that leaves out the grid's border keeps cells beyond the grid reading only padding
+while the border still sees the crop. Cost: the float crop (4 bytes a cell), its uint8 copy (1),
+the weights, the Slice's constants, z (and 1/a).
 """
 
 from __future__ import annotations
