@@ -366,6 +366,8 @@ CASES["max_pool2d"] = [
     Case("uint8_index", TensorType("float32", (1, 1, 4, 5)),  # padding never wins, even over 0
          lambda b, x: b.op("max_pool2d", b.op("cast", b.op("abs", x), to="uint8"), kernel=(3, 2),
                            pads=(2, 1, 0, 0)), integral),
+    Case("dilated", TensorType("float32", (1, 2, 5, 7)),
+         unary("max_pool2d", kernel=(2, 3), dilations=(2, 2))),
 ]
 for _op in ("reduce_prod", "reduce_l1", "reduce_l2", "reduce_sum_square", "reduce_log_sum",
             "reduce_log_sum_exp"):

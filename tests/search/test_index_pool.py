@@ -38,7 +38,7 @@ def test_column_maximum_is_found_and_exact_under_onnxruntime():
     found = _candidates(fit)
     assert found, "no candidate"
     label, graph = found[0]
-    assert label == "index_pool/4x5/window3:0x0:0", label
+    assert label == "index_pool/4x5/window3:4x0:1", label
     data = compile_graph(graph).data
     model = onnx.load_from_string(data)
     assert [n.op_type for n in model.graph.node] == ["Conv", "Cast", "MaxPool", "Equal", "Pad"]
@@ -46,7 +46,32 @@ def test_column_maximum_is_found_and_exact_under_onnxruntime():
     task = Task("synthetic", {"train": fit, "test": _examples(_max_down_column, 30, seed=2)})
     result = verify(data, task, threads_check=False)
     assert result.validity.valid and result.passed
-    assert result.cost is not None and result.cost.memory + result.cost.params == index_pool.cost(4, 5, True)
+    assert result.cost is not None and result.cost.memory + result.cost.params == index_pool.cost(
+        (4, 5), (4, 5), True)
+
+
+def _fold_corners(g: np.ndarray) -> np.ndarray:
+    """A 5x7 grid folded onto 3x3: output (r, c) is the largest colour among input (r + 2i, c + 2j)."""
+    out = np.zeros((3, 3), np.int64)
+    for i, j in np.ndindex(2, 3):
+        out = np.maximum(out, g[2 * i:2 * i + 3, 2 * j:2 * j + 3])
+    return out
+
+
+def test_folding_window_with_dilation_is_found_and_exact():
+    """Output smaller than the input: an unpadded MaxPool of 2x3 taps 2 apart (dilations) on the
+    colour index folds 5x7 onto 3x3; exact under onnxruntime at the estimated cost."""
+    fit = _examples(_fold_corners, 10, seed=6, size=(5, 7))
+    found = _candidates(fit)
+    assert found, "no candidate"
+    label, graph = found[0]
+    assert label == "index_pool/5x7->3x3/window0:2d2x0:3d2", label
+    data = compile_graph(graph).data
+    task = Task("synthetic", {"train": fit, "test": _examples(_fold_corners, 30, seed=7, size=(5, 7))})
+    result = verify(data, task, threads_check=False)
+    assert result.validity.valid and result.passed
+    assert result.cost is not None and result.cost.memory + result.cost.params == index_pool.cost(
+        (5, 7), (3, 3), True)
 
 
 def test_no_candidate_when_no_order_explains_the_rule():

@@ -1,13 +1,14 @@
 """A colour-index network: each cell's colour rank, a MaxPool over a window, Equal to a palette.
 
-When every fit grid (input and output) has one size H x W and each output cell takes the colour
+When every fit input has one size H x W, every output one size (H x W again, or smaller: a
+window of evenly spaced cells folds the input onto it) and each output cell takes the colour
 that "wins" in a window of input cells around it (a fill downwards: the lowest non-background
 colour above; a dilation: any colour beats the background), the rule is a maximum under some
 order of the colours. Then one 1x1 Conv with negative pads crops the input to H x W and maps each
 colour to its rank (a [1,1,H,W] colour index, 10 weights), a Cast makes it uint8, a MaxPool takes
 the window's largest rank, ``Equal`` against a [1,10,1,1] palette (the rank of each channel's
 colour) gives the one-hot answer as bool, and a ``Pad`` writes it into the 30x30 ``output``
-(beyond the grid: False). Its bytes grow with H x W only: 4 + 1 + 1 + 10 per cell.
+(beyond the grid: False). Its bytes grow with the grid's cells only: 4 + 1 + 1 + 10 per cell.
 
 The order comes from the fit examples: an output cell of colour o whose window holds the colours
 S says o is in S and o outranks every other colour of S; the rule is a maximum iff these edges
@@ -36,51 +37,63 @@ CONST_PARAMS = COLORS + COLORS + PAD_PARAMS  # ranks (Conv weight), palette, pad
 
 @dataclass(frozen=True)
 class Window:
-    """Output index r reads input indices ``r - before .. r + after`` (inside the grid)."""
+    """Output index r reads input indices ``r - before + i * dilation``, i < size (inside the
+    grid); the MaxPool pads ``before`` cells in front and ``after`` behind."""
 
     before: int
-    after: int
+    size: int
+    dilation: int = 1
+    after: int = 0
 
     @property
-    def size(self) -> int:
-        return self.before + self.after + 1
+    def offsets(self) -> range:
+        return range(-self.before, -self.before + self.size * self.dilation, self.dilation)
 
 
-def axis_windows(n: int) -> list[Window]:
-    """Short windows at every alignment, then "everything before", "everything after", "all"."""
-    short = [Window(b, s - 1 - b) for s in range(1, min(SHORT, n) + 1) for b in range(s)]
-    whole = [Window(n - 1, 0), Window(0, n - 1), Window(n - 1, n - 1)]
-    return list(dict.fromkeys(short + whole))
+def axis_windows(n: int, out: int) -> list[Window]:
+    """For an axis of ``n`` input cells and ``out`` output cells: when equal, short windows at every
+    alignment, then "everything before", "everything after", "all"; when the output is shorter, every
+    unpadded window of evenly spaced taps spanning the difference (output r reads r, r + d, ...)."""
+    if out == n:
+        short = [Window(b, s, 1, s - 1 - b) for s in range(1, min(SHORT, n) + 1) for b in range(s)]
+        whole = [Window(n - 1, n, 1, 0), Window(0, n, 1, n - 1), Window(n - 1, 2 * n - 1, 1, n - 1)]
+        return list(dict.fromkeys(short + whole))
+    span = n - out
+    if span < 0:
+        return []
+    return [Window(0, k, span // (k - 1)) for k in range(2, span + 2) if span % (k - 1) == 0]
 
 
-def grid_size(data: FitData) -> tuple[int, int] | None:
-    """(H, W) when every fit input and output grid has that one size, else None."""
+def grid_size(grids: np.ndarray) -> tuple[int, int] | None:
+    """(H, W) when every grid of ``grids`` (one-hot [N,10,30,30]) has that one size, else None."""
     sizes = set()
-    for grids in (data.x, data.y):
-        cells = grids.any(axis=1)
-        for c in cells:
-            rows, cols = np.nonzero(c.any(axis=1))[0], np.nonzero(c.any(axis=0))[0]
-            if not len(rows) or c[:rows[-1] + 1, :cols[-1] + 1].sum() != (rows[-1] + 1) * (cols[-1] + 1):
-                return None
-            sizes.add((int(rows[-1]) + 1, int(cols[-1]) + 1))
+    for c in grids.any(axis=1):
+        rows, cols = np.nonzero(c.any(axis=1))[0], np.nonzero(c.any(axis=0))[0]
+        if not len(rows) or c[:rows[-1] + 1, :cols[-1] + 1].sum() != (rows[-1] + 1) * (cols[-1] + 1):
+            return None
+        sizes.add((int(rows[-1]) + 1, int(cols[-1]) + 1))
     return sizes.pop() if len(sizes) == 1 else None
 
 
-def cost(h: int, w: int, pooled: bool) -> int:
-    """Bytes of the float index, its uint8 copy, the pooled copy and the bool answer, plus params."""
-    return (4 + 1 + (1 if pooled else 0) + COLORS) * h * w + CONST_PARAMS
+def cost(size_in: tuple[int, int], size_out: tuple[int, int], pooled: bool) -> int:
+    """Bytes of the float index and its uint8 copy (input size), the pooled copy and the bool
+    answer (output size), plus params."""
+    cells_in, cells_out = size_in[0] * size_in[1], size_out[0] * size_out[1]
+    return 5 * cells_in + ((1 if pooled else 0) + COLORS) * cells_out + CONST_PARAMS
 
 
-def window_sets(bits: np.ndarray, rows: Window, cols: Window) -> np.ndarray:
-    """Per cell, the colour bits of its window (OR over the window's cells inside the grid)."""
+def window_sets(bits: np.ndarray, rows: Window, cols: Window, out: tuple[int, int]) -> np.ndarray:
+    """Per output cell, the colour bits of its window (OR over the window's cells inside the grid)."""
     n, h, w = bits.shape
-    out = np.zeros_like(bits)
-    for dr, dc in product(range(-rows.before, rows.after + 1), range(-cols.before, cols.after + 1)):
-        r0, r1 = max(0, -dr), min(h, h - dr)
-        c0, c1 = max(0, -dc), min(w, w - dc)
-        if r0 < r1 and c0 < c1:
-            out[:, r0:r1, c0:c1] |= bits[:, r0 + dr:r1 + dr, c0 + dc:c1 + dc]
-    return out
+    oh, ow = out
+    result = np.zeros((n, oh, ow), bits.dtype)
+    r_out, c_out = np.arange(oh), np.arange(ow)
+    for dr, dc in product(rows.offsets, cols.offsets):
+        r, c = r_out + dr, c_out + dc
+        rk, ck = (r >= 0) & (r < h), (c >= 0) & (c < w)
+        if rk.any() and ck.any():
+            result[:, r_out[rk][:, None], c_out[ck][None, :]] |= bits[:, r[rk][:, None], c[ck][None, :]]
+    return result
 
 
 def ranking(sets: np.ndarray, colours: np.ndarray) -> list[int] | None:
@@ -104,37 +117,52 @@ def ranking(sets: np.ndarray, colours: np.ndarray) -> list[int] | None:
     return rank
 
 
-def index_graph(h: int, w: int, rank: list[int], rows: Window, cols: Window) -> Graph:
+def index_graph(size_in: tuple[int, int], size_out: tuple[int, int], rank: list[int], rows: Window,
+                cols: Window) -> Graph:
     b = Builder()
+    (h, w), (oh, ow) = size_in, size_out
     weight = np.array(rank, np.float32).reshape(1, COLORS, 1, 1)
     index = b.op("conv2d", b.input, b.const(weight), pads=(0, 0, h - GRID, w - GRID))  # crop to H x W
     index = b.op("cast", index, to="uint8")
     if (rows.size, cols.size) != (1, 1):
+        spacing = (rows.dilation, cols.dilation)
+        dilations = {"dilations": spacing} if spacing != (1, 1) else {}
         index = b.op("max_pool2d", index, kernel=(rows.size, cols.size),
-                     pads=(rows.before, cols.before, rows.after, cols.after))
+                     pads=(rows.before, cols.before, rows.after, cols.after), **dilations)
     palette = b.const(np.array(rank, np.uint8).reshape(1, COLORS, 1, 1))
     answer = b.op("equal", index, palette)
-    return b.finish(b.op("pad", answer, pads=(0, 0, 0, 0, 0, 0, GRID - h, GRID - w)))
+    return b.finish(b.op("pad", answer, pads=(0, 0, 0, 0, 0, 0, GRID - oh, GRID - ow)))
+
+
+def _label(size_in: tuple[int, int], size_out: tuple[int, int], rows: Window, cols: Window) -> str:
+    def axis(a: Window) -> str:
+        return f"{a.before}:{a.size}" + (f"d{a.dilation}" if a.dilation != 1 else "")
+
+    sizes = f"{size_in[0]}x{size_in[1]}" + (f"->{size_out[0]}x{size_out[1]}" if size_out != size_in else "")
+    return f"index_pool/{sizes}/window{axis(rows)}x{axis(cols)}"
 
 
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each window whose maximum under some colour order is exact on the fit examples."""
-    size = grid_size(data)
-    if size is None:
+    size_in, size_out = grid_size(data.x), grid_size(data.y)
+    if size_in is None or size_out is None:
         return
-    h, w = size
-    yield cost(h, w, False), None
+    (h, w), (oh, ow) = size_in, size_out
+    windows = sorted(product(axis_windows(h, oh), axis_windows(w, ow)), key=lambda rc: (
+        (rc[0].size, rc[1].size) != (1, 1), rc[0].size * rc[1].size, rc[0].before, rc[1].before,
+        rc[0].dilation, rc[1].dilation))
+    if not windows:
+        return
+    yield cost(size_in, size_out, (windows[0][0].size, windows[0][1].size) != (1, 1)), None
     colour_in = data.x[:, :, :h, :w].argmax(axis=1)
-    colour_out = data.y[:, :, :h, :w].argmax(axis=1)
+    colour_out = data.y[:, :, :oh, :ow].argmax(axis=1)
     bits = (1 << colour_in).astype(np.int32)
-    windows = sorted(product(axis_windows(h), axis_windows(w)), key=lambda rc: (
-        (rc[0].size, rc[1].size) != (1, 1), rc[0].size * rc[1].size, rc[0].before, rc[1].before))
     for rows, cols in windows:
         if budget():
             return
         budget.spend(1)
-        rank = ranking(window_sets(bits, rows, cols), colour_out)
+        rank = ranking(window_sets(bits, rows, cols, size_out), colour_out)
         if rank is not None:
             pooled = (rows.size, cols.size) != (1, 1)
-            label = f"index_pool/{h}x{w}/window{rows.before}:{rows.after}x{cols.before}:{cols.after}"
-            yield cost(h, w, pooled), (label, index_graph(h, w, rank, rows, cols))
+            graph = index_graph(size_in, size_out, rank, rows, cols)
+            yield cost(size_in, size_out, pooled), (_label(size_in, size_out, rows, cols), graph)
