@@ -363,6 +363,11 @@ CASES["max_pool2d"] = [
     Case("row_f16", TensorType("float32", (1, 1, 4, 5)),
          lambda b, x: b.op("max_pool2d", b.op("cast", x, to="float16"), kernel=(1, 3), pads=(0, 1, 0, 1))),
     Case("unpadded", TensorType("float32", (1, 1, 4, 5)), unary("max_pool2d", kernel=(3, 2))),
+    Case("uint8_index", TensorType("float32", (1, 1, 4, 5)),  # padding never wins, even over 0
+         lambda b, x: b.op("max_pool2d", b.op("cast", b.op("abs", x), to="uint8"), kernel=(3, 2),
+                           pads=(2, 1, 0, 0)), integral),
+    Case("dilated", TensorType("float32", (1, 2, 5, 7)),
+         unary("max_pool2d", kernel=(2, 3), dilations=(2, 2))),
 ]
 for _op in ("reduce_prod", "reduce_l1", "reduce_l2", "reduce_sum_square", "reduce_log_sum",
             "reduce_log_sum_exp"):

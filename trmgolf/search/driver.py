@@ -32,7 +32,9 @@ from trmgolf.search import (
     colour_fill,
     conv_lp,
     crop_conv,
+    crop_int,
     einsum_fit,
+    index_pool,
     linemask,
     movement,
     partmix,
@@ -55,6 +57,7 @@ FAMILIES: list[tuple[str, Family]] = [
     ("cellpair", cellpair.candidates), ("colour_fill", colour_fill.candidates),
     ("pooling", pooling.candidates), ("einsum", einsum_fit.candidates),
     ("conv", conv_lp.candidates), ("crop_conv", crop_conv.candidates),
+    ("crop_int", crop_int.candidates), ("index_pool", index_pool.candidates),
     ("upscale", upscale.candidates)]
 
 

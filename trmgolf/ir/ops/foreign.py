@@ -51,11 +51,40 @@ def _roi_align(arrays: list[np.ndarray], attrs: dict[str, Any], opset: int) -> n
     return roi_reference.roi_align(*arrays, **text)
 
 
+def _conv_integer(arrays: list[np.ndarray], attrs: dict[str, Any], opset: int) -> np.ndarray:
+    """ConvInteger (2-D): int32 sums of ``(x - x_zero_point) * (w - w_zero_point)``, the input padded
+    with its zero point (padding adds 0), as onnxruntime computes it; onnx's reference evaluator
+    fails on pads wider than the input."""
+    x, w = arrays[0], arrays[1]
+    zeros = [int(a) if a is not None else 0 for a in arrays[2:]] + [0, 0]
+    x_zero, w_zero = zeros[0], zeros[1]
+    auto_pad = attrs.get("auto_pad", b"NOTSET")
+    top, left, bottom, right = attrs.get("pads", (0, 0, 0, 0))
+    if x.ndim != 4 or attrs.get("group", 1) != 1 or auto_pad not in (b"NOTSET", "NOTSET") or min(
+            top, left, bottom, right) < 0:
+        raise IRTypeError("onnx_node ConvInteger: only 2-D, group 1, explicit pads >= 0 are modelled")
+    sh, sw = attrs.get("strides", (1, 1))
+    dh, dw = attrs.get("dilations", (1, 1))
+    xs = np.pad(x.astype(np.int64) - x_zero, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    ws = w.astype(np.int64) - w_zero
+    kh, kw = ws.shape[2:]
+    oh = (xs.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    ow = (xs.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((x.shape[0], ws.shape[0], oh, ow), np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            patch = xs[:, :, i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw]
+            out += np.einsum("nchw,oc->nohw", patch, ws[:, :, i, j])
+    return out.astype(np.int32)
+
+
 #: ONNX ops (default domain) run by an exact numpy model of onnxruntime's CPU kernel: onnx's
-#: reference evaluator lacks MaxRoiPool, computes RoiAlign in float64 and crops a Resize axis
-#: of scale 1 (onnxruntime leaves it as it is). A model gets the arrays in the node's input
-#: slots (None where omitted) and may return None: a case it does not model.
-ORT_MODELS = {"MaxRoiPool": _max_roi_pool, "RoiAlign": _roi_align, "Resize": resize_reference.model}
+#: reference evaluator lacks MaxRoiPool, computes RoiAlign in float64, crops a Resize axis
+#: of scale 1 (onnxruntime leaves it as it is) and fails on a ConvInteger whose pads outgrow
+#: its input. A model gets the arrays in the node's input slots (None where omitted) and may
+#: return None: a case it does not model.
+ORT_MODELS = {"MaxRoiPool": _max_roi_pool, "RoiAlign": _roi_align, "Resize": resize_reference.model,
+              "ConvInteger": _conv_integer}
 
 
 def _foreign(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
