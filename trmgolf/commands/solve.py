@@ -12,7 +12,7 @@ from trmgolf.errors import UserError
 
 #: ``search.driver.DEFAULT_BUDGET_S`` and ``DEFAULT_WORK``, repeated so that start-up does not
 #: import numpy (a test checks that they agree).
-DEFAULT_SEARCH_S = 60.0
+DEFAULT_SEARCH_S = 50.0
 DEFAULT_SEARCH_WORK = 20_000
 
 
