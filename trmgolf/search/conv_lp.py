@@ -271,6 +271,8 @@ def fit_shape(cache: TapCache, y: np.ndarray, shape: ConvShape, budget: Budget) 
     for g in range(shape.group):
         feats = tap_features(cache, taps, range(g * per, (g + 1) * per))
         for o in range(g * per, (g + 1) * per):
+            if budget.overtime():  # past the safety net: one LP more at most, not ten
+                return None
             budget.spend(LP_WORK)
             fitted = fit_channel(feats, y[:, o].ravel(), shape.bias)
             if fitted is None:
