@@ -17,9 +17,10 @@ channel is the least-L1 LP of ``conv_lp``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import product
+from typing import Protocol
 
 import numpy as np
 
@@ -192,6 +193,29 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
             return
     shapes = sorted((CropConv(run, r, c, bias, crop) for run, crop in caches for r, c in product(axes, axes)
                      for bias in (False, True)), key=CropConv.sort_key)
+    yield from fitted_steps(shapes, caches, y_head, data.y, fit, budget)
+
+
+class CroppedShape(Protocol):
+    """What ``fitted_steps`` reads of a shape (``CropConv``, ``crop_int.IntCropConv``)."""
+
+    channels: Channels
+    crop: tuple[int, int, int, int]
+    rows: AxisTaps
+    cols: AxisTaps
+
+    @property
+    def cost(self) -> int: ...
+
+    def label(self) -> str: ...
+
+
+def fitted_steps(shapes: Sequence[CroppedShape], caches: dict[tuple, tuple[TapCache, TapCache]],
+                 y_head: np.ndarray, y: np.ndarray, fit_shape: Callable[..., Graph | None],
+                 budget: Budget) -> Iterator[Step]:
+    """The search steps of cropped-Conv ``shapes`` (sorted by cost): a marker per cost level,
+    then each shape ``fit_shape`` fits, after the tap-conflict checks (shared by the shapes
+    with the same channels, crop and taps) rule out the rest. Also serves ``crop_int``."""
     checked: dict[tuple, bool] = {}
     level = 0
     for shape in shapes:
@@ -205,9 +229,9 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
         key = (shape.channels, shape.crop, tuple(taps))
         if key not in checked:
             budget.spend(1)
-            checked[key] = conflict_free(head, y_head, taps, 1) and conflict_free(cache, data.y, taps, 1)
+            checked[key] = conflict_free(head, y_head, taps, 1) and conflict_free(cache, y, taps, 1)
         if not checked[key]:
             continue
-        graph = fit(cache, data.y, shape, budget)
+        graph = fit_shape(cache, y, shape, budget)
         if graph is not None:
             yield shape.cost, (shape.label(), graph)

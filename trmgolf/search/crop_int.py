@@ -41,6 +41,7 @@ from trmgolf.search.crop_conv import (
     _cropped,
     _taps,
     channel_runs,
+    fitted_steps,
     inner_crops,
     input_block,
     kernel_axes,
@@ -212,22 +213,4 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
                 return
     shapes = sorted((IntCropConv(run, r, c, crop, enc) for run, crop in caches for r, c in product(axes, axes)
                      for enc in ENCODINGS), key=IntCropConv.sort_key)
-    checked: dict[tuple, bool] = {}
-    level = 0
-    for shape in shapes:
-        if shape.cost != level:  # one marker per cost level
-            level = shape.cost
-            yield level, None
-        if budget():
-            return
-        cache, head = caches[shape.channels, shape.crop]
-        taps = _taps(shape.rows, shape.cols)
-        key = (shape.channels, shape.crop, tuple(taps))
-        if key not in checked:
-            budget.spend(1)
-            checked[key] = conflict_free(head, y_head, taps, 1) and conflict_free(cache, data.y, taps, 1)
-        if not checked[key]:
-            continue
-        graph = fit(cache, data.y, shape, budget)
-        if graph is not None:
-            yield shape.cost, (shape.label(), graph)
+    yield from fitted_steps(shapes, caches, y_head, data.y, fit, budget)
