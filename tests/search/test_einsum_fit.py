@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from search_testlib import exact_in_onnxruntime
 
 from trmgolf.compiler.driver import compile_graph
 from trmgolf.scoring.official import measure
-from trmgolf.scoring.runtime import grader_session
 from trmgolf.search import search
 from trmgolf.search.einsum_fit import FACTOR, PICK_IN, candidates, fit_rule, form_graph, forms
 from trmgolf.search.fitdata import fit_data
-from trmgolf.tasks import Example, grid_to_onehot
+from trmgolf.tasks import Example
 
 
 def _examples(rule, n: int, seed: int, shape: tuple[int, int], colours: int = 10) -> list[Example]:
@@ -38,15 +38,6 @@ def transpose_crop(g: np.ndarray) -> np.ndarray:
     return g[1:4].T
 
 
-def _exact_in_onnxruntime(graph, examples: list[Example]) -> bool:
-    session = grader_session(compile_graph(graph).data)
-    for e in examples:
-        out = session.run(["output"], {"input": grid_to_onehot(e.input)})[0]
-        if not np.array_equal(out > 0, grid_to_onehot(e.output) > 0):
-            return False
-    return True
-
-
 @pytest.mark.parametrize(("rule", "shape", "label"), [
     (crop_flip_swap, (5, 5), "einsum/"),
     (upscale2, (3, 3), "einsum/"),
@@ -60,7 +51,7 @@ def test_search_finds_the_einsum_and_it_generalises(rule, shape, label):
     assert found is not None
     assert [n.op for n in found.graph.nodes if n.op != "constant"] in (["einsum"], ["slice", "einsum"],
                                                                        ["matmul"], ["slice", "matmul"])
-    assert _exact_in_onnxruntime(found.graph, _examples(rule, 40, 123, shape))
+    assert exact_in_onnxruntime(found.graph, _examples(rule, 40, 123, shape))
 
 
 def test_upscale_routes_and_cheapest_form():

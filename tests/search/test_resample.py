@@ -7,12 +7,12 @@ import onnx
 import pytest
 from onnx import helper
 from onnx import numpy_helper as nh
+from search_testlib import exact_in_onnxruntime
 
 from trmgolf.compiler.driver import compile_graph
 from trmgolf.ir.interp import run
 from trmgolf.ir.resize_reference import resize_nearest
 from trmgolf.scoring.official import measure
-from trmgolf.scoring.runtime import grader_session
 from trmgolf.search import resample, search
 from trmgolf.search.einsum_fit import fit_rule, forms
 from trmgolf.search.fitdata import fit_data
@@ -28,15 +28,6 @@ def _examples(rule, n: int, seed: int, shape: tuple[int, int], colours: int | tu
         g = palette[rng.integers(0, len(palette), size=shape)]
         out.append(Example(g.tolist(), rule(g).tolist()))
     return out
-
-
-def _exact_in_onnxruntime(graph, examples: list[Example]) -> bool:
-    session = grader_session(compile_graph(graph).data)
-    for e in examples:
-        out = session.run(["output"], {"input": grid_to_onehot(e.input)})[0]
-        if not np.array_equal(out > 0, grid_to_onehot(e.output) > 0):
-            return False
-    return True
 
 
 def _plan(examples: list[Example]) -> resample.Plan | None:
@@ -75,7 +66,7 @@ def test_resample_is_exact_under_onnxruntime(rule, shape, colours):
     graph = resample.plan_graph(plan)
     assert [n.attrs["op_type"] for n in graph.nodes if n.op == "onnx_node"] == ["Resize", "Resize"]
     held_out = _examples(rule, 40, 99, shape, colours)
-    assert _exact_in_onnxruntime(graph, held_out)
+    assert exact_in_onnxruntime(graph, held_out)
     # the interpreter (exact model of onnxruntime's Resize) agrees, and the price is the grader's
     x = grid_to_onehot(held_out[0].input)
     assert np.array_equal(run(graph, x)[0] > 0, grid_to_onehot(held_out[0].output)[0] > 0)
@@ -111,7 +102,7 @@ def test_search_finds_the_resize_where_it_is_cheapest():
     fit = _examples(centres_blown_up, 30, 2, (9, 9), (0, 5))
     found = next(iter(search(fit, budget_s=60)))
     assert found.label.startswith("resize2/")
-    assert _exact_in_onnxruntime(found.graph, _examples(centres_blown_up, 40, 3, (9, 9), (0, 5)))
+    assert exact_in_onnxruntime(found.graph, _examples(centres_blown_up, 40, 3, (9, 9), (0, 5)))
 
 
 def test_mask_is_one_shared_vector_like_public_task326():
@@ -124,7 +115,7 @@ def test_mask_is_one_shared_vector_like_public_task326():
     graph = form_graph(best)
     (node,) = [n for n in graph.nodes if n.op == "einsum"]
     assert node.attrs["equation"] == "ncij,i,j->ncij"
-    assert _exact_in_onnxruntime(graph, _examples(lambda g: g[:2, :2], 20, 5, (6, 7)))
+    assert exact_in_onnxruntime(graph, _examples(lambda g: g[:2, :2], 20, 5, (6, 7)))
 
 
 def _ort_resize(x, roi, sizes, axes, mode):
