@@ -116,3 +116,44 @@ def test_read_networks_from_folder(tmp_path):
     (tmp_path / "task007.onnx").write_bytes(b"a")
     (tmp_path / "other.onnx").write_bytes(b"b")
     assert read_networks(tmp_path) == {7: b"a"}
+
+
+def test_a_changed_input_network_is_redone_not_resumed(tmp_path):
+    """Issue 23: the same -o with another submission must not reuse the first one's results."""
+    data, _ = _setup(tmp_path)
+    first, second = tmp_path / "b", tmp_path / "c"
+    first.mkdir()
+    second.mkdir()
+    (first / "task016.onnx").write_bytes(_identity_net().SerializeToString())
+    (second / "task016.onnx").write_bytes(colour_map().SerializeToString())
+    out = tmp_path / "z.zip"
+    for src in (first, second):
+        res = CliRunner().invoke(cli, ["optimize", str(src), "-o", str(out), "--data", str(data),
+                                       "--jobs", "1", "--json"])
+        assert res.exit_code == 0, res.output
+    assert "resuming" not in res.stderr
+    row = json.loads(res.stdout)["tasks"][0]
+    assert row["solves"] is True and row["kept"] == "optimised"
+    with zipfile.ZipFile(out) as zf:
+        assert zf.read("task016.onnx") != _identity_net().SerializeToString()
+    # a result-changing option is a new key too
+    res = CliRunner().invoke(cli, ["optimize", str(second), "-o", str(out), "--data", str(data),
+                                   "--jobs", "1", "--quiet", "--timeout", "99"])
+    assert res.exit_code == 0 and "resuming" not in res.output, res.output
+
+
+def test_output_equal_to_input_is_refused_unless_asked(tmp_path):
+    data, sub = _setup(tmp_path)
+    before = sub.read_bytes()
+    res = CliRunner().invoke(cli, ["optimize", str(sub), "-o", str(sub), "--data", str(data)])
+    assert res.exit_code == 1 and "--replace-input" in res.output, res.output
+    assert sub.read_bytes() == before
+    net = tmp_path / "one.onnx"
+    net.write_bytes(colour_map().SerializeToString())
+    res = CliRunner().invoke(cli, ["optimize", str(net), "-o", str(tmp_path / "." / "one.onnx")])
+    assert res.exit_code == 1 and "is the input" in res.output, res.output
+    res = CliRunner().invoke(cli, ["optimize", str(sub), "-o", str(sub), "--data", str(data),
+                                   "--jobs", "1", "--quiet", "--replace-input"])
+    assert res.exit_code == 0, res.output
+    with zipfile.ZipFile(sub) as zf:
+        assert sorted(zf.namelist()) == ["task002.onnx", "task016.onnx"]

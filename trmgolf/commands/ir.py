@@ -117,10 +117,12 @@ def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str 
 @click.option("--top", type=int, default=20, show_default=True,
               help="Submission: rows of the printed table (largest gains first; 0: all).")
 @click.option("--quiet", is_flag=True, help="Submission: no progress bar.")
+@click.option("--replace-input", is_flag=True,
+              help="Allow -o to be MODEL itself: the input is overwritten (atomically) by the result.")
 def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, target: str,
                  kernels: tuple[str, ...], cost_model: str, report_path: str | None,
                  dump_after: str | None, as_json: bool, jobs: int, timeout_s: float, redo: bool,
-                 top: int, quiet: bool) -> None:
+                 top: int, quiet: bool, replace_input: bool) -> None:
     """Import MODEL, run the passes and kernel selection, and write the cheaper network.
 
     MODEL may also be a whole submission (a .zip or a folder of taskNNN.onnx): every network
@@ -129,9 +131,14 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
     are written. Interrupted runs resume.
     """
     from trmgolf.commands.optimize_batch import is_submission, optimize_submission
+    from trmgolf.submission.optimize_batch import same_file
 
+    if same_file(Path(model), Path(out_path)) and not replace_input:
+        raise UserError(f"-o {out_path} is the input: pass --replace-input to overwrite it, "
+                        "or write elsewhere")
     if is_submission(model):
-        optimize_submission(model, out_path, data, jobs, target, timeout_s, redo, quiet, as_json, top)
+        optimize_submission(model, out_path, data, jobs, target, timeout_s, redo, quiet, as_json, top,
+                            replace_input=replace_input)
         return
     from rich.console import Console
     from rich.table import Table

@@ -16,7 +16,8 @@ def is_submission(model: str) -> bool:
 
 
 def optimize_submission(source: str, out: str, data: str | None, jobs: int, target: str,
-                        timeout_s: float, redo: bool, quiet: bool, as_json: bool, top: int) -> None:
+                        timeout_s: float, redo: bool, quiet: bool, as_json: bool, top: int,
+                        replace_input: bool = False) -> None:
     """Optimise every network of ``source``, keep the better of each, print the table."""
     from rich.console import Console
     from rich.table import Table
@@ -26,7 +27,7 @@ def optimize_submission(source: str, out: str, data: str | None, jobs: int, targ
     tty = sys.stdout.isatty()
     opts = BatchOptions(Path(source), Path(out), data, jobs, target, timeout_s or None, redo,
                         progress=not quiet and tty and not as_json,
-                        log_every=0 if (quiet or tty or as_json) else 10)
+                        log_every=0 if (quiet or tty or as_json) else 10, replace_input=replace_input)
     outcome = run_batch(opts, lambda line: click.echo(line, err=as_json))
     totals = outcome.totals()
     if as_json:

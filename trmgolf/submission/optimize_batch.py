@@ -7,7 +7,9 @@ the original's bytes are kept unchanged, with the reason. A run is never worse t
 input, task by task.
 
 Resumable like ``solve``: each finished task leaves ``WORK/taskNNN.onnx`` and then
-``WORK/results/taskNNN.json`` (with the network's sha256); a rerun skips those. The zip and
+``WORK/results/taskNNN.json`` (with the written network's sha256 and the task's resume key:
+a hash of its input network, its task file and the options that change the result); a rerun
+skips a task only when both still match, so a changed input or option is redone. The zip and
 ``WORK/scores.csv`` are rebuilt from every finished task at the end.
 """
 
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from trmgolf.compiler.optimize import Optimized
 
 TASK_FILE = re.compile(r"^task(\d{3})\.onnx$")
-RESULT_VERSION = 1
+RESULT_VERSION = 2  # 2: results carry the resume key
 
 
 @dataclass
@@ -49,6 +51,7 @@ class BatchOptions:
     redo: bool = False
     progress: bool = True
     log_every: int = 0  # without a progress bar: one line per this many finished tasks
+    replace_input: bool = False  # -o may be the input submission itself
 
 
 @dataclass
@@ -69,6 +72,7 @@ class TaskRow:
     examples: int = 0
     why: str = ""  # why the original was kept, or what the optimised one gained
     sha256: str = ""
+    key: str = ""  # resume_key of the input this row was computed from
     seconds: float = 0.0
 
     @property
@@ -110,6 +114,29 @@ def read_networks(source: Path) -> dict[int, bytes]:
     return found
 
 
+def resume_key(network: bytes, options: dict[str, object]) -> str:
+    """What a finished task's result was computed from: the input network's bytes and the
+    options that change the result (``result_options``; a new such option is added there).
+    A result is reused only under the same key, so a changed input is redone."""
+    digest = hashlib.sha256(network)
+    digest.update(json.dumps(options, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def result_options(opts: BatchOptions, task_path: Path) -> dict[str, object]:
+    """The options (and the task file) that change one task's result, for ``resume_key``."""
+    return {"target": opts.target, "timeout_s": opts.timeout_s,
+            "task": hashlib.sha256(task_path.read_bytes()).hexdigest()}
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """``a`` and ``b`` name one existing file or folder (through links and relative paths)."""
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
 def work_dir(out_zip: Path) -> Path:
     """Where the per-task networks, results and score table of ``OUT.zip`` live: ``OUT.work/``."""
     return out_zip.with_name(out_zip.stem + ".work")
@@ -123,12 +150,13 @@ class _Job:
     work: str
     target: str
     timeout_s: float | None
+    key: str
 
 
 def optimise_one(job: _Job) -> TaskRow:
     """Score, optimise and check one network; write the kept bytes and the result."""
     start = time.perf_counter()
-    row = TaskRow(task=f"task{job.number:03d}", number=job.number)
+    row = TaskRow(task=f"task{job.number:03d}", number=job.number, key=job.key)
     kept = job.data
     try:
         with time_limit(job.timeout_s):
@@ -215,8 +243,9 @@ def _keep_if_identical(row: TaskRow, original: bytes, result: Optimized, inputs:
     return result.data
 
 
-def load_row(work: Path, number: int) -> TaskRow | None:
-    """A finished task's row, if its result exists and its network still has that sha256."""
+def load_row(work: Path, number: int, key: str) -> TaskRow | None:
+    """A finished task's row, if its result exists, was computed from an input with this
+    ``resume_key`` and its network still has that sha256."""
     path = work / "results" / f"task{number:03d}.json"
     net = work / f"task{number:03d}.onnx"
     try:
@@ -228,7 +257,7 @@ def load_row(work: Path, number: int) -> TaskRow | None:
         return None
     known = {f.name for f in fields(TaskRow)}
     row = TaskRow(**{k: v for k, v in raw.items() if k in known})
-    return row if hashlib.sha256(data).hexdigest() == row.sha256 else None
+    return row if row.key == key and hashlib.sha256(data).hexdigest() == row.sha256 else None
 
 
 CSV_COLUMNS = ("task", "kept", "before_valid", "before_memory", "before_params", "before_total",
@@ -275,20 +304,24 @@ def run_batch(opts: BatchOptions, echo: Callable[[str], None]) -> BatchOutcome:
         raise UserError("--jobs must be at least 1")
     if opts.out_zip.suffix != ".zip":
         raise UserError(f"-o {opts.out_zip}: a submission is written as a .zip file")
+    if same_file(opts.source, opts.out_zip) and not opts.replace_input:
+        raise UserError(f"-o {opts.out_zip} is the input submission: pass --replace-input to "
+                        "overwrite it, or write elsewhere")
     networks = read_networks(opts.source)
     paths = {n: resolve_task_path(n, opts.data) for n in networks}
+    keys = {n: resume_key(networks[n], result_options(opts, paths[n])) for n in networks}
     work = work_dir(opts.out_zip)
     (work / "results").mkdir(parents=True, exist_ok=True)
     rows: dict[int, TaskRow] = {}
     if not opts.redo:
         for n in networks:
-            row = load_row(work, n)
+            row = load_row(work, n, keys[n])
             if row is not None:
                 rows[n] = row
     resumed = len(rows)
     if resumed:
         echo(f"resuming: {resumed} task(s) already finished in {work}, {len(networks) - resumed} to do")
-    jobs = {n: _Job(n, networks[n], str(paths[n]), str(work), opts.target, opts.timeout_s)
+    jobs = {n: _Job(n, networks[n], str(paths[n]), str(work), opts.target, opts.timeout_s, keys[n])
             for n in sorted(networks) if n not in rows}
     with make_progress("{task.fields[note]}", opts.progress) as bar:
         bar_id = bar.add_task("optimising", total=len(jobs), note="")
