@@ -7,11 +7,15 @@ No package below ``commands`` imports click.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import signal
+import sys
 
 import click
 
-from trmgolf.errors import UserError
+from trmgolf.errors import Interrupted, UserError
 
 COMMAND_MODULES = [
     "trmgolf.commands.demo",
@@ -24,13 +28,26 @@ COMMAND_MODULES = [
 
 
 class _Group(click.Group):
-    """A click group that reports ``UserError`` as ``Error: <message>`` and exit status 1."""
+    """A click group that reports ``UserError`` as ``Error: <message>`` and exit status 1, and
+    a Ctrl-C that no command turned into a better message as ``Error: interrupted``."""
+
+    interrupted = False  # a Ctrl-C ended the command: ``main`` exits without finalising
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except UserError as e:
+            if isinstance(e, Interrupted):
+                self._stop_listening()
             raise click.ClickException(str(e)) from None
+        except KeyboardInterrupt:
+            self._stop_listening()
+            raise click.ClickException("interrupted") from None
+
+    def _stop_listening(self) -> None:
+        """A second Ctrl-C while the one line is printed must not cut the exit short."""
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _Group.interrupted = True
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,7 +62,19 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except SystemExit as e:
+        if not _Group.interrupted:
+            raise
+        # After a Ctrl-C, leave at once with the command's status: CPython remembers a
+        # KeyboardInterrupt that hit C code run at import time and would otherwise end the
+        # process by SIGINT (status -2) after the one line, and finalising torch and
+        # onnxruntime only delays the exit. The workers are already stopped.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(e.code if isinstance(e.code, int) else 1)
 
 
 if __name__ == "__main__":

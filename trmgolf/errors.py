@@ -6,3 +6,8 @@ class UserError(Exception):
 
     The CLI prints ``error: <message>`` and exits non-zero; no traceback.
     """
+
+
+class Interrupted(UserError):
+    """Ctrl-C, turned into one line saying what was kept. The CLI ignores further Ctrl-C while
+    it prints this and exits, so a second one cannot cut the exit short."""

@@ -28,7 +28,12 @@ def optimize_submission(source: str, out: str, data: str | None, jobs: int, targ
     opts = BatchOptions(Path(source), Path(out), data, jobs, target, timeout_s or None, redo,
                         progress=not quiet and tty and not as_json,
                         log_every=0 if (quiet or tty or as_json) else 10, replace_input=replace_input)
-    outcome = run_batch(opts, lambda line: click.echo(line, err=as_json))
+    from trmgolf.errors import Interrupted
+
+    try:
+        outcome = run_batch(opts, lambda line: click.echo(line, err=as_json))
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted: finished tasks are saved; rerun the same command to resume") from None
     totals = outcome.totals()
     if as_json:
         rows = [{**r.__dict__, "gain": round(r.gain, 4)} for r in outcome.rows]

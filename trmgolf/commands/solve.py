@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from trmgolf.commands.options import DATA_HELP, LazyHelpOption
-from trmgolf.errors import UserError
+from trmgolf.errors import Interrupted, UserError
 
 #: ``search.driver.DEFAULT_BUDGET_S`` and ``DEFAULT_WORK``, repeated so that start-up does not
 #: import numpy (a test checks that they agree).
@@ -96,7 +96,7 @@ def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: st
     try:
         outcome = run_solve(opts, click.echo, _warn)
     except KeyboardInterrupt:
-        raise UserError("interrupted: finished tasks are saved; rerun the same command to resume") from None
+        raise Interrupted("interrupted: finished tasks are saved; rerun the same command to resume") from None
     for line in summary_lines(outcome.summary):
         click.echo(line)
     click.echo(f"wrote {opts.out / 'submission.zip'} ({outcome.zipped} networks), "

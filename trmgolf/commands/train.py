@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import click
 
 from trmgolf.commands.options import DATA_HELP, LazyHelpOption
-from trmgolf.errors import UserError
+from trmgolf.errors import Interrupted, UserError
 
 
 def _presets_help() -> str:
@@ -61,13 +62,17 @@ def train(task: str | None, tasks_spec: str | None, preset: str, output: str,
     if init_ckpt is not None and task is None:
         raise UserError("--init fine-tunes on one task: pass --task N")
     overrides = Overrides(steps, seed, batch_size, lr, augmentations, warmup, ema_decay)
-    if init_ckpt is not None:
-        result = finetune(task, init_ckpt, output, data, overrides, device, resume, not quiet)
-    else:
-        names: list[str | int] = [task] if task is not None else list(
-            parse_task_range(tasks_spec or ""))
-        result = train_tasks(names, preset, output, data, overrides, device, resume,
-                             not quiet, list(extra), max_examples)
+    try:
+        if init_ckpt is not None:
+            result = finetune(task, init_ckpt, output, data, overrides, device, resume, not quiet)
+        else:
+            names: list[str | int] = [task] if task is not None else list(
+                parse_task_range(tasks_spec or ""))
+            result = train_tasks(names, preset, output, data, overrides, device, resume,
+                                 not quiet, list(extra), max_examples)
+    except KeyboardInterrupt as e:  # TrainingInterrupted says what the checkpoint holds
+        before = f"{output} is unchanged" if Path(output).exists() else "nothing was saved"
+        raise Interrupted(str(e) or f"interrupted before training started: {before}") from None
     click.echo(f"wrote {output}: step {result.get('step')}, {result['wall_s']:.0f} s, exact "
                f"match train {_fmt(result.get('train'))}, held-out "
                f"{_fmt(result.get('heldout'))}, test {_fmt(result.get('test'))}")

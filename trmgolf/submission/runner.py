@@ -7,11 +7,9 @@ tasks at the end, so an interrupted run followed by a rerun gives the same zip.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -26,6 +24,7 @@ from trmgolf.submission.registry import load_solvers
 from trmgolf.submission.report import write_tables
 from trmgolf.submission.results import TaskResult, finished_results, load_result, onnx_path
 from trmgolf.submission.worker import TRM_TRAIN_PREFIX, Job, solve_job
+from trmgolf.submission.workers import run_in_workers
 from trmgolf.tasks import load_task_file, resolve_task_path
 
 Echo = Callable[[str], None]
@@ -88,40 +87,16 @@ def route_tasks(
     return routes
 
 
-def _pool(jobs: int) -> ProcessPoolExecutor:
-    """Forked workers inherit the registered solvers (and any a test registered)."""
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
-
-
 def execute(fn: Callable[[J], R], jobs: dict[int, J], n_workers: int,
             on_done: Callable[[R], None]) -> None:
     """Run ``fn`` on every job (in task order), in ``n_workers`` forked processes when more
-    than one; ``on_done`` sees each result as it finishes."""
+    than one (``workers.run_in_workers``: a Ctrl-C leaves no worker behind); ``on_done`` sees
+    each result as it finishes."""
     if n_workers <= 1:
         for n in sorted(jobs):
             on_done(fn(jobs[n]))
         return
-    pool = _pool(n_workers)
-    pending: dict[Future, int] = {}
-    try:
-        for n in sorted(jobs):
-            pending[pool.submit(fn, jobs[n])] = n
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for f in done:
-                pending.pop(f)
-                on_done(f.result())
-    except BrokenProcessPool:
-        raise UserError(
-            "a worker process died (out of memory or a crash in onnxruntime); finished tasks are "
-            "saved: rerun the same command to resume"
-        ) from None
-    finally:
-        for f in pending:
-            f.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+    run_in_workers(fn, jobs, n_workers, on_done)
 
 
 def owes_trm_training(r: TaskResult, trm_train_s: float) -> bool:

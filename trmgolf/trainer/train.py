@@ -261,9 +261,25 @@ class _Run:
     carry: Carry | None = None
     last_eval: dict[str, Any] = field(default_factory=dict)
     t0: float = 0.0
+    step: int = 0  # optimiser steps done so far
+    saved: int | None = None  # the step of the checkpoint now in ``spec.out`` from this run
 
     def wall(self) -> float:
         return self.wall_before + time.perf_counter() - self.t0
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during training, saying what the checkpoint file holds. Still a KeyboardInterrupt,
+    so code that treats a failed run as an outcome (``solve --trm-train``) does not swallow it."""
+
+
+def interrupted_note(run: _Run) -> str:
+    """What a Ctrl-C leaves: the step reached, and the step the checkpoint file holds."""
+    if run.saved is None:
+        return (f"interrupted at step {run.step}, before the first checkpoint (step "
+                f"{min(run.tcfg.eval_every, run.tcfg.steps)}): nothing was saved")
+    return (f"interrupted at step {run.step}: {run.spec.out} holds the run at step {run.saved}; "
+            "rerun with --resume to continue")
 
 
 def train(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
@@ -273,9 +289,12 @@ def train(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunSpec,
     """Train and write the checkpoint; returns the final evaluation and timing."""
     rank, world = _distributed()
     run = _start_run(puzzles, cfg, tcfg, spec, init_weights, resume_state, meta or {}, rank, world)
-    end = _run_steps(run, rank, world)
-    if rank == 0:
-        _snapshot(run, end, final=True)
+    try:
+        end = _run_steps(run, rank, world)
+        if rank == 0:
+            _snapshot(run, end, final=True)
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(interrupted_note(run)) from None
     checksum = float(sum(p.detach().double().sum().item() for p in run.core.parameters()))
     return {**run.last_eval, "wall_s": run.wall(), "rank": rank, "world": world,
             "param_checksum": checksum, "planned_steps": tcfg.steps, "steps_done": end,
@@ -304,6 +323,7 @@ def _start_run(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunS
                can_stop=tcfg.stop_when_exact and len(eval_tasks) == len(puzzles.splits))
     if resume_state is not None:
         _resume(run, resume_state, device, world)
+        run.step = run.saved = run.start
     if rank == 0 and run.start == 0 and run.metrics_path.exists():
         run.metrics_path.unlink()
     run.t0 = time.perf_counter()
@@ -327,6 +347,7 @@ def _run_steps(run: _Run, rank: int, world: int) -> int:
     with progress_bar(tcfg.steps, run.start, run.spec.progress and rank == 0) as advance:
         for step in range(run.start, tcfg.steps):
             stats = _one_step(run, step, rank, batch_per_rank, device)
+            run.step = step + 1
             row = {"step": step, "loss": stats.loss, "lm_loss": stats.lm_loss,
                    "halt_loss": stats.halt_loss, "exact": stats.exact, "lr": lr_at(step, tcfg)}
             if rank == 0 and (step % 10 == 0 or step == tcfg.steps - 1):
@@ -382,6 +403,7 @@ def _snapshot(run: _Run, step: int, final: bool) -> None:
     wall = run.wall()
     write_metrics(run.metrics_path, {"step": step, "eval": run.last_eval, "wall_s": wall})
     save_checkpoint(run.spec.out, _checkpoint(run, step, weights, wall, final))
+    run.saved = step
     if run.spec.plot:
         plot_metrics(run.metrics_path, run.spec.out.with_suffix(".png"))
 
