@@ -28,6 +28,18 @@ def test_demo_optimises_the_built_in_networks(tmp_path, no_task_files):
         assert validate(tmp_path / f"{name}.onnx").valid, name
 
 
+def test_demo_suggests_a_command_that_works_without_task_files(tmp_path, no_task_files, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(cli, ["demo", "--skip-trm", "-o", "out"])
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.output.splitlines() if "try: " in x)  # one line: piped output is wide
+    suggested = line.split("try: ")[1].split()
+    assert suggested[:2] == ["trmgolf", "optimize"] and "out/synthetic_task.json" in suggested
+    again = CliRunner().invoke(cli, suggested[1:])
+    assert again.exit_code == 0, again.output
+    assert "solves the task" in again.output
+
+
 @pytest.mark.slow
 def test_demo_trains_compiles_and_verifies(tmp_path, no_task_files):
     res = CliRunner().invoke(cli, ["demo", "--steps", "4", "-o", str(tmp_path)])

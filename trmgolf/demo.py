@@ -21,6 +21,7 @@ from trmgolf.compiler.emit import serialize
 from trmgolf.compiler.optimize import optimize_model
 from trmgolf.examples import EXAMPLES, synthetic_colour_map_task
 from trmgolf.fsutil import write_atomic
+from trmgolf.progress import make_console
 from trmgolf.scoring.answers import verify
 from trmgolf.scoring.report import render_report
 from trmgolf.tasks import data_dir, load_task
@@ -32,6 +33,14 @@ def task_folder(data: str | None) -> Path | None:
     """The task folder by the rule of every command (``tasks.data_dir``), when it exists."""
     folder = data_dir(data)
     return folder if folder is not None and folder.is_dir() else None
+
+
+def synthetic_task_file(out: Path) -> Path:
+    """The built-in synthetic task (task016's colour map) as ``OUT/synthetic_task.json``: what
+    the demo trains on, and what its commands check against, when no task files are found."""
+    path = out / "synthetic_task.json"
+    write_atomic(path, json.dumps(synthetic_colour_map_task()))
+    return path
 
 
 def optimise_examples(out: Path, folder: Path | None, console: Console) -> None:
@@ -51,7 +60,10 @@ def optimise_examples(out: Path, folder: Path | None, console: Console) -> None:
         table.add_row(name, f"task{task_num:03d}", f"{before:,}", f"{after:,}",
                       f"{before / max(after, 1):,.1f}x", "-" if pts is None else f"{pts:.2f}",
                       f"{result.checked} identical" if task else "not checked (no data)")
-        first = first or f"trmgolf optimize {wasteful} -o {out / (name + '.opt.onnx')} --task {task_num}"
+        if not first and (folder is not None or task_num == DEMO_TASK):
+            # without task files, the synthetic task is task016's colour map: check against it
+            task_arg = task_num if folder is not None else synthetic_task_file(out)
+            first = f"trmgolf optimize {wasteful} -o {out / (name + '.opt.onnx')} --task {task_arg}"
     console.print(table)
     console.print(f"the wasteful originals are beside them (*.wasteful.onnx); try: {first}")
 
@@ -66,8 +78,7 @@ def train_and_compile(out: Path, folder: Path | None, steps: int | None, console
         task_ref: str = str(folder / f"task{DEMO_TASK:03d}.json")
         console.print(f"[bold]1. training a tiny TRM on NeuroGolf task{DEMO_TASK:03d}[/bold]")
     else:
-        task_ref = str(out / "synthetic_task.json")
-        write_atomic(task_ref, json.dumps(synthetic_colour_map_task()))
+        task_ref = str(synthetic_task_file(out))
         console.print("[bold]1. training a tiny TRM on the built-in synthetic colour-map task[/bold]")
     ckpt = out / "trm.pt"
     result = train_tasks([task_ref], "tiny", ckpt, overrides=Overrides(steps=steps), progress=True)
@@ -93,7 +104,7 @@ def train_and_compile(out: Path, folder: Path | None, steps: int | None, console
 
 def run_demo(data: str | None, out_dir: str, steps: int | None, skip_trm: bool) -> None:
     """Train, compile, verify and score a tiny TRM, then optimise the built-in examples."""
-    console = Console(highlight=False)
+    console = make_console()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     folder = task_folder(data)

@@ -105,7 +105,7 @@ def test_bad_submissions_are_one_line_errors(tmp_path):
     empty.mkdir()
     not_zip = tmp_path / "x.zip"
     not_zip.write_text("hello")
-    for src, msg in ((empty, "holds no taskNNN.onnx"), (not_zip, "not a zip file")):
+    for src, msg in ((empty, "holds no network named taskNNN.onnx"), (not_zip, "not a zip file")):
         res = CliRunner().invoke(cli, ["optimize", str(src), "-o", str(tmp_path / "o.zip")])
         assert res.exit_code == 1 and msg in res.output, res.output
     res = CliRunner().invoke(cli, ["optimize", str(empty), "-o", str(tmp_path / "o.onnx")])
@@ -157,3 +157,13 @@ def test_output_equal_to_input_is_refused_unless_asked(tmp_path):
     assert res.exit_code == 0, res.output
     with zipfile.ZipFile(sub) as zf:
         assert sorted(zf.namelist()) == ["task002.onnx", "task016.onnx"]
+
+
+def test_no_task_network_says_what_was_found_and_what_is_expected(tmp_path):
+    for name in ("colour_map.onnx", "rotate180.wasteful.onnx", "notes.txt"):
+        (tmp_path / name).write_bytes(b"x")
+    res = CliRunner().invoke(cli, ["optimize", str(tmp_path), "-o", str(tmp_path / "o.zip")])
+    assert res.exit_code == 1
+    line = res.stderr.strip()
+    assert "task001.onnx ... task400.onnx" in line, line
+    assert "found colour_map.onnx, notes.txt, rotate180.wasteful.onnx" in line, line

@@ -69,9 +69,9 @@ def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: st
     click.echo(line + f"; {time.perf_counter() - start:.1f} s: {secs})")
     click.echo(compiled.verdict())
     if compiled.report is not None and not quiet:
-        from rich.console import Console
+        from trmgolf.progress import make_console
 
-        render_report(compiled.report, Console(soft_wrap=True), top=10)
+        render_report(compiled.report, make_console(soft_wrap=True), top=10)
     if report_path:
         if compiled.report is None:
             raise UserError("--report needs verification (drop --no-verify)")

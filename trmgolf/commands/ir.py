@@ -140,7 +140,6 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
         optimize_submission(model, out_path, data, jobs, target, timeout_s, redo, quiet, as_json, top,
                             replace_input=replace_input)
         return
-    from rich.console import Console
     from rich.table import Table
 
     from trmgolf.compiler.driver import stage_names
@@ -149,6 +148,7 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
     from trmgolf.compiler.select import parse_kernels
     from trmgolf.fsutil import write_atomic
     from trmgolf.ir.printer import print_graph
+    from trmgolf.progress import make_console
     from trmgolf.tasks import load_task
 
     proto = load_model(model)
@@ -182,7 +182,7 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
     if as_json:
         click.echo(json.dumps(summary, indent=1))
         return
-    table = Table(title=f"{model} -> {out_path}")
+    table = Table()  # the title is a line of its own: a table's title wraps at the table's width
     for col in ("", "valid", "memory", "params", "total", "points"):
         table.add_column(col, justify="right")
     for k in ("before", "after"):
@@ -190,7 +190,8 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
         table.add_row(k, str(s["valid"]), *(f"{s[f]:,}" if isinstance(s[f], int) else str(s[f])
                                              for f in ("memory", "params", "total")),
                       f"{s['points']:.3f}" if s["points"] is not None else "-")
-    console = Console(highlight=False)
+    console = make_console()
+    console.print(f"{model} -> {out_path}")
     console.print(table)
     if result.kept_original:
         console.print(f"the input network is written unchanged: {result.kept_original}")

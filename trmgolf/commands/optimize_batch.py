@@ -19,9 +19,9 @@ def optimize_submission(source: str, out: str, data: str | None, jobs: int, targ
                         timeout_s: float, redo: bool, quiet: bool, as_json: bool, top: int,
                         replace_input: bool = False) -> None:
     """Optimise every network of ``source``, keep the better of each, print the table."""
-    from rich.console import Console
     from rich.table import Table
 
+    from trmgolf.progress import make_console
     from trmgolf.submission.optimize_batch import BatchOptions, run_batch
 
     tty = sys.stdout.isatty()
@@ -40,11 +40,12 @@ def optimize_submission(source: str, out: str, data: str | None, jobs: int, targ
         click.echo(json.dumps({"totals": totals, "work": str(outcome.work), "zip": out, "tasks": rows},
                               indent=1))
         return
-    console = Console(highlight=False)
+    console = make_console()
     shown = sorted(outcome.rows, key=lambda r: (-r.gain, r.number))
     if top:
         shown = shown[:top]
-    table = Table(title=f"{source} -> {out}")
+    console.print(f"{source} -> {out}")  # not the table's title, which wraps at its width
+    table = Table()
     for col in ("task", "kept", "before", "after", "gain", "solves", "why"):
         table.add_column(col, justify="left" if col in ("task", "kept", "why") else "right")
     for r in shown:

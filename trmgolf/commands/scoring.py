@@ -34,9 +34,9 @@ def _echo_json(obj: object) -> None:
 
 
 def _console() -> Console:
-    from rich.console import Console
+    from trmgolf.progress import make_console
 
-    return Console(highlight=False, soft_wrap=True)
+    return make_console(soft_wrap=True)
 
 
 def _default_threads() -> tuple[int, ...]:

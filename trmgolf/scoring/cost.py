@@ -39,6 +39,7 @@ class TensorCost:
     bytes: int
     static_bytes: int
     region: str
+    dead: bool = False  # computed, and then read by no node and not the output: pure waste
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,18 @@ class _Origins:
     producer: dict[str, tuple[str, str]] = field(default_factory=dict)
     node_outputs: dict[str, list[str]] = field(default_factory=dict)
     tensor_region: dict[str, str] = field(default_factory=dict)
+    read: set[str] = field(default_factory=set)  # every name a node (or a subgraph) reads
+
+
+def read_names(graph: onnx.GraphProto) -> set[str]:
+    """The names the nodes of ``graph`` and of its subgraphs (If, Loop, Scan bodies) read."""
+    names: set[str] = set()
+    for node in graph.node:
+        names.update(node.input)
+        for attr in node.attribute:
+            for sub in [attr.g] if attr.HasField("g") else list(attr.graphs):
+                names |= read_names(sub)
+    return names
 
 
 def _origins(graph: onnx.GraphProto, original_nodes: Sequence[onnx.NodeProto],
@@ -131,6 +143,7 @@ def _origins(graph: onnx.GraphProto, original_nodes: Sequence[onnx.NodeProto],
             o.tensor_region.setdefault(name, region)
     for out, (_, region) in o.producer.items():
         o.tensor_region[out] = region
+    o.read = read_names(graph) | {vi.name for vi in graph.output}
     return o
 
 
@@ -159,8 +172,9 @@ def _tensor_costs(view: ScorerView, origins: _Origins, events: Sequence[dict]) -
     for name, (elem_type, shape, nbytes) in static.items():
         kind = "graph_input" if any(vi.name == name for vi in graph.input) else "value_info"
         op_type, region = origins.producer.get(name, (kind, GRAPH_REGION))
+        dead = name in origins.producer and name not in origins.read
         tensors.append(TensorCost(view.original_name(name), op_type, _dtype_name(elem_type), shape,
-                                  max(nbytes, seen.get(name, 0)), nbytes, region))
+                                  max(nbytes, seen.get(name, 0)), nbytes, region, dead))
     tensors.sort(key=lambda t: (-t.bytes, t.name))
     return tensors
 

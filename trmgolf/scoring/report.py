@@ -88,6 +88,7 @@ class CostReport:
                 "shape": list(t.shape),
                 "bytes": t.bytes,
                 "region": t.region,
+                "dead": t.dead,
             }
             for t in cost.tensors
         ]
@@ -238,12 +239,19 @@ def diff(a: CostReport, b: CostReport, top: int = 10) -> dict:
         },
         "op_types": _head(sections["op_types"], top),
         "regions": _head(sections["regions"], top),
-        "kernels": [{"kernel": k, "a": a.kernels.get(k, 0), "b": b.kernels.get(k, 0)}
-                    for k in sorted(set(a.kernels) | set(b.kernels))
-                    if a.kernels.get(k, 0) != b.kernels.get(k, 0)],
+        "kernels": _kernel_delta(a.kernels, b.kernels),
         "tensors": _head(sections["tensors"], top),
         "more": {k: len(rows) - len(_head(rows, top)) for k, rows in sections.items()},
     }
+
+
+def _kernel_delta(a: dict[str, int], b: dict[str, int]) -> list[dict]:
+    """The kernel choices whose counts differ, when both networks record theirs: an imported
+    ONNX file has none, and comparing against nothing would list every choice as new."""
+    if not a or not b:
+        return []
+    return [{"kernel": k, "a": a.get(k, 0), "b": b.get(k, 0)}
+            for k in sorted(set(a) | set(b)) if a.get(k, 0) != b.get(k, 0)]
 
 
 def _head(rows: list, top: int) -> list:
@@ -323,13 +331,19 @@ def render_report(report: CostReport, console: Console, top: int = 15) -> None:
         shown = _head(report.tensors, top)
         t = Table(title="largest tensors" + (f" (top {top})" if len(shown) < len(report.tensors) else ""),
                   header_style="bold")
-        for col in ("tensor", "op", "dtype", "shape", "bytes", "region"):
+        dead = [r for r in report.tensors if r.get("dead")]
+        cols = ("tensor", "op", "dtype", "shape", "bytes", "region") + (("dead",) if dead else ())
+        for col in cols:
             t.add_column(col, justify="right" if col == "bytes" else "left")
         for r in shown:
             shape = "x".join(str(d) for d in r["shape"]) or "scalar"
-            t.add_row(r["name"], r["op_type"], r["dtype"], shape, _fmt(r["bytes"]), r["region"])
+            mark = ("dead" if r.get("dead") else "",) if dead else ()
+            t.add_row(r["name"], r["op_type"], r["dtype"], shape, _fmt(r["bytes"]), r["region"], *mark)
         console.print(t)
         _more_note(console, len(shown), len(report.tensors))
+        if dead:
+            console.print(f"dead tensors: {len(dead)} ({sum(r['bytes'] for r in dead):,} B): computed "
+                          "but read by nothing; `trmgolf optimize` removes them")
 
 
 def render_diff(d: dict, console: Console) -> None:

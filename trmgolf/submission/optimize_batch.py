@@ -95,23 +95,37 @@ def read_networks(source: Path) -> dict[int, bytes]:
     if not source.exists():
         raise UserError(f"{source}: no such file or folder")
     found: dict[int, bytes] = {}
+    names: list[str] = []
     if source.is_dir():
         for path in sorted(source.iterdir()):
             m = TASK_FILE.match(path.name)
-            if m and path.is_file():
-                found[int(m.group(1))] = path.read_bytes()
+            if path.is_file():
+                names.append(path.name)
+                if m:
+                    found[int(m.group(1))] = path.read_bytes()
     else:
         try:
             with zipfile.ZipFile(source) as zf:
                 for info in zf.infolist():
                     m = TASK_FILE.match(Path(info.filename).name)
-                    if m and not info.is_dir():
-                        found[int(m.group(1))] = zf.read(info)
+                    if not info.is_dir():
+                        names.append(info.filename)
+                        if m:
+                            found[int(m.group(1))] = zf.read(info)
         except zipfile.BadZipFile:
             raise UserError(f"{source}: not a zip file or a folder of taskNNN.onnx") from None
     if not found:
-        raise UserError(f"{source}: holds no taskNNN.onnx network")
+        raise UserError(f"{source}: holds no network named taskNNN.onnx (task001.onnx ... "
+                        f"task400.onnx, one per task); found {_listing(names)}")
     return found
+
+
+def _listing(names: list[str], shown: int = 5) -> str:
+    """``nothing``, or the first names and how many more."""
+    if not names:
+        return "nothing"
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def resume_key(network: bytes, options: dict[str, object]) -> str:
