@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 
 import onnx
+import pytest
 from click.testing import CliRunner
 from onnx import TensorProto as T
 from onnx import helper as h
 
 from trmgolf.cli import cli
-from trmgolf.examples import colour_map
+from trmgolf.examples import colour_map, synthetic_colour_map_task
 
 
 def run(*args: object):
@@ -60,3 +61,45 @@ def test_piped_output_is_not_cut_at_80_columns(tmp_path):
     res = run("optimize", src, "-o", out)
     assert res.exit_code == 0, res.output
     assert f"{src} -> {out}" in res.output.splitlines()[0]
+
+
+def test_training_curves_have_a_title_and_markers_that_do_not_hide_each_other():
+    import matplotlib.pyplot as plt
+
+    from trmgolf.trainer.train import metrics_figure
+
+    rows = [{"step": s, "loss": 1.0 / (s + 1), "exact": 0.5} for s in range(0, 20, 10)]
+    rows += [{"step": 10, "eval": {"train": 1.0, "heldout": 1.0, "test": 1.0}}]
+    fig = metrics_figure(rows, "run.pt: tiny TRM on task016")
+    try:
+        assert fig._suptitle is not None and fig._suptitle.get_text() == "run.pt: tiny TRM on task016"
+        evals = [line for line in fig.axes[1].lines if line.get_label().endswith(" exact")
+                 and line.get_label() != "batch exact"]
+        assert len(evals) == 3
+        assert len({line.get_marker() for line in evals}) == 3  # same values, all three visible
+        assert len({line.get_markersize() for line in evals}) == 3
+        assert all(line.get_fillstyle() == "none" for line in evals)
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.slow
+def test_train_then_compile_report_keep_both_pictures_and_say_so(tmp_path, monkeypatch):
+    import trmgolf.trainer.train as train_module
+
+    task = tmp_path / "task.json"
+    task.write_text(json.dumps(synthetic_colour_map_task(n_arc_gen=8)))
+    monkeypatch.setattr(train_module, "stop_early", lambda tcfg, last, done, device: done == 2)
+    ckpt = tmp_path / "run.pt"
+    res = run("train", "--task", task, "-o", ckpt, "--steps", "4")
+    assert res.exit_code == 0, res.output
+    assert res.output.count("stopped early at step") == 1, res.output
+    curves = tmp_path / "run.curves.png"
+    assert f"wrote {curves} (loss and exact-match curves)" in res.output
+    assert f"{tmp_path / 'run.metrics.jsonl'}" in res.output
+    before = curves.read_bytes()
+    res = run("compile", ckpt, "--task", task, "-o", tmp_path / "t.onnx", "--report", tmp_path / "run.json",
+              "--quiet")
+    assert res.exit_code == 0, res.output
+    assert f"wrote {tmp_path / 'run.json'} (cost report) and {tmp_path / 'run.cost.png'}" in res.output
+    assert curves.read_bytes() == before and (tmp_path / "run.cost.png").is_file()

@@ -188,7 +188,8 @@ def test_cli_compile_refuses_and_writes_nothing(ckpts, data_dir, tmp_path):
                                    str(data_dir), "-o", str(out), "--report",
                                    str(tmp_path / "r.json")])
     assert res.exit_code == 0, res.output
-    assert out.exists() and (tmp_path / "r.png").exists()
+    assert out.exists() and (tmp_path / "r.cost.png").exists()
+    assert f"wrote {tmp_path / 'r.json'} (cost report) and {tmp_path / 'r.cost.png'}" in res.output
     # An untrained model is exact against PyTorch but fails the task: no points, and it says so.
     assert "points null" in res.output and "does NOT solve the task" in res.output
     assert "largest tensors" in res.output  # the cost table follows the summary

@@ -49,7 +49,7 @@ def test_tiny_learns_a_colour_map_including_held_out_examples(trained, data_dir)
     assert name == "task001"
     assert {s.name: s.exact for s in splits} == {
         "train": 1.0, "arc-gen (trained)": 1.0, "arc-gen (held-out)": 1.0, "test": 1.0}
-    assert out.with_suffix(".png").exists()
+    assert out.with_suffix(".curves.png").exists()
     rows = [json.loads(x) for x in out.with_suffix(".metrics.jsonl").read_text().splitlines()]
     assert any("eval" in r for r in rows) and any("loss" in r for r in rows)
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 @click.option("-o", "--output", "out", required=True, help="ONNX file to write.")
 @click.option("--target", type=click.Choice(list(TARGETS)), default=DEFAULT_TARGET,
               show_default=True, help="Opset and runtime to emit for.")
-@click.option("--report", "report_path", help="Write the cost report (JSON) here, and R.png.")
+@click.option("--report", "report_path", help="Write the cost report (JSON) here, and its picture "
+              "beside it: R.json -> R.cost.png.")
 @click.option("--dump-ir", "dump_dir",
               help="Write the IR after every stage of the network written into this folder.")
 @click.option("--kernel", "kernels", multiple=True, metavar="OP=CHOICE", cls=LazyHelpOption,
@@ -79,7 +80,9 @@ def compile_(ckpt: str, task: str | None, out: str, target: str, report_path: st
         compiled.report.write(path)
         from trmgolf.scoring.plot import write_png
 
-        write_png(compiled.report.to_dict(), path.with_suffix(".png"))
+        png = path.with_suffix(".cost.png")
+        write_png(compiled.report.to_dict(), png)
+        click.echo(f"wrote {path} (cost report) and {png} (where the cost goes)")
 
 
 def write_stage_dumps(stages: list[tuple[str, Graph]], folder: Path) -> None:

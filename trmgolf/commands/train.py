@@ -73,9 +73,13 @@ def train(task: str | None, tasks_spec: str | None, preset: str, output: str,
     except KeyboardInterrupt as e:  # TrainingInterrupted says what the checkpoint holds
         before = f"{output} is unchanged" if Path(output).exists() else "nothing was saved"
         raise Interrupted(str(e) or f"interrupted before training started: {before}") from None
+    from trmgolf.trainer.train import curves_path, metrics_path
+
     click.echo(f"wrote {output}: step {result.get('step')}, {result['wall_s']:.0f} s, exact "
                f"match train {_fmt(result.get('train'))}, held-out "
                f"{_fmt(result.get('heldout'))}, test {_fmt(result.get('test'))}")
+    click.echo(f"wrote {curves_path(Path(output))} (loss and exact-match curves) and "
+               f"{metrics_path(Path(output))} (the log they are drawn from)")
     if result.get("stopped_early"):
         from trmgolf.trainer.train import early_stop_note
 

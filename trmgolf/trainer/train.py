@@ -8,6 +8,7 @@ its (detached) z_H/z_L carry across steps until it halts (Q head, with explorati
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
 import os
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -23,12 +24,16 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
+from trmgolf.fsutil import write_atomic
 from trmgolf.trainer.checkpoint import FORMAT, save_checkpoint
 from trmgolf.trainer.config import TrainConfig, TRMConfig
 from trmgolf.trainer.data import PuzzleSet
 from trmgolf.trainer.evaluate import evaluate_examples
 from trmgolf.trainer.inference import build_inference
 from trmgolf.trainer.model import TRM, stablemax_cross_entropy
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 class EMA:
@@ -319,7 +324,7 @@ def _start_run(puzzles: PuzzleSet, cfg: TRMConfig, tcfg: TrainConfig, spec: RunS
                                   weight_decay=tcfg.weight_decay)
     eval_tasks = list(range(min(spec.eval_tasks, len(puzzles.splits))))
     run = _Run(puzzles, cfg, tcfg, spec, meta, core, model, optimizer, EMA(core, tcfg.ema_decay),
-               spec.out.with_suffix(".metrics.jsonl"), eval_tasks,
+               metrics_path(spec.out), eval_tasks,
                can_stop=tcfg.stop_when_exact and len(eval_tasks) == len(puzzles.splits))
     if resume_state is not None:
         _resume(run, resume_state, device, world)
@@ -366,7 +371,7 @@ def _run_steps(run: _Run, rank: int, world: int) -> int:
                 return done
             if run.can_stop and stop_early(tcfg, run.last_eval, done, device):
                 # the bar would otherwise stop at done/steps with time "remaining"
-                advance(0, total=done, description=f"train: {early_stop_note(done, tcfg.steps)}")
+                advance(0, total=done, description="train: stopped early")  # the note: once, after
                 if rank == 0 and step % 10:
                     write_metrics(run.metrics_path, row)  # the last step is always logged
                 return done
@@ -405,7 +410,7 @@ def _snapshot(run: _Run, step: int, final: bool) -> None:
     save_checkpoint(run.spec.out, _checkpoint(run, step, weights, wall, final))
     run.saved = step
     if run.spec.plot:
-        plot_metrics(run.metrics_path, run.spec.out.with_suffix(".png"))
+        plot_metrics(run.metrics_path, curves_path(run.spec.out), curves_title(run))
 
 
 def _checkpoint(run: _Run, step: int, weights: dict[str, torch.Tensor], wall: float,
@@ -444,38 +449,70 @@ def stop_early(tcfg: TrainConfig, last_eval: dict[str, Any], done: int,
     return stop
 
 
+def curves_path(out: Path) -> Path:
+    """``run.pt`` -> ``run.curves.png``: a name no cost picture (``R.cost.png``) can take."""
+    return out.with_suffix(".curves.png")
+
+
+def metrics_path(out: Path) -> Path:
+    """``run.pt`` -> ``run.metrics.jsonl``, the step-by-step log the curves are drawn from."""
+    return out.with_suffix(".metrics.jsonl")
+
+
+def curves_title(run: _Run) -> str:
+    tasks = run.meta.get("tasks") or [s.name for s in run.puzzles.splits]
+    shown = ", ".join(tasks[:3]) + (f" and {len(tasks) - 3} more" if len(tasks) > 3 else "")
+    return f"{run.spec.out.name}: {run.spec.preset} TRM on {shown}"
+
+
 def write_metrics(path: Path, row: dict[str, Any]) -> None:
     with open(path, "a") as f:
         f.write(json.dumps(row) + "\n")
 
 
-def plot_metrics(jsonl: Path, png: Path) -> None:
-    """Loss and exact-match curves from the metrics log."""
+#: One marker per evaluated split, hollow and of falling size, so equal values stay visible.
+SPLIT_MARKERS = {"train": ("o", 9), "heldout": ("s", 6), "test": ("^", 4)}
+
+
+def metrics_figure(rows: list[dict[str, Any]], title: str) -> Figure:
+    """Loss (left) and exact match (right) against the step, under ``title``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [json.loads(line) for line in jsonl.read_text().splitlines() if line.strip()]
     train_rows = [r for r in rows if "loss" in r]
     eval_rows = [r for r in rows if "eval" in r]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.5))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig.suptitle(title)
     ax1.plot([r["step"] for r in train_rows], [r["loss"] for r in train_rows], label="loss")
     ax1.set_yscale("log")
     ax1.set_xlabel("step")
+    ax1.set_title("training loss")
     ax1.legend()
     ax2.plot([r["step"] for r in train_rows], [r["exact"] for r in train_rows],
              label="batch exact", alpha=0.5)
-    for split in ("train", "heldout", "test"):
+    for split, (marker, size) in SPLIT_MARKERS.items():
         pts = [(r["step"], r["eval"][split]) for r in eval_rows
                if r["eval"].get(split) is not None]
         if pts:
-            ax2.plot(*zip(*pts, strict=False), marker="o", label=f"{split} exact")
+            ax2.plot(*zip(*pts, strict=False), marker=marker, markersize=size, fillstyle="none",
+                     label=f"{split} exact")
     ax2.set_ylim(-0.02, 1.02)
     ax2.set_xlabel("step")
+    ax2.set_title("exact match")
     ax2.legend()
     fig.tight_layout()
-    tmp = png.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=80)
+    return fig
+
+
+def plot_metrics(jsonl: Path, png: Path, title: str = "") -> None:
+    """The curves of the metrics log as a PNG (written atomically)."""
+    import matplotlib.pyplot as plt
+
+    rows = [json.loads(line) for line in jsonl.read_text().splitlines() if line.strip()]
+    fig = metrics_figure(rows, title or png.stem)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
     plt.close(fig)
-    os.replace(tmp, png)
+    write_atomic(png, buffer.getvalue())
