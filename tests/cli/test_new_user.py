@@ -68,7 +68,7 @@ def test_verify_of_a_corrupt_model_is_one_error_line(tmp_path):
     task = swap_task(tmp_path)
     for extra in ([], ["--json"]):
         line = one_error_line(run("verify", bad, "--task", task, *extra))
-        assert "not a loadable ONNX model" in line
+        assert "not a readable ONNX model (not a valid ONNX protobuf file)" in line
 
 
 def test_a_thread_check_that_did_not_run_is_not_consistent(tmp_path):

@@ -103,3 +103,56 @@ def test_train_then_compile_report_keep_both_pictures_and_say_so(tmp_path, monke
     assert res.exit_code == 0, res.output
     assert f"wrote {tmp_path / 'run.json'} (cost report) and {tmp_path / 'run.cost.png'}" in res.output
     assert curves.read_bytes() == before and (tmp_path / "run.cost.png").is_file()
+
+
+def one_line_error(res) -> str:
+    assert res.exit_code == 1, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), res.stderr
+    return lines[0]
+
+
+def test_one_phrasing_for_a_file_that_is_not_onnx_and_hints_for_the_wrong_kind(tmp_path):
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"\xff\xff not onnx")
+    task = tmp_path / "task.json"
+    task.write_text(json.dumps(synthetic_colour_map_task(n_arc_gen=2)))
+    want = f"Error: {junk}: not a readable ONNX model (not a valid ONNX protobuf file)"
+    for args in (["cost", junk], ["verify", junk, "--task", task], ["ir", junk],
+                 ["optimize", junk, "-o", tmp_path / "o.onnx"]):
+        assert one_line_error(run(*args)) == want, args
+    ckpt = tmp_path / "run.pt"
+    ckpt.write_bytes(b"PK\x03\x04 a torch zip, as far as the header goes")
+    for args in (["cost", ckpt], ["verify", ckpt, "--task", task],
+                 ["optimize", ckpt, "-o", tmp_path / "o.onnx"]):
+        line = one_line_error(run(*args))
+        assert f"{ckpt}: a TRM checkpoint, not an ONNX network" in line and "trmgolf compile" in line
+    net = tmp_path / "net.onnx"
+    onnx.save(colour_map(), net)
+    for args in (["compile", net, "--task", task, "-o", tmp_path / "x.onnx"], ["eval", net, "--task", task]):
+        line = one_line_error(run(*args))
+        assert f"{net}: not a TRM checkpoint (an .onnx file is a network" in line, line
+        assert "trmgolf cost" in line and "trmgolf optimize" in line
+
+
+def test_an_input_named_x_is_called_x_and_verify_stops_at_invalid(tmp_path):
+    path = tmp_path / "x.onnx"
+    onnx.save(model([h.make_node("Neg", ["x"], ["output"])], input_name="x"), path)
+    line = one_line_error(run("cost", path))
+    assert "the graph input is named 'x', not 'input'" in line and "safe_name" not in line
+    task = tmp_path / "task.json"
+    task.write_text(json.dumps(synthetic_colour_map_task(n_arc_gen=2)))
+    res = run("verify", path, "--task", task)
+    assert res.exit_code == 1
+    assert "INVALID io_signature: the graph input is named 'x'" in res.output
+    assert "thread check" not in res.output and "first failure" not in res.output
+    assert "not run" in res.output
+
+
+def test_a_runtime_error_is_kept_whole_and_in_the_users_names():
+    from trmgolf.scoring.validity import one_line
+
+    tail = "the part that says what is wrong " * 12
+    e = RuntimeError(f"[ONNXRuntimeError] : 1 : FAIL : node safe_name_3 failed:\n{tail}")
+    text = one_line(e, {"safe_name_3": "my_conv_out"})
+    assert text.endswith(tail.strip()) and "my_conv_out" in text and "\n" not in text

@@ -98,7 +98,7 @@ def test_invalid_model_never_scores(files, tmp_path):
     "args, needle",
     [
         (["cost", "{tmp}/missing.onnx"], "model file not found"),
-        (["cost", "{corrupt}"], "not scorable (parse"),
+        (["cost", "{corrupt}"], "not a readable ONNX model (not a valid ONNX protobuf file)"),
         (["cost", "{good}", "--task", "{tmp}/none.json"], "task file not found"),
         (["cost", "{good}", "--task", "999", "--data", "{tmp}"], "task 999 not found"),
         (["cost", "{good}", "--task", "{badtask}"], "not valid JSON"),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from trmgolf.commands.options import DATA_HELP, LazyChoice, LazyHelpOption, cost_models
-from trmgolf.errors import UserError
+from trmgolf.errors import UserError, not_an_onnx_model
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -122,6 +122,8 @@ def cost(
             raise UserError("--extra needs --task")
         validity, measured = measure(path, cost_model=cost_model, region_prefix=region_prefix)
         report = CostReport.build(str(model), validity, measured, cost_model=cost_model)
+    if report.rule == "parse" and not as_json:
+        raise not_an_onnx_model(model)
     if not report.valid:
         if as_json:
             _echo_json(report.to_dict())
@@ -171,9 +173,10 @@ def verify_cmd(
 
     path = _model_path(model)
     loaded = load_task(task, data)
-    result = verify(path, loaded, extra, threads_check=not no_threads_check, threads=threads)
+    result = verify(path, loaded, extra, threads_check=not no_threads_check, threads=threads,
+                    stop_if_invalid=True)
     if result.validity.rule == "parse":
-        raise UserError(f"{model}: not a loadable ONNX model ({result.validity.reason})")
+        raise not_an_onnx_model(model)
     ok = result.passed and result.validity.valid and not result.thread_mismatch
     if as_json:
         _echo_json(result.to_dict())
@@ -186,6 +189,9 @@ def verify_cmd(
 def _print_verify(result: VerifyResult) -> None:
     v = result.validity
     click.echo(f"{result.task}  {result.model}  {'valid' if v.valid else 'INVALID ' + v.line()}")
+    if not v.valid:  # nothing was run: the grader scores it 0 whatever it answers
+        click.echo("not run: an invalid network scores 0; `trmgolf cost` checks the rules alone")
+        return
     counts = "  ".join(f"{k} {s.passed}/{s.passed + s.failed}" for k, s in result.splits.items())
     t = result.total
     verdict = f"all {t.passed} pass" if result.passed else f"{t.failed} of {t.passed + t.failed} FAIL"

@@ -18,7 +18,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from trmgolf.errors import UserError
+from trmgolf.errors import UserError, not_an_onnx_model
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Node, Value
 from trmgolf.ir.onnx_ops import ELEMENTWISE, IR_OP_OF, REDUCTIONS
@@ -40,8 +40,8 @@ def load_model(path: str | Path) -> onnx.ModelProto:
         return onnx.load(str(path))
     except FileNotFoundError:
         raise UserError(f"file not found: {path}") from None
-    except Exception as e:  # noqa: BLE001 - protobuf raises several types for corrupt files
-        raise UserError(f"{path}: not a readable ONNX model ({type(e).__name__})") from None
+    except Exception:  # noqa: BLE001 - protobuf raises several types for corrupt files
+        raise not_an_onnx_model(path) from None
 
 
 def _derivable_shapes(model: onnx.ModelProto) -> set[str] | None:

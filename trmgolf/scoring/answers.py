@@ -19,13 +19,21 @@ from pathlib import Path
 
 import numpy as np
 
-from trmgolf.errors import UserError
+from trmgolf.errors import NOT_ONNX, UserError
 from trmgolf.scoring.cost import Cost
 from trmgolf.scoring.cost_model import CostModel, get_cost_model
 from trmgolf.scoring.official import cost_of_view
 from trmgolf.scoring.profile import profiled_run
 from trmgolf.scoring.runtime import Outcome, grader_session, run_each
-from trmgolf.scoring.validity import ModelLike, ScorerView, Validity, inspect, read_model, scorer_view
+from trmgolf.scoring.validity import (
+    ModelLike,
+    ScorerView,
+    Validity,
+    inspect,
+    one_line,
+    read_model,
+    scorer_view,
+)
 from trmgolf.tasks import (
     Example,
     Grid,
@@ -181,7 +189,7 @@ class VerifyResult:
 def _renamed_bytes(model: ModelLike) -> bytes:
     data, proto = read_model(model)
     if proto is None:
-        raise UserError("not a valid ONNX file")
+        raise UserError(f"not a readable ONNX model ({NOT_ONNX})")
     return scorer_view(proto).SerializeToString()
 
 
@@ -200,7 +208,7 @@ def run_examples(
         outputs = [e]
     for out in outputs:
         if isinstance(out, Exception):
-            raise RuntimeError(f"onnxruntime: {str(out).strip().splitlines()[0]}") from None
+            raise RuntimeError(f"onnxruntime: {one_line(out)}") from None
     return outputs
 
 
@@ -245,9 +253,11 @@ def verify(
     data: str | os.PathLike[str] | None = None,
     cost_model: str | CostModel = "official",
     region_prefix: int | None = None,
+    stop_if_invalid: bool = False,
 ) -> VerifyResult:
     """Run ``model`` on every example of ``task`` (+ extra examples); never raises for a
-    bad model. Task and extra-file mistakes raise UserError.
+    bad model. Task and extra-file mistakes raise UserError. ``stop_if_invalid``: an invalid
+    model (which the grader scores 0 whatever it answers) is not run at all.
     """
     if not isinstance(task, Task):
         task = load_task(task, data)
@@ -257,7 +267,7 @@ def verify(
     result = VerifyResult(name, task.name, validity, cost_model=str(get_cost_model(cost_model)))
     for split, _, _ in examples:
         result.splits.setdefault(split, SplitCount())
-    if view is None:
+    if view is None or (stop_if_invalid and not validity.valid):
         _fail_unrun(result, examples, f"not run: {validity.line()}")
         return result
     inputs = [grid_to_onehot(ex.input) for _, _, ex in examples]
@@ -318,8 +328,8 @@ def _thread_mismatches(view: ScorerView, inputs: list[np.ndarray], answers: list
 
 def _failure(split: str, index: int, ex: Example, out: object) -> Failure:
     if not isinstance(out, np.ndarray):
-        text = str(out).strip().splitlines()
-        return Failure(split, index, ex.input, ex.output, None, None, text[0] if text else "?")
+        why = one_line(out) if isinstance(out, BaseException) else str(out).strip() or "?"
+        return Failure(split, index, ex.input, ex.output, None, None, why)
     if out.shape != (1, 10, 30, 30):
         return Failure(split, index, ex.input, ex.output, None, None, f"output has shape {list(out.shape)}")
     mask = out[0] > 0

@@ -25,14 +25,17 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import onnx
 
-from trmgolf.errors import UserError
+from trmgolf.errors import NOT_ONNX, UserError
 from trmgolf.scoring.runtime import grader_session
+
+SAFE_NAME = re.compile(r"\bsafe_name_\d+\b")
 
 MAX_FILE_BYTES = 1.44 * 1024 * 1024
 BANNED_OP_TYPES = ("LOOP", "SCAN", "NONZERO", "UNIQUE", "SCRIPT", "FUNCTION", "COMPRESS")
@@ -271,14 +274,15 @@ def param_dims_problem(model: onnx.ModelProto) -> str | None:
     return None
 
 
-def _io_signature(graph: onnx.GraphProto) -> Validity | None:
+def _io_signature(graph: onnx.GraphProto, names: dict[str, str]) -> Validity | None:
     """``input`` is float32 [1,10,30,30] (the scorer feeds a float32 array, onnxruntime refuses
     any other type); ``output`` is [1,10,30,30] of any dtype numpy compares with 0.0, since the
     scorer only evaluates ``output > 0.0`` (bool and integer outputs score)."""
     for vi, name, dtypes, want in ((graph.input[0], "input", (onnx.TensorProto.FLOAT,), "float"),
                                    (graph.output[0], "output", OUTPUT_ELEM_TYPES, "bool/int/float")):
         if vi.name != name:
-            return _bad("io_signature", f"the graph {name} is named {vi.name!r}, not {name!r}")
+            user = names.get(vi.name, vi.name)  # the scorer renamed it: say what the user wrote
+            return _bad("io_signature", f"the graph {name} is named {user!r}, not {name!r}")
         tt = vi.type.tensor_type
         shape = tuple(d.dim_value for d in tt.shape.dim)
         if tt.elem_type not in dtypes or shape != IO_SHAPE:
@@ -287,9 +291,16 @@ def _io_signature(graph: onnx.GraphProto) -> Validity | None:
     return None
 
 
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return (text[0] if text else type(e).__name__)[:300]
+def one_line(e: BaseException, names: dict[str, str] | None = None) -> str:
+    """The whole message of ``e`` on one line (never cut: the end often says what is wrong),
+    with the scorer's ``safe_name_k`` replaced by the user's tensor names."""
+    text = " ".join(part.strip() for part in str(e).splitlines() if part.strip())
+    return user_names(text or type(e).__name__, names or {})
+
+
+def user_names(text: str, names: dict[str, str]) -> str:
+    """``text`` with every ``safe_name_k`` the scorer gave a tensor back to the user's name."""
+    return SAFE_NAME.sub(lambda m: names.get(m.group(0), m.group(0)), text)
 
 
 def inspect(model: ModelLike, *, runtime: bool = True) -> tuple[Validity, ScorerView | None]:
@@ -303,7 +314,7 @@ def inspect(model: ModelLike, *, runtime: bool = True) -> tuple[Validity, Scorer
     if len(data) > MAX_FILE_BYTES:
         return _bad("file_size", f"file is {len(data)} bytes, over {int(MAX_FILE_BYTES)}"), None
     if proto is None:
-        return _bad("parse", "not a valid ONNX protobuf file"), None
+        return _bad("parse", NOT_ONNX), None
     for node in proto.graph.node:
         if not node.output:
             return _bad("node_outputs", f"a {node.op_type} node has no outputs"), None
@@ -318,11 +329,11 @@ def inspect(model: ModelLike, *, runtime: bool = True) -> tuple[Validity, Scorer
     try:
         onnx.checker.check_model(renamed, full_check=True)
     except Exception as e:  # noqa: BLE001 - the checker raises several types
-        return _bad("checker", _first_line(e)), view
+        return _bad("checker", one_line(e, names)), view
     try:
         inferred = onnx.shape_inference.infer_shapes(renamed, strict_mode=True).graph
     except Exception as e:  # noqa: BLE001
-        return _bad("shape_inference", _first_line(e)), view
+        return _bad("shape_inference", one_line(e, names)), view
     view.inferred = inferred
     verdict = _tensors(inferred)
     if verdict:
@@ -330,14 +341,14 @@ def inspect(model: ModelLike, *, runtime: bool = True) -> tuple[Validity, Scorer
     problem = param_dims_problem(renamed)
     if problem:
         return _bad("param_dims", problem), view
-    verdict = _io_signature(inferred)
+    verdict = _io_signature(inferred, names)
     if verdict:
         return verdict, view
     if runtime:
         try:
             grader_session(view.model_bytes)
         except Exception as e:  # noqa: BLE001 - onnxruntime's errors share no base class
-            return _bad("ort_load", _first_line(e)), view
+            return _bad("ort_load", one_line(e, names)), view
     return Validity(True), view
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from trmgolf.errors import UserError
+from trmgolf.errors import UserError, not_a_checkpoint
 from trmgolf.fsutil import write_atomic
 from trmgolf.tasks import task_number
 
@@ -47,13 +47,12 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - torch.load fails on junk with any exception type
         # (IndexError on a text file, KeyError, UnpicklingError, BadZipFile, ...)
-        raise UserError(f"{path}: not a readable trmgolf checkpoint (corrupt, truncated or not "
-                        f"a torch file: {type(e).__name__})") from None
+        raise not_a_checkpoint(path, f"corrupt, truncated or not a torch file: {type(e).__name__}") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise UserError(f"{path}: not a readable trmgolf checkpoint (expected format {FORMAT})")
+        raise not_a_checkpoint(path, f"expected format {FORMAT}")
     missing = [k for k in REQUIRED if k not in ckpt]
     if missing:
-        raise UserError(f"{path}: not a readable trmgolf checkpoint (missing {', '.join(missing)})")
+        raise not_a_checkpoint(path, f"missing {', '.join(missing)}")
     return ckpt
 
 
