@@ -1,10 +1,12 @@
 """Two `trmgolf solve` runs side by side: per family, the tasks the first run solved,
 their points before and after, the tasks that got worse, and what the second run adds.
 
-The family of a task is the solver that solved it in the first run (``solver``
-column), so a structure-search result in the second run still counts for the family
-whose rule it computes. This is how issues 12 and 13 measure progress: the first run
-is an older build's ``scores.csv``, the second today's.
+The family of a task is the ``family`` column of the first run, the vocabulary of
+``scores.csv``: the family of the solver that proved the rule, also when the structure
+search found the kept network (``search_found``), so a search result in either run counts
+for the family whose rule it computes. The winners are the second run's solvers. This is
+how issues 12 and 13 measure progress: the first run is an older build's ``scores.csv``,
+the second today's.
 
     python bench/compare_runs.py BEFORE/scores.csv AFTER/scores.csv [--worse-only]
 """
@@ -27,8 +29,9 @@ def points(row: dict[str, str] | None) -> float:
 
 
 def base_family(row: dict[str, str]) -> str:
-    """The first run's solver without a search label's shape (``search:conv3x3/g1`` -> ``search``)."""
-    return row["solver"].split(":")[0]
+    """The rule's family as ``scores.csv`` records it; a table without that column falls back on
+    the solver (without a search label's shape: ``search:conv3x3/g1`` -> ``search``)."""
+    return row.get("family") or row["solver"].split(":")[0]
 
 
 def main(argv: list[str] | None = None) -> int:

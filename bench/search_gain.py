@@ -29,7 +29,8 @@ from pathlib import Path
 def run_task(args: tuple[str, float, int]) -> dict | None:
     path, search_s, search_work = args
     from trmgolf.submission.registry import load_solvers
-    from trmgolf.submission.worker import SEARCH_PREFIX, Job, solve_job
+    from trmgolf.submission.results import SEARCH_PREFIX
+    from trmgolf.submission.worker import Job, solve_job
 
     solvers = load_solvers()
     route = {"solvers": list(solvers)}

@@ -30,3 +30,19 @@ def test_per_family_gain_worse_and_new(tmp_path: Path, capsys) -> None:
     assert "12.00" in view and "18.50" in view and "+6.50" in view and "search:conv3x3/g1 1" in view
     assert "solved by the second run only: 1 tasks, 14.00 points" in out
     assert "worse in the second run: 1" in out and "task002: 20.000 (geometry) -> 19.000" in out
+
+
+def test_a_search_winner_counts_for_its_rule_family_as_in_scores_csv(tmp_path: Path, capsys) -> None:
+    """Issue 23: scores.csv says family view_rule (search_found) where compare_runs said `search`."""
+    fields = ["task", "solved", "solver", "family", "points", "search_found"]
+    rows = {"a": [("task001", True, "search:conv3x3/g1", "view_rule", 18.5, True)],
+            "b": [("task001", True, "search:gather/rows", "view_rule", 19.0, True)]}
+    for name, table in rows.items():
+        with open(tmp_path / f"{name}.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(fields)
+            w.writerows(table)
+    assert compare_runs.main([str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]) == 0
+    out = capsys.readouterr().out
+    assert any(line.startswith("view_rule") for line in out.splitlines()), out
+    assert not any(line.startswith("search") for line in out.splitlines()), out

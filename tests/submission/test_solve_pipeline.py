@@ -263,3 +263,15 @@ def test_interrupted_run_resumes(tmp_path, data, monkeypatch):
     assert res.exit_code == 0 and "1 task(s) already finished" in res.output
     assert "solved 2/3" in res.output
     assert fakes.BUILDS.count("identity") == 2  # task002 and task003 only
+
+
+def test_scores_row_records_the_rule_family_and_whether_the_search_found_the_network():
+    """Issue 23: one vocabulary with bench/compare_runs: family = the rule's, plus search_found."""
+    from trmgolf.submission.report import row
+    from trmgolf.submission.results import TaskResult
+
+    won = TaskResult("task001", 1, solved=True, solver="search:gather/rows", family="view_rule", points=20.0)
+    plain = TaskResult("task002", 2, solved=True, solver="view_rule", family="view_rule", points=18.0)
+    assert (row(won)["family"], row(won)["search_found"]) == ("view_rule", True)
+    assert (row(plain)["family"], row(plain)["search_found"]) == ("view_rule", False)
+    assert row(TaskResult("task003", 3))["search_found"] is False

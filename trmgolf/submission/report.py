@@ -8,14 +8,14 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from trmgolf.submission.results import TaskResult, write_atomic
+from trmgolf.submission.results import SEARCH_PREFIX, TaskResult, write_atomic
 
 COLUMNS = (
     "task", "solved", "solver", "family", "memory", "params", "cost", "points",
     "train_passed", "train_total", "test_passed", "test_total", "arcgen_passed", "arcgen_total",
     "fit_examples", "heldout_examples", "heldout_passed",
     "route_source", "route_first", "first_choice_kept", "train_trm", "tried", "seconds",
-    "timed_out", "note", "trm_config", "trm_train_s", "search_s",
+    "timed_out", "note", "trm_config", "trm_train_s", "search_s", "search_found",
 )
 BINS = ((1.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 20.0), (20.0, 25.01))
 
@@ -58,6 +58,8 @@ def row(r: TaskResult) -> dict:
         "trm_config": r.trm_config or "",
         "trm_train_s": None if r.trm_train_s is None else round(r.trm_train_s, 1),
         "search_s": None if r.search_s is None else round(r.search_s, 2),
+        # family: the rule's family (the solver that proved it); this: the search found the network
+        "search_found": bool(r.solved and (r.solver or "").startswith(SEARCH_PREFIX)),
     }
 
 

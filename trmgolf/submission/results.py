@@ -15,6 +15,9 @@ from pathlib import Path
 from trmgolf import fsutil
 
 RESULT_VERSION = 1
+#: The solver name of a network the structure search found (``search:conv3x3/g1``); its family
+#: stays that of the solver that proved the rule.
+SEARCH_PREFIX = "search:"
 
 # Attempt outcomes, in the order the pipeline can reach them.
 OUTCOMES = (

@@ -19,6 +19,7 @@ from pathlib import Path
 from trmgolf.scoring.answers import VerifyResult, verify
 from trmgolf.solvers.base import Solver
 from trmgolf.submission.results import (
+    SEARCH_PREFIX,
     Attempt,
     TaskResult,
     onnx_path,
@@ -226,9 +227,6 @@ def _run(job: Job, solvers: dict[str, Solver], split: Split, state: _State, task
             state.candidates.append(c)
             if job.mode == "first" and _confirm(c, split, job.threads_check):
                 break
-
-
-SEARCH_PREFIX = "search:"
 
 
 def _search(job: Job, split: Split, state: _State, result: TaskResult) -> None:
