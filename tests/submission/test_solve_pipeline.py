@@ -275,3 +275,19 @@ def test_scores_row_records_the_rule_family_and_whether_the_search_found_the_net
     assert (row(won)["family"], row(won)["search_found"]) == ("view_rule", True)
     assert (row(plain)["family"], row(plain)["search_found"]) == ("view_rule", False)
     assert row(TaskResult("task003", 3))["search_found"] is False
+
+
+def test_in_a_terminal_solve_ends_with_a_compact_list_of_the_tasks(tmp_path, data, monkeypatch):
+    """Issue 23: the progress bar replaces the line per task, so the end lists every task."""
+    import trmgolf.commands.solve as solve_command
+
+    fakes.install(monkeypatch)
+    monkeypatch.setattr(solve_command, "terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "60")
+    args = ["solve", "--tasks", "1-3", "-o", str(tmp_path / "out"), "--data", str(data),
+            "--router", "heuristic", "--jobs", "1"]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    lines = [x for x in res.output.splitlines() if x.startswith("task001 ")]
+    assert len(lines) == 1 and "task001 25.00 identity" in lines[0] and "task002 " in lines[0]
+    assert any(x.rstrip().endswith("task003 -") for x in res.output.splitlines())

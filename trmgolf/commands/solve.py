@@ -23,6 +23,11 @@ def _router_help() -> str:
             "else the heuristic one.")
 
 
+def terminal() -> bool:
+    """Whether a person watches: a progress bar then replaces the line per finished task."""
+    return sys.stderr.isatty()
+
+
 def _warn(msg: str) -> None:
     click.echo(f"warning: {msg}", err=True)
 
@@ -78,13 +83,13 @@ def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: st
     finished task replaces the progress bar.
     """
     from trmgolf.submission.holdout import check_holdout
-    from trmgolf.submission.report import summary_lines
+    from trmgolf.submission.report import summary_lines, task_list_lines
     from trmgolf.submission.runner import SolveOptions, run_solve
     from trmgolf.tasks import parse_task_range
 
     if trm_train and trm_minutes <= 0:
         raise UserError("--trm-minutes must be positive")
-    bar = not quiet and sys.stderr.isatty()
+    bar = not quiet and terminal()
     opts = SolveOptions(
         tasks=parse_task_range(tasks_spec), out=Path(output), data=data, router=router,
         cache=cache, trm=trm, jobs=jobs, mode="first" if first_success else "all", top_k=top_k,
@@ -97,6 +102,11 @@ def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: st
         outcome = run_solve(opts, click.echo, _warn)
     except KeyboardInterrupt:
         raise Interrupted("interrupted: finished tasks are saved; rerun the same command to resume") from None
+    if bar:  # the bar showed no task: list them, compactly
+        import shutil
+
+        for line in task_list_lines(outcome.results.values(), shutil.get_terminal_size().columns):
+            click.echo(line)
     for line in summary_lines(outcome.summary):
         click.echo(line)
     click.echo(f"wrote {opts.out / 'submission.zip'} ({outcome.zipped} networks), "

@@ -134,6 +134,17 @@ def write_tables(out: Path, results: list[TaskResult]) -> dict:
     return s
 
 
+def task_list_lines(results: Iterable[TaskResult], width: int = 100) -> list[str]:
+    """Every task in a few lines, for a terminal whose progress bar replaced the line per task:
+    ``task001 25.00 identity``, ``task003 -`` (not solved), side by side up to ``width``."""
+    cells = [f"{r.task} {r.points:.2f} {r.solver}" if r.solved else f"{r.task} -"
+             for r in sorted(results, key=lambda r: r.number)]
+    cell = max((len(c) for c in cells), default=0) + 3
+    per_line = max(1, width // cell) if cell else 1
+    return ["".join(c.ljust(cell) for c in cells[i:i + per_line]).rstrip()
+            for i in range(0, len(cells), per_line)]
+
+
 def summary_lines(s: dict) -> list[str]:
     lines = [
         f"solved {s['solved']}/{s['tasks']} tasks, {s['points']:.2f} points "
