@@ -50,3 +50,6 @@ def test_demo_trains_compiles_and_verifies(tmp_path, no_task_files):
     report = json.loads((tmp_path / "trm.report.json").read_text())
     assert report["valid"] and report["memory"] > 0
     assert (tmp_path / "synthetic_task.json").is_file()
+    from test_readme import DEMO_FILES  # what the README says the demo writes
+
+    assert [f for f in DEMO_FILES if not (tmp_path / f).is_file()] == []
