@@ -59,3 +59,4 @@ def test_ctrl_c_in_the_parent_stops_busy_workers_at_once():
     with pytest.raises(KeyboardInterrupt):
         run_in_workers(slow, {0: 0, 1: 1, 2: 2}, 3, interrupt)  # 1, 2 sleep: terminated
     assert multiprocessing.active_children() == []
+

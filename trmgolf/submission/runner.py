@@ -79,11 +79,14 @@ def route_tasks(
 
     routes: dict[int, Route] = {}
     threads = 8 if getattr(router, "name", "") == "llm" else 1
-    with ThreadPoolExecutor(threads) as pool:
+    pool = ThreadPoolExecutor(threads)
+    try:
         for n, route in pool.map(one, sorted(paths)):
             routes[n] = route
             if progress:
                 progress()
+    finally:  # on Ctrl-C, do not wait for LLM requests in flight (up to --llm-timeout each)
+        pool.shutdown(wait=False, cancel_futures=True)
     return routes
 
 
