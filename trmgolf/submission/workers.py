@@ -144,9 +144,13 @@ def run_in_workers(fn: Callable[[J], R], jobs: dict[int, J], n_workers: int,
 
 
 def _give(w: _Worker, queue: list) -> None:
+    """The next job to an idle worker (a worker that died in between is a UserError)."""
     if queue:
-        w.conn.send(queue.pop())
         w.busy = True
+        try:
+            w.conn.send(queue.pop())
+        except OSError:
+            raise UserError(DIED) from None
 
 
 def _receive(w: _Worker, on_done: Callable[[R], None]) -> None:
