@@ -134,7 +134,7 @@ def test_optimize_folder_ctrl_c_at_many_points(tmp_path):
 
 def test_train_ctrl_c_keeps_the_last_checkpoint(tmp_path):
     task = tmp_path / "task.json"
-    task.write_text(json.dumps(synthetic_colour_map_task()))
+    task.write_text(json.dumps(synthetic_colour_map_task(n_arc_gen=8)))
     ckpt = tmp_path / "run.pt"
     base = ["train", "--task", str(task), "--preset", "tiny", "-o", str(ckpt), "--quiet"]
     done = subprocess.run([sys.executable, "-m", "trmgolf.cli", *base, "--steps", "2"],
@@ -143,7 +143,7 @@ def test_train_ctrl_c_keeps_the_last_checkpoint(tmp_path):
     assert done.returncode == 0, done.stderr
     saved = ckpt.read_bytes()
     seen = 0
-    for delay, again in ((4.0, None), (7.0, 0.3)):
+    for delay, again in ((4.0, None), (5.5, 0.3)):
         rc, _, err, survivors = interrupt([*base, "--steps", "5000", "--resume"], delay, tmp_path, again)
         if check_interrupted(rc, err, survivors):
             line = err.strip()
