@@ -153,6 +153,11 @@ CASES: dict[str, list[Case]] = {
     "sqrt": [Case("f32", F, unary("sqrt"), positive)],
     "reciprocal": [Case("f32", F, unary("reciprocal"), positive)],
     "tanh": [Case("f32", F, unary("tanh"))],
+    "shrink": [Case("f32_add", F, unary("shrink", bias=1.5, lambd=-float("inf"))),
+               Case("f32_soft", F, unary("shrink", bias=0.5, lambd=0.5)),
+               Case("i64_add", I, unary("shrink", bias=-3.0, lambd=-float("inf")), ints)],
+    "selu": [Case("f32", F, unary("selu", alpha=0.0, gamma=-2.5))],
+    "leaky_relu": [Case("f32", F, unary("leaky_relu", alpha=-1.5))],
     "where": [
         Case("bool_cond", B, lambda b, x: b.op("where", x, b.const(c(3, 4)), b.const(c(4))), bools),
         # a number operand takes the dtype of the non-bool operand

@@ -91,22 +91,23 @@ def _replacement(node: Node, x: Value, c: float, ranges: dict[Value, Range]) -> 
 def scalar_attributes(graph: Graph) -> PassResult:
     """Rewrite every reader of a scalar constant that all its readers allow."""
     ranges = value_ranges(graph)
-    plans: dict[Value, list[tuple[Node, Value, Replacement]]] = {}
+    plans: dict[Value, list[tuple[Node, int, Replacement]]] = {}
     for node in graph.nodes:
         if node.op not in ("add", "sub", "mul"):
             continue
         found = _scalar_operand(node)
         if found is None:
             continue
-        x, c, _ = found
+        x, c, i = found
         replacement = _replacement(node, x, float(c.constant.reshape(-1)[0]), ranges)
         if replacement is not None:
-            plans.setdefault(c, []).append((node, x, replacement))
+            plans.setdefault(c, []).append((node, 1 - i, replacement))
     changed = False
     for c, rewrites in plans.items():
         if c is graph.output or len(c.uses) != len(rewrites):
             continue  # the scalar stays an initializer for another reader
-        for node, x, (op, attrs) in rewrites:
-            graph.replace_node(node, Node(op, [x], attrs, [node.output.type], node.region))
+        for node, operand, (op, attrs) in rewrites:
+            # read the operand now: an earlier rewrite may have replaced its producer
+            graph.replace_node(node, Node(op, [node.inputs[operand]], attrs, [node.output.type], node.region))
         changed = True
     return PassResult(graph, changed)
