@@ -209,6 +209,8 @@ CASES: dict[str, list[Case]] = {
         Case("to_1_by_n", F, unary("reshape", shape=(1, 24))),
         Case("to_2d_not_flattenable", F, unary("reshape", shape=(4, 6))),
         Case("to_4d", F, unary("reshape", shape=(2, 1, 3, 4))),
+        Case("drop_every_one", TensorType("float32", (2, 1, 3, 1, 4)), unary("reshape", shape=(2, 3, 4))),
+        Case("drop_one", TensorType("float32", (2, 1, 3, 1, 4)), unary("reshape", shape=(2, 3, 1, 4))),
     ],
     "transpose": [Case("perm", F, unary("transpose", perm=(2, 0, 1)))],
     "slice": [
