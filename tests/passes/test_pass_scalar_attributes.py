@@ -202,3 +202,18 @@ def test_selu_and_leaky_relu_multiply_exactly_on_their_side():
               return %0""", f"graph(%input: f32[{n}]) {{\n")
         got = ort_run(emit(g, grid_output=False).model, xs)
         np.testing.assert_array_equal(got, xs * np.float32(c))
+
+
+def test_the_new_ops_narrow_to_float16():
+    """``narrow_dtypes`` (the TRM compile path) may run after the pass: Selu, LeakyRelu and a
+    float Shrink take float16, and the narrowed graph runs."""
+    from trmgolf.compiler.passes.narrow_dtypes import narrow_dtypes
+    from trmgolf.ir import run, verify
+
+    for name in ("mul_of_nonnegative_to_selu", "mul_of_negative_to_leaky_relu", "float_sub_to_shrink"):
+        after, _ = scalar_attributes(_graph(CASES[name][0]))
+        narrowed = narrow_dtypes(after).graph
+        verify(narrowed)
+        ops = {n.op: n.output.type.dtype for n in narrowed.nodes}
+        assert "float16" in {ops.get(op) for op in ("selu", "leaky_relu", "shrink")}
+        run(narrowed, onehot_grids(1)[0])
