@@ -74,6 +74,23 @@ CASES = {
           %3 = mul(%2, %c0) : f32[1,10,30,30]
           %4 = floor(%3) : f32[1,10,30,30]
           return %4""", ["neg", "exp", "neg", "leaky_relu", "floor"]),
+    "comparisons_to_casts": ("""
+          %c0 = constant 0.5 : f32[]
+          %c1 = constant 1.0 : f32[]
+          %c2 = constant 0 : i64[]
+          %0 = reduce_sum(%input) {axes=[1], keepdims=1} : f32[1,1,30,30]
+          %1 = greater(%0, %c0) : bool[1,1,30,30]
+          %2 = equal(%c1, %input) : bool[1,10,30,30]
+          %3 = argmax(%input) {axis=1, keepdims=1} : i64[1,1,30,30]
+          %4 = less(%c2, %3) : bool[1,1,30,30]
+          %5 = and(%1, %4) : bool[1,1,30,30]
+          %6 = and(%2, %5) : bool[1,10,30,30]
+          %c3 = constant 0.25 : f32[]
+          %7 = reduce_sum(%input) {axes=[2,3], keepdims=1} : f32[1,10,1,1]
+          %8 = greater_or_equal(%7, %c3) : bool[1,10,1,1]
+          %9 = and(%6, %8) : bool[1,10,30,30]
+          return %9""", ["reduce_sum", "cast", "cast", "argmax", "cast", "and", "and", "reduce_sum", "cast",
+                         "and"]),
 }
 
 
@@ -127,6 +144,28 @@ REFUSED = {
           %0 = reduce_sum(%input) {axes=[1], keepdims=1} : f32[1,1,30,30]
           %1 = mul(%0, %c0) : f32[1,1,30,30]
           %2 = div(%c1, %1) : f32[1,1,30,30]
+          return %2""",
+    # 1 > 0.5 but 1 is non-zero: the comparison is not "x != 0"
+    "comparison_that_is_not_nonzero": """
+          %c0 = constant 1.5 : f32[]
+          %0 = reduce_sum(%input) {axes=[1], keepdims=1} : f32[1,1,30,30]
+          %1 = greater(%0, %c0) : bool[1,1,30,30]
+          %2 = expand(%1) {shape=[1,10,30,30]} : bool[1,10,30,30]
+          return %2""",
+    # a sum of sigmoids is no small known set nor integers
+    "comparison_of_a_continuous_value": """
+          %c0 = constant 0.0 : f32[]
+          %0 = sigmoid(%input) : f32[1,10,30,30]
+          %1 = reduce_sum(%0) {axes=[2,3], keepdims=1} : f32[1,10,1,1]
+          %2 = greater(%1, %c0) : bool[1,10,1,1]
+          %3 = expand(%2) {shape=[1,10,30,30]} : bool[1,10,30,30]
+          return %3""",
+    # 0 < 0.5 < 1 < ... < 900, but only checked where it matters: 3 is not above 3.5
+    "long_integer_range_crossing_the_threshold": """
+          %c0 = constant 3.5 : f32[]
+          %0 = reduce_sum(%input) {axes=[2,3], keepdims=1} : f32[1,10,1,1]
+          %1 = greater(%0, %c0) : bool[1,10,1,1]
+          %2 = expand(%1) {shape=[1,10,30,30]} : bool[1,10,30,30]
           return %2""",
     "float64_sum": """
           %c0 = constant 0.5 : f64[]

@@ -10,6 +10,9 @@ equal on every value the other operand can hold.
   ``leaky_relu(x) {alpha=c}`` when it is never positive: each multiplies on that side only.
   Both may give a zero the other sign than ``c * x`` does, so they fire only where no zero
   reaches a use that could tell ``+0`` from ``-0`` (every use is a comparison or the output).
+- a comparison of ``x`` with a scalar that is true exactly where ``x`` is non-zero, on every
+  value ``x`` can hold (``greater(x, 0)`` of counts, ``equal(x, 1)`` of a 0/1 mask) ->
+  ``cast(x) {to='bool'}``: the dtype is an attribute too.
 
 A constant is moved into attributes only when every one of its uses can take it: a scalar
 still read by another node stays an initializer, and rewriting some of its readers would
@@ -32,22 +35,57 @@ from trmgolf.ir.types import NUMPY_DTYPES
 FLOAT32_EXACT = 2.0 ** 24
 #: Integer dtypes onnxruntime's Shrink runs on.
 INTEGER_DTYPES = frozenset({"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"})
+#: Comparisons with a scalar that may turn out to be "x is non-zero", i.e. a Cast to bool.
+COMPARISONS = {"equal": np.equal, "greater": np.greater, "less": np.less,
+               "greater_or_equal": np.greater_equal, "less_or_equal": np.less_equal}
 #: Uses that cannot tell a zero's sign: ``+0`` and ``-0`` compare equal.
-SIGN_BLIND = frozenset({"equal", "less", "greater", "less_or_equal", "greater_or_equal"})
+SIGN_BLIND = frozenset(COMPARISONS)
+#: The most integers of a range checked one by one (longer ranges: only where it matters).
+MAX_ENUMERATED = 64
 
 Replacement = tuple[str, dict[str, Any]]
 
 
 def _scalar_operand(node: Node) -> tuple[Value, Value, int] | None:
     """``(x, c, index of c)`` for a binary node with one scalar constant operand whose other
-    operand has the result's type (the constant broadcasts away)."""
+    operand has the result's shape (the constant broadcasts away)."""
     if len(node.inputs) != 2:
         return None
-    for i in (1, 0) if node.op in ("add", "mul") else (1,):
+    for i in (1,) if node.op == "sub" else (1, 0):
         c, x = node.inputs[i], node.inputs[1 - i]
-        if c.is_constant and not x.is_constant and c.constant.size == 1 and x.type == node.output.type:
+        if (c.is_constant and not x.is_constant and c.constant.size == 1
+                and x.type.shape == node.output.type.shape):
             return x, c, i
     return None
+
+
+def _values_to_check(r: Range, c: float) -> np.ndarray | None:
+    """Values of range ``r`` on which "compare with ``c``" and "is non-zero" agree everywhere
+    if they agree there: every value when ``r`` is a small set; for integers in a long
+    interval, both sides of each point where either predicate can change (around 0 and
+    ``c``) and the ends, since both are constant between those points."""
+    if r.nan:
+        return None
+    if r.values is not None:
+        return np.array(sorted(r.values), dtype=np.float64)
+    if not (r.integral and math.isfinite(r.lo) and math.isfinite(r.hi)):
+        return None
+    if r.hi - r.lo < MAX_ENUMERATED:
+        return np.arange(r.lo, r.hi + 1, dtype=np.float64)
+    points = {r.lo, r.hi, -1.0, 0.0, 1.0}
+    points |= {float(math.floor(c)) + k for k in (-1, 0, 1)} | {float(math.ceil(c)) + k for k in (-1, 0, 1)}
+    return np.array(sorted(v for v in points if r.lo <= v <= r.hi), dtype=np.float64)
+
+
+def _comparison_is_nonzero(node: Node, c: float, c_index: int, r: Range) -> bool:
+    """Whether ``node`` (x compared with ``c``) is true exactly where x is non-zero, for every
+    value x can hold: then it is ``cast(x, bool)``."""
+    values = _values_to_check(r, c) if math.isfinite(c) else None
+    if values is None or node.inputs[1 - c_index].type.dtype == "bool":
+        return False
+    compare = COMPARISONS[node.op]
+    got = compare(np.float64(c), values) if c_index == 0 else compare(values, np.float64(c))
+    return bool(np.array_equal(got, values != 0))
 
 
 def _shrink_exact(r: Range, bias: float, dtype: str) -> bool:
@@ -71,8 +109,11 @@ def _zero_sign_blind(v: Value) -> bool:
     return all(reader.op in SIGN_BLIND for reader, _ in v.uses)
 
 
-def _replacement(node: Node, x: Value, c: float, ranges: dict[Value, Range]) -> Replacement | None:
+def _replacement(node: Node, x: Value, c: float, c_index: int,
+                 ranges: dict[Value, Range]) -> Replacement | None:
     r, dtype = ranges[x], x.type.dtype
+    if node.op in COMPARISONS:
+        return ("cast", {"to": "bool"}) if _comparison_is_nonzero(node, c, c_index, r) else None
     if node.op in ("add", "sub"):
         bias = c if node.op == "add" else -c
         if not _shrink_exact(r, bias, dtype):
@@ -93,13 +134,13 @@ def scalar_attributes(graph: Graph) -> PassResult:
     ranges = value_ranges(graph)
     plans: dict[Value, list[tuple[Node, int, Replacement]]] = {}
     for node in graph.nodes:
-        if node.op not in ("add", "sub", "mul"):
+        if node.op not in ("add", "sub", "mul", *COMPARISONS):
             continue
         found = _scalar_operand(node)
         if found is None:
             continue
         x, c, i = found
-        replacement = _replacement(node, x, float(c.constant.reshape(-1)[0]), ranges)
+        replacement = _replacement(node, x, float(c.constant.reshape(-1)[0]), i, ranges)
         if replacement is not None:
             plans.setdefault(c, []).append((node, 1 - i, replacement))
     changed = False
