@@ -113,7 +113,11 @@ def _replacement(node: Node, x: Value, c: float, c_index: int,
                  ranges: dict[Value, Range]) -> Replacement | None:
     r, dtype = ranges[x], x.type.dtype
     if node.op in COMPARISONS:
-        return ("cast", {"to": "bool"}) if _comparison_is_nonzero(node, c, c_index, r) else None
+        # simplify moves a slice of a cast before the cast: a slice of the wider x would cost more
+        sliced = any(reader.op == "slice" for reader, _ in node.output.uses)
+        if sliced or not _comparison_is_nonzero(node, c, c_index, r):
+            return None
+        return "cast", {"to": "bool"}
     if node.op in ("add", "sub"):
         bias = c if node.op == "add" else -c
         if not _shrink_exact(r, bias, dtype):
