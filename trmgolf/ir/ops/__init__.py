@@ -2,6 +2,7 @@
 
 from trmgolf.ir.ops import (  # noqa: F401
     attention,
+    attr_scalars,
     constant,
     elementwise,
     foreign,
