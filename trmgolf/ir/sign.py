@@ -7,9 +7,10 @@ registration (``ir.registry``), not listed here: an op that ``moves`` the input'
 (transposes, reshapes, slices, gathers, pads, max-pools, concat, where's branches ...), and an
 ``elementwise`` op ``monotone`` nondecreasing in the input with its other inputs constant,
 whose reference maps 0 to a value <= 0 and the dtype's smallest positive value to one > 0
-(Relu, ``Greater(x, 0)``, widening casts, a scale by a constant >= 1, Clip, ...). Replacing a sign-only value by another with
-the same positivity on every input leaves ``output > 0`` unchanged, which is what the
-output-side rewrites (``compiler.passes.sign_rewrites``) rely on. The printer marks them.
+(Relu, ``Greater(x, 0)``, widening casts, a scale by a constant >= 1, Clip, ...). Replacing a
+sign-only value by another with the same positivity on every input leaves ``output > 0``
+unchanged, which is what the output-side rewrites (``compiler.passes.sign_rewrites``) rely
+on. The printer marks them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from trmgolf.ir.graph import Graph, Node, Value
 from trmgolf.ir.registry import get_op
 from trmgolf.ir.types import NUMPY_DTYPES
+
 
 def passes_positivity(src: str, dst: str) -> bool:
     """Whether ``cast`` from ``src`` to ``dst`` keeps ``x > 0`` for every value of ``src``."""
@@ -56,7 +58,8 @@ def keeps_positivity(node: Node, index: int, nonpositive: np.ndarray, positive: 
     dtype = node.inputs[index].type.np_dtype
 
     def at(x: np.ndarray) -> np.ndarray:
-        arrays = [np.asarray(x).astype(dtype) if i == index else v.constant for i, v in enumerate(node.inputs)]
+        arrays = [np.asarray(x).astype(dtype) if i == index else v.constant
+                  for i, v in enumerate(node.inputs)]
         with np.errstate(all="ignore"):
             return np.asarray(op.run(arrays, node.attrs)[0])
 

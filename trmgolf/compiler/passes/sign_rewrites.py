@@ -69,7 +69,8 @@ def _freed(graph: Graph, cone: Cone) -> int:
                if n.output is not graph.output and all(r in inside for r, _ in n.output.uses))
 
 
-def _replacement(graph: Graph, cone: Cone, ranges: dict[Value, Range], signed: set[Value]) -> list[Value] | None:
+def _replacement(graph: Graph, cone: Cone, ranges: dict[Value, Range],
+                 signed: set[Value]) -> list[Value] | None:
     """The values to retype when ``cone.target`` is replaced by ``cone.source``, or None."""
     v, x = cone.target, cone.source
     if x.type.shape != v.type.shape or not cone.keeps_positivity_on(ranges[x]):

@@ -67,7 +67,8 @@ def sub(a, b):
     return _keep(a - b, a)
 
 
-@register("mul", infer=broadcast, attrs={}, arity=2, commutative=True, elementwise=True, monotone=_mul_monotone)
+@register("mul", infer=broadcast, attrs={}, arity=2, commutative=True, elementwise=True,
+          monotone=_mul_monotone)
 def mul(a, b):
     return _keep(a * b, a)
 

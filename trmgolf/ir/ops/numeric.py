@@ -80,7 +80,8 @@ def _clip(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorT
     return [types[0]]
 
 
-@register("clip", infer=_clip, attrs={"min": Attr(float, None), "max": Attr(float, None)}, elementwise=True, monotone=(1,))
+@register("clip", infer=_clip, attrs={"min": Attr(float, None), "max": Attr(float, None)},
+          elementwise=True, monotone=(1,))
 def clip(x, *, min=None, max=None):  # noqa: A002 - the ONNX names
     """``min(max(x, min), max)``; a bound that is None is absent."""
     out = x

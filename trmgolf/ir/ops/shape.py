@@ -80,7 +80,8 @@ def _pad(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorTy
     return [t.with_shape(shape)]
 
 
-@register("pad", infer=_pad, attrs={"pads": Attr("ints"), "value": Attr(float, 0.0)}, moves=(0,), fill="value")
+@register("pad", infer=_pad, attrs={"pads": Attr("ints"), "value": Attr(float, 0.0)}, moves=(0,),
+          fill="value")
 def pad(x, *, pads, value=0.0):
     """Constant padding; ``pads`` = (begin_0..begin_n, end_0..end_n) as in ONNX. A negative
     pad crops that many elements (ONNX semantics)."""
