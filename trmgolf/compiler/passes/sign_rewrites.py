@@ -12,19 +12,26 @@ named here: what an op allows comes from its registration.
 positivity: the output (the grader accepts any dtype), a Cast that passes positivity from
 ``x``'s dtype, or an op that only moves values (transpose, reshape, slice, gather, pad ...)
 whose own result is sign-only and is retyped in turn; and the retyped tensors may not cost
-more bytes than the cone frees. Rewrites go one at a time, from the output back, with the
+more bytes than the cone frees.
+
+A comparison that is positive exactly where its input is negative (``Less(y, 0)``, declared
+nonincreasing) of a linear map ``y = L_A(x)`` read by nothing else becomes ``L_{-A}(x)``:
+negating the weights (and bias) negates every sum exactly. Rewrites go one at a time, from the output back, with the
 sign-only set and the ranges recomputed after each, so each is justified on the graph it
 changes.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from trmgolf.compiler.analysis.cones import Cone, cones
 from trmgolf.compiler.analysis.ranges import Range, value_ranges
+from trmgolf.compiler.passes.linear_maps import constant_before, linear_map, only_read_by
 from trmgolf.compiler.passes.result import PassResult
-from trmgolf.ir.graph import Graph, Value
+from trmgolf.ir.graph import Graph, Node, Value
 from trmgolf.ir.registry import IRTypeError, get_op
-from trmgolf.ir.sign import passes_positivity, sign_only_values
+from trmgolf.ir.sign import passes_positivity, sign_only_values, smallest_positive
 
 #: Ops that only move values and take bool in every runtime (a chain retyped to bool).
 _BOOL_MOVES = frozenset({"reshape", "transpose", "slice", "gather", "expand", "tile", "identity"})
@@ -84,6 +91,47 @@ def _replacement(graph: Graph, cone: Cone, ranges: dict[Value, Range],
     return plan if added <= _freed(graph, cone) else None
 
 
+def _negative_test(node: Node) -> Value | None:
+    """y of a comparison with constant zeros whose output is > 0 exactly where y < 0."""
+    op = get_op(node.op)
+    if not op.elementwise or len(node.inputs) != 2 or len(node.outputs) != 1:
+        return None
+    for index, direction in enumerate(op.directions(node)):
+        y, other = node.inputs[index], node.inputs[1 - index]
+        if direction != -1 or y.is_constant or not other.is_constant or np.any(other.constant != 0):
+            continue
+        if y.type.np_dtype.kind != "f":
+            continue
+        tiny = float(smallest_positive(y.type.np_dtype))
+        probes = np.array([-tiny, 0.0, tiny]).astype(y.type.np_dtype)
+        arrays = [probes if i == index else other.constant for i in range(2)]
+        out = np.asarray(op.run(arrays, node.attrs)[0]) > 0
+        if out.shape[-1:] == (3,) and bool(np.all(out == np.array([True, False, False]))):
+            return y
+    return None
+
+
+def _flipped_linear(graph: Graph, node: Node, signed: set[Value]) -> bool:
+    """Less(L_A(x), 0) -> L_{-A}(x) at a sign-only value; whether it was rewritten."""
+    y = _negative_test(node)
+    lin = linear_map(y) if y is not None else None
+    if lin is None or y.type.shape != node.output.type.shape or not only_read_by(y, node, graph):
+        return False
+    plan = [] if y.type.dtype == node.output.type.dtype else _retyped(graph, node.output, y.type.dtype, signed)
+    if plan is None or any(u is not graph.output for u in plan):
+        return False
+    dtype = y.type.dtype
+    inputs = list(lin.node.inputs)
+    inputs[lin.weight] = constant_before(graph, node, -lin.w, dtype)
+    if lin.bias is not None:
+        inputs[2] = constant_before(graph, node, -lin.bias, dtype)
+    new = graph.insert_before(node, Node(lin.node.op, inputs, dict(lin.node.attrs), [y.type], node.region))
+    graph.replace_uses(node.output, new.output)
+    for u in plan:
+        u.type = u.type.with_dtype(dtype)
+    return True
+
+
 def _one_rewrite(graph: Graph) -> bool:
     signed = sign_only_values(graph)
     ranges = value_ranges(graph)
@@ -97,6 +145,8 @@ def _one_rewrite(graph: Graph) -> bool:
             graph.replace_uses(cone.target, cone.source)
             for u in plan:
                 u.type = u.type.with_dtype(cone.source.type.dtype)
+            return True
+        if _flipped_linear(graph, node, signed):
             return True
     return False
 

@@ -5,7 +5,7 @@ node's output can be replaced with. Rules: identity; x*1, x/1, x+0, x-0 (when th
 constant does not broadcast x to a bigger shape or another dtype); transpose with
 the identity permutation; transpose of transpose (composed into one); reshape of
 reshape (collapsed); slice of a cast (sliced first); reshape, expand, cast, slice and pad that change nothing;
-a slice that keeps only cells of what a pad padded (a slice of the unpadded value); a
+a gather of every index in order; a slice that keeps only cells of what a pad padded (a slice of the unpadded value); a
 transpose, reshape or slice of elementwise work (casts, scalar scales, comparisons ...) on
 the result of a move it cancels or merges with (a transpose, a reshape, a pad): the move is
 done first, so the two meet (a transpose and its inverse around a cast round trip).
@@ -58,6 +58,16 @@ def _same_type(node: Node, graph: Graph) -> Value | None:
     if node.op == "transpose" and tuple(node.attrs["perm"]) == tuple(range(node.output.type.rank)):
         return node.inputs[0]
     return None
+
+
+def _identity_gather(node: Node, graph: Graph) -> Value | None:
+    """gather(x, arange(n)) along an axis of length n: x itself."""
+    if node.op != "gather" or not node.inputs[1].is_constant or node.inputs[0].type != node.output.type:
+        return None
+    idx = node.inputs[1].constant
+    axis = node.attrs.get("axis", 0) % node.inputs[0].type.rank
+    n = node.inputs[0].type.shape[axis]
+    return node.inputs[0] if idx.shape == (n,) and bool(np.array_equal(idx, np.arange(n))) else None
 
 
 def _transpose_pair(node: Node, graph: Graph) -> Value | None:
@@ -204,7 +214,7 @@ def _move_first(node: Node, graph: Graph) -> Value | None:
     return v
 
 
-RULES: list[Rule] = [_identity, _neutral, _same_type, _transpose_pair, _reshape_chain, _slice_before_cast,
+RULES: list[Rule] = [_identity, _neutral, _same_type, _identity_gather, _transpose_pair, _reshape_chain, _slice_before_cast,
                      _slice_of_pad, _move_first]
 
 
