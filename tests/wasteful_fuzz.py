@@ -31,10 +31,12 @@ from onnx import TensorProto as T
 from onnx import helper as h
 from onnx import numpy_helper as nh
 
+from trmgolf.tasks import BESIDE_CHECKOUT
+
 T_ = TypeVar("T_")
 IO = [1, 10, 30, 30]
-#: The public networks wrapped as cores (their own opset must be at least this).
-PUBLIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "public_networks" / "minseong"
+#: The public networks wrapped as cores, beside the task files (their opset must be at least this).
+PUBLIC = BESIDE_CHECKOUT.parent / "public_networks" / "minseong"
 MIN_PUBLIC_OPSET = 11
 OPSET = 17
 
@@ -79,6 +81,7 @@ class Net:
 
     nodes: list[onnx.NodeProto] = field(default_factory=list)
     inits: list[onnx.TensorProto] = field(default_factory=list)
+    value_info: list[onnx.ValueInfoProto] = field(default_factory=list)
     counter: int = 0
 
     def fresh(self, stem: str) -> str:
@@ -285,7 +288,8 @@ def _core_gather(net: Net, x: str) -> str:
 def _core_flip(net: Net, x: str) -> str:
     return net.op("Slice", [x, net.const(np.array([-1], np.int64), "starts"),
                             net.const(np.array([-31], np.int64), "ends"),
-                            net.const(np.array([3], np.int64), "axes"), net.const(np.array([-1], np.int64), "steps")])
+                            net.const(np.array([3], np.int64), "axes"),
+                            net.const(np.array([-1], np.int64), "steps")])
 
 
 def _core_crop(net: Net, x: str) -> str:
@@ -306,13 +310,24 @@ CORES: dict[str, Callable[[Net, str], str]] = {
 }
 
 
-def public_numbers(folder: Path = PUBLIC) -> list[int]:
-    """Tasks whose public network can be a core (opset >= MIN_PUBLIC_OPSET, one node at least)."""
+def public_numbers(folder: Path = PUBLIC, limit: int | None = None) -> list[int]:
+    """Tasks whose public network can be a core: opset >= MIN_PUBLIC_OPSET, and the IR imports
+    it (static shapes; the others ``optimize`` keeps as they are, wrapped or not). The first
+    ``limit`` of them when given."""
+    from trmgolf.compiler.importer import import_model
+
     numbers = []
     for path in sorted(folder.glob("task*.onnx")):
+        if limit is not None and len(numbers) >= limit:
+            break
         model = onnx.load(str(path), load_external_data=False)
-        if _opset(model) >= MIN_PUBLIC_OPSET and len(model.graph.node) > 0:
-            numbers.append(int(path.stem[4:]))
+        if _opset(model) < MIN_PUBLIC_OPSET or len(model.graph.node) == 0:
+            continue
+        try:
+            import_model(model)
+        except Exception:  # noqa: BLE001 - whatever the importer refuses is no core
+            continue
+        numbers.append(int(path.stem[4:]))
     return numbers
 
 
@@ -332,7 +347,8 @@ def _model(net: Net, output: str, out_type: int, opset: int) -> onnx.ModelProto:
             del field_[:]
             field_.extend(names)
         nodes.append(copy)
-    graph = h.make_graph(nodes, "wasteful", [x], [y], net.inits)
+    graph = h.make_graph(nodes, "wasteful", [x], [y], net.inits,
+                         value_info=[vi for vi in net.value_info if vi.name != output])
     return h.make_model(graph, opset_imports=[h.make_opsetid("", opset)], ir_version=10)
 
 
@@ -350,6 +366,11 @@ def _embed_public(net: Net, x: str, model: onnx.ModelProto) -> tuple[str, int]:
         copy.CopyFrom(init)
         copy.name = name(init.name)
         net.inits.append(copy)
+    for vi in g.value_info:  # the shapes of data-dependent results, declared by hand
+        copy_vi = onnx.ValueInfoProto()
+        copy_vi.CopyFrom(vi)
+        copy_vi.name = name(vi.name)
+        net.value_info.append(copy_vi)
     for node in g.node:
         copy = onnx.NodeProto()
         copy.CopyFrom(node)
@@ -393,11 +414,12 @@ def _wrap_side(net: Net, s: State, ch: Chooser, count: int, kinds: list[str], si
 
 def build(ch: Chooser, public: Sequence[int] = (), public_folder: Path = PUBLIC) -> Wrapped:
     """One wasteful network: a core drawn from ``CORES`` (or ``public``) and 1-5 layers."""
-    cores = [*CORES, *(f"public:{n}" for n in public)]
-    core_name = ch.pick(cores)
+    core_name = ch.pick([*CORES, "public"] if public else list(CORES))
+    if core_name == "public":
+        core_name = f"public:{ch.pick(list(public))}"
     task = int(core_name.split(":")[1]) if core_name.startswith("public:") else None
     source = onnx.load(str(public_folder / f"task{task:03d}.onnx")) if task is not None else None
-    opset = max(OPSET, _opset(source)) if source is not None else OPSET
+    opset = _opset(source) if source is not None else OPSET  # the public network's own semantics
 
     core_net = Net()
     if source is None:
@@ -436,3 +458,27 @@ def build(ch: Chooser, public: Sequence[int] = (), public_folder: Path = PUBLIC)
             s = State(net.op("Cast", [cmp], to=T.FLOAT), None, True)
             kinds.append("out:compare_cast")
     return Wrapped(_model(net, s.name, out_type, opset), core, core_name, kinds, task)
+
+
+def wrap_one(kind: str, side: str = "out", core: str = "transpose", seed: int = 0) -> Wrapped:
+    """``core`` with the one layer ``kind`` (a key of ``EXACT``, or ``sign_tail``,
+    ``compare_cast``, ``compare_bool``) on ``side`` (``in`` or ``out``); ``seed`` picks the
+    layer's own choices."""
+    ch = SeededChooser(seed)
+    net = Net()
+    s = State("input", ONE_HOT)
+    if side == "in":
+        s = EXACT[kind](net, s, ch) or s
+    s = State(CORES[core](net, s.name), ONE_HOT)
+    out_type = T.FLOAT
+    if side == "out" and kind in EXACT:
+        s = EXACT[kind](net, s, ch) or s
+    elif kind == "sign_tail":
+        s = to_sign_only(net, s, ch) or s
+    elif kind in ("compare_cast", "compare_bool"):
+        cmp = net.op("Greater", [s.name, net.const(np.float32(0.0), "zero")])
+        s = State(cmp if kind == "compare_bool" else net.op("Cast", [cmp], to=T.FLOAT), None, True)
+        out_type = T.BOOL if kind == "compare_bool" else T.FLOAT
+    core_net = Net()
+    core_model = _model(core_net, CORES[core](core_net, "input"), T.FLOAT, OPSET)
+    return Wrapped(_model(net, s.name, out_type, OPSET), core_model, core, [f"{side}:{kind}"])

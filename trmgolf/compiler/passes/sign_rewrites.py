@@ -16,9 +16,10 @@ more bytes than the cone frees.
 
 A comparison that is positive exactly where its input is negative (``Less(y, 0)``, declared
 nonincreasing) of a linear map ``y = L_A(x)`` read by nothing else becomes ``L_{-A}(x)``:
-negating the weights (and bias) negates every sum exactly. Rewrites go one at a time, from the output back, with the
-sign-only set and the ranges recomputed after each, so each is justified on the graph it
-changes.
+negating the weights (and bias) negates every sum exactly.
+
+Rewrites go one at a time, from the output back, with the sign-only set and the ranges
+recomputed after each, so each is justified on the graph it changes.
 """
 
 from __future__ import annotations
@@ -37,15 +38,11 @@ from trmgolf.ir.sign import passes_positivity, sign_only_values, smallest_positi
 _BOOL_MOVES = frozenset({"reshape", "transpose", "slice", "gather", "expand", "tile", "identity"})
 
 
-def _live_readers(graph: Graph, v: Value) -> list[tuple]:
-    return [(n, i) for n, i in v.uses if any(o.uses or o is graph.output for o in n.outputs)]
-
-
 def _retyped(graph: Graph, v: Value, dtype: str, signed: set[Value]) -> list[Value] | None:
     """The values downstream of ``v`` to retype to ``dtype`` when ``v`` becomes a ``dtype``
     value, or None when some reader would not keep positivity."""
     plan: list[Value] = []
-    for n, i in _live_readers(graph, v):
+    for n, i in v.uses:  # dead readers too: each must still type-check
         if n.op == "cast" and passes_positivity(dtype, n.attrs["to"]):
             continue
         opdef = get_op(n.op)
@@ -117,7 +114,8 @@ def _flipped_linear(graph: Graph, node: Node, signed: set[Value]) -> bool:
     lin = linear_map(y) if y is not None else None
     if lin is None or y.type.shape != node.output.type.shape or not only_read_by(y, node, graph):
         return False
-    plan = [] if y.type.dtype == node.output.type.dtype else _retyped(graph, node.output, y.type.dtype, signed)
+    same = y.type.dtype == node.output.type.dtype
+    plan = [] if same else _retyped(graph, node.output, y.type.dtype, signed)
     if plan is None or any(u is not graph.output for u in plan):
         return False
     dtype = y.type.dtype

@@ -4,11 +4,12 @@ Each rule is one small function ``(node) -> Value | None`` returning the value t
 node's output can be replaced with. Rules: identity; x*1, x/1, x+0, x-0 (when the
 constant does not broadcast x to a bigger shape or another dtype); transpose with
 the identity permutation; transpose of transpose (composed into one); reshape of
-reshape (collapsed); slice of a cast (sliced first); reshape, expand, cast, slice and pad that change nothing;
-a gather of every index in order; a slice that keeps only cells of what a pad padded (a slice of the unpadded value); a
-transpose, reshape or slice of elementwise work (casts, scalar scales, comparisons ...) on
-the result of a move it cancels or merges with (a transpose, a reshape, a pad): the move is
-done first, so the two meet (a transpose and its inverse around a cast round trip).
+reshape (collapsed); slice of a cast (sliced first); reshape, expand, cast, slice and pad
+that change nothing; a gather of every index in order; a slice that keeps only cells of
+what a pad padded (a slice of the unpadded value); a transpose, reshape or slice of
+elementwise work (casts, scalar scales, comparisons ...) on the result of a move it cancels
+or merges with (a transpose, a reshape, a pad): the move is done first, so the two meet (a
+transpose and its inverse around a cast round trip).
 """
 
 from __future__ import annotations
@@ -214,8 +215,8 @@ def _move_first(node: Node, graph: Graph) -> Value | None:
     return v
 
 
-RULES: list[Rule] = [_identity, _neutral, _same_type, _identity_gather, _transpose_pair, _reshape_chain, _slice_before_cast,
-                     _slice_of_pad, _move_first]
+RULES: list[Rule] = [_identity, _neutral, _same_type, _identity_gather, _transpose_pair, _reshape_chain,
+                     _slice_before_cast, _slice_of_pad, _move_first]
 
 
 def simplify(graph: Graph) -> PassResult:
