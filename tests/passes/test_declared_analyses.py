@@ -161,3 +161,18 @@ def test_a_negative_test_of_a_linear_map_negates_the_weights():
     assert changed and _ops(out) == ["conv2d"]
     for x in onehot_grids(4):
         np.testing.assert_array_equal(run(out, x) > 0, run(g, x) > 0)
+
+
+def test_a_pad_whose_fill_changes_in_the_new_dtype_is_not_retyped():
+    """A uint8 source under a Pad with fill -1: a uint8 pad would fill 255 (> 0)."""
+    g = _graph("""
+        %0 = cast(%input) {to='uint8'} : u8[1,10,30,30]
+        %1 = transpose(%0) {perm=[0,1,3,2]} : u8[1,10,30,30]
+        %2 = cast(%1) {to='float32'} : f32[1,10,30,30]
+        %3 = pad(%2) {pads=[0,0,1,0,0,0,0,0], value=-1.0} : f32[1,10,31,30]
+        %4 = slice(%3) {axes=[2], ends=[30], starts=[0]} : f32[1,10,30,30]
+        return %4""")
+    out, _ = sequence(sign_rewrites, dce)(g.clone())
+    assert out.output.producer.inputs[0].type.dtype == "float32"
+    for x in onehot_grids(2):
+        np.testing.assert_array_equal(run(out, x) > 0, run(g, x) > 0)

@@ -33,9 +33,16 @@ from trmgolf.compiler.passes.result import PassResult
 from trmgolf.ir.graph import Graph, Node, Value
 from trmgolf.ir.registry import IRTypeError, get_op
 from trmgolf.ir.sign import passes_positivity, sign_only_values, smallest_positive
+from trmgolf.ir.types import NUMPY_DTYPES
 
 #: Ops that only move values and take bool in every runtime (a chain retyped to bool).
 _BOOL_MOVES = frozenset({"reshape", "transpose", "slice", "gather", "expand", "tile", "identity"})
+
+
+def _fill_kept(fill: float, dtype: str) -> bool:
+    """Whether a pad's ``fill`` is the same value in ``dtype`` (so of the same positivity)."""
+    with np.errstate(all="ignore"):
+        return bool(np.asarray(fill).astype(NUMPY_DTYPES[dtype]).astype(np.float64) == fill)
 
 
 def _retyped(graph: Graph, v: Value, dtype: str, signed: set[Value]) -> list[Value] | None:
@@ -49,6 +56,8 @@ def _retyped(graph: Graph, v: Value, dtype: str, signed: set[Value]) -> list[Val
         if i != 0 or opdef.moves != (0,) or len(n.outputs) != 1 or n.output not in signed:
             return None
         if n.output.type.dtype != v.type.dtype or (dtype == "bool" and n.op not in _BOOL_MOVES):
+            return None
+        if opdef.fill is not None and not _fill_kept(float(n.attrs.get(opdef.fill, 0.0)), dtype):
             return None
         try:
             opdef.infer_types([v.type.with_dtype(dtype), *(u.type for u in n.inputs[1:])], n.attrs)
