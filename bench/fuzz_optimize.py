@@ -165,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
             outcomes.append(runner.run(seed))
             reached = sum(o.reached for o in outcomes)
             progress.update(bar, advance=1, line=f"reached {reached}/{len(outcomes)}")
+            if not console.is_terminal and len(outcomes) % 100 == 0:
+                console.print(f"{len(outcomes)}/{args.seeds} seeds, reached {reached}")
     s = summary(outcomes)
     console.print(f"{s['seeds']} seeds ({len(public)} public cores): reached the core's cost "
                   f"{s['reached']} ({100 * s['reached_share']:.1f}%), the compiled core's "
