@@ -366,7 +366,7 @@ def _embed_public(net: Net, x: str, model: onnx.ModelProto) -> tuple[str, int]:
         copy.CopyFrom(init)
         copy.name = name(init.name)
         net.inits.append(copy)
-    for vi in g.value_info:  # the shapes of data-dependent results, declared by hand
+    for vi in [*g.value_info, *g.output]:  # the shapes of data-dependent results, declared by hand
         copy_vi = onnx.ValueInfoProto()
         copy_vi.CopyFrom(vi)
         copy_vi.name = name(vi.name)

@@ -18,6 +18,7 @@ from trmgolf.compiler.analysis.cones import cones
 from trmgolf.compiler.analysis.ranges import Range, value_ranges
 from trmgolf.compiler.passes.dce import dce
 from trmgolf.compiler.passes.distribute import distribute
+from trmgolf.compiler.passes.range_rewrites import range_rewrites
 from trmgolf.compiler.passes.sign_rewrites import sign_rewrites
 from trmgolf.compiler.passes.simplify import simplify
 from trmgolf.ir import Builder, parse, run
@@ -176,3 +177,21 @@ def test_a_pad_whose_fill_changes_in_the_new_dtype_is_not_retyped():
     assert out.output.producer.inputs[0].type.dtype == "float32"
     for x in onehot_grids(2):
         np.testing.assert_array_equal(run(out, x) > 0, run(g, x) > 0)
+
+
+def test_an_identity_cone_through_a_slice_is_the_slice_of_its_source():
+    """cast(slice(less(-2 x, 0))) on one-hot x: the map is the identity, so slice(x)."""
+    g = _graph("""
+        %c0 = constant -2.0 : f32[]
+        %c1 = constant 0.0 : f32[]
+        %0 = mul(%input, %c0) : f32[1,10,30,30]
+        %1 = less(%0, %c1) : bool[1,10,30,30]
+        %2 = slice(%1) {axes=[2,3], ends=[10,10], starts=[9,9]} : bool[1,10,1,1]
+        %3 = cast(%2) {to='float32'} : f32[1,10,1,1]
+        %4 = reduce_sum(%3) {axes=[1], keepdims=1} : f32[1,1,1,1]
+        return %4""")
+    out, changed = sequence(range_rewrites, dce)(g.clone())
+    assert changed and _ops(out) == ["slice", "reduce_sum"]
+    assert out.nodes[-2].inputs[0] is out.input
+    for x in onehot_grids(3):
+        np.testing.assert_array_equal(run(out, x), run(g, x))

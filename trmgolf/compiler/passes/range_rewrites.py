@@ -26,7 +26,7 @@ from trmgolf.compiler.analysis.cones import cones
 from trmgolf.compiler.analysis.ranges import Range, exact_in, value_ranges, widens
 from trmgolf.compiler.passes.result import PassResult
 from trmgolf.ir.graph import Graph, Node, Value
-from trmgolf.ir.registry import get_op
+from trmgolf.ir.registry import IRTypeError, get_op
 from trmgolf.ir.types import NUMPY_DTYPES
 
 Rule = Callable[[Node, dict[Value, Range], Graph], Value | None]
@@ -37,12 +37,30 @@ _CORRECTLY_ROUNDED = ("add", "sub", "mul", "div")
 
 
 def _identity_cone(node: Node, ranges: dict[Value, Range], graph: Graph) -> Value | None:
-    """The farthest value ``node``'s output equals cell by cell on every value it can hold."""
+    """The farthest value ``node``'s output equals cell by cell on every value it can hold
+    (moved as the cone moves it: the moves are redone on that value)."""
     if not get_op(node.op).elementwise:
         return None
-    for cone in cones(graph, node.output):
-        if cone.is_identity_on(ranges[cone.source]):
-            return cone.source
+    for cone in cones(graph, node.output, through_moves=True):
+        if cone.source not in ranges or not cone.is_identity_on(ranges[cone.source]):
+            continue  # a value made by this pass has no range yet
+        v = cone.source
+        planned = []
+        for move in cone.moves:
+            try:
+                types = get_op(move.op).infer_types([v.type, *(u.type for u in move.inputs[1:])], move.attrs)
+            except IRTypeError:
+                break
+            planned.append((move, types))
+            v = Value(types[0])
+        else:
+            if v.type != node.output.type:
+                continue
+            v = cone.source
+            for move, types in planned:
+                new = Node(move.op, [v, *move.inputs[1:]], dict(move.attrs), types, move.region)
+                v = graph.insert_before(node, new).output
+            return v
     return None
 
 
