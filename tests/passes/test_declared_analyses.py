@@ -195,3 +195,20 @@ def test_an_identity_cone_through_a_slice_is_the_slice_of_its_source():
     assert out.nodes[-2].inputs[0] is out.input
     for x in onehot_grids(3):
         np.testing.assert_array_equal(run(out, x), run(g, x))
+
+
+def test_an_identity_cone_is_not_rebuilt_as_a_bool_reduce_max():
+    """onnxruntime has no bool ReduceMax: cast(reduce_max(cast(b))) of a bool b stays."""
+    g = _graph("""
+        %c0 = constant 3 : i64[]
+        %0 = argmax(%input) {axis=1, keepdims=1} : i64[1,1,30,30]
+        %1 = equal(%0, %c0) : bool[1,1,30,30]
+        %2 = cast(%1) {to='float32'} : f32[1,1,30,30]
+        %3 = reduce_max(%2) {axes=[2], keepdims=1} : f32[1,1,1,30]
+        %4 = cast(%3) {to='bool'} : bool[1,1,1,30]
+        %5 = cast(%4) {to='float32'} : f32[1,1,1,30]
+        return %5""")
+    out, _ = sequence(range_rewrites, dce)(g.clone())
+    assert all(n.inputs[0].type.dtype != "bool" for n in out.nodes if n.op == "reduce_max")
+    for x in onehot_grids(2):
+        np.testing.assert_array_equal(run(out, x), run(g, x))

@@ -27,6 +27,9 @@ from trmgolf.ir.sign import smallest_positive
 
 #: Elementwise nodes a cone may hold (longer chains are cut).
 MAX_CONE = 12
+#: Ops that only move values and that onnxruntime runs on bool too (ReduceMax, MaxPool and
+#: Pad do not take bool in every opset): a move rebuilt on a bool value must be one of them.
+BOOL_MOVES = frozenset({"reshape", "transpose", "slice", "gather", "expand", "tile", "identity"})
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trmgolf.compiler.analysis.cones import Cone, cones
+from trmgolf.compiler.analysis.cones import BOOL_MOVES, Cone, cones
 from trmgolf.compiler.analysis.ranges import Range, value_ranges
 from trmgolf.compiler.passes.linear_maps import constant_before, linear_map, only_read_by
 from trmgolf.compiler.passes.result import PassResult
@@ -34,9 +34,6 @@ from trmgolf.ir.graph import Graph, Node, Value
 from trmgolf.ir.registry import IRTypeError, get_op
 from trmgolf.ir.sign import passes_positivity, sign_only_values, smallest_positive
 from trmgolf.ir.types import NUMPY_DTYPES
-
-#: Ops that only move values and take bool in every runtime (a chain retyped to bool).
-_BOOL_MOVES = frozenset({"reshape", "transpose", "slice", "gather", "expand", "tile", "identity"})
 
 
 def _fill_kept(fill: float, dtype: str) -> bool:
@@ -55,7 +52,7 @@ def _retyped(graph: Graph, v: Value, dtype: str, signed: set[Value]) -> list[Val
         opdef = get_op(n.op)
         if i != 0 or opdef.moves != (0,) or len(n.outputs) != 1 or n.output not in signed:
             return None
-        if n.output.type.dtype != v.type.dtype or (dtype == "bool" and n.op not in _BOOL_MOVES):
+        if n.output.type.dtype != v.type.dtype or (dtype == "bool" and n.op not in BOOL_MOVES):
             return None
         if opdef.fill is not None and not _fill_kept(float(n.attrs.get(opdef.fill, 0.0)), dtype):
             return None
