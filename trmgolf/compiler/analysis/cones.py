@@ -27,9 +27,14 @@ from trmgolf.ir.sign import smallest_positive
 
 #: Elementwise nodes a cone may hold (longer chains are cut).
 MAX_CONE = 12
-#: Ops that only move values and that onnxruntime runs on bool too (ReduceMax, MaxPool and
-#: Pad do not take bool in every opset): a move rebuilt on a bool value must be one of them.
-BOOL_MOVES = frozenset({"reshape", "transpose", "slice", "gather", "expand", "tile", "identity"})
+#: Ops that only move values and that onnxruntime runs on every dtype; the other moves
+#: (ReduceMax, MaxPool, Pad ...) lack bool, float16 or small integers in some opsets.
+ANY_DTYPE_MOVES = frozenset({"reshape", "transpose", "slice", "gather", "expand", "tile", "identity"})
+
+
+def move_runs_on(op: str, dtype: str) -> bool:
+    """Whether a move ``op`` retyped or rebuilt on ``dtype`` runs under onnxruntime."""
+    return op in ANY_DTYPE_MOVES or dtype in ("float32", "float64", "int32", "int64")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from trmgolf.compiler.analysis.cones import BOOL_MOVES, cones
+from trmgolf.compiler.analysis.cones import cones, move_runs_on
 from trmgolf.compiler.analysis.ranges import Range, exact_in, value_ranges, widens
 from trmgolf.compiler.passes.result import PassResult
 from trmgolf.ir.graph import Graph, Node, Value
@@ -44,7 +44,7 @@ def _identity_cone(node: Node, ranges: dict[Value, Range], graph: Graph) -> Valu
     for cone in cones(graph, node.output, through_moves=True):
         if cone.source not in ranges or not cone.is_identity_on(ranges[cone.source]):
             continue  # a value made by this pass has no range yet
-        if cone.source.type.dtype == "bool" and any(m.op not in BOOL_MOVES for m in cone.moves):
+        if not all(move_runs_on(m.op, cone.source.type.dtype) for m in cone.moves):
             continue
         v = cone.source
         planned = []

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trmgolf.compiler.analysis.cones import BOOL_MOVES, Cone, cones
+from trmgolf.compiler.analysis.cones import Cone, cones, move_runs_on
 from trmgolf.compiler.analysis.ranges import Range, value_ranges
 from trmgolf.compiler.passes.linear_maps import constant_before, linear_map, only_read_by
 from trmgolf.compiler.passes.result import PassResult
@@ -52,7 +52,7 @@ def _retyped(graph: Graph, v: Value, dtype: str, signed: set[Value]) -> list[Val
         opdef = get_op(n.op)
         if i != 0 or opdef.moves != (0,) or len(n.outputs) != 1 or n.output not in signed:
             return None
-        if n.output.type.dtype != v.type.dtype or (dtype == "bool" and n.op not in BOOL_MOVES):
+        if n.output.type.dtype != v.type.dtype or not move_runs_on(n.op, dtype):
             return None
         if opdef.fill is not None and not _fill_kept(float(n.attrs.get(opdef.fill, 0.0)), dtype):
             return None
