@@ -72,9 +72,10 @@ CASES = {
         return %2""", ["transpose"]),
     "comparison_straight_into_bool_output": ("""
         %c0 = constant 0.5 : f32[]
-        %0 = greater(%input, %c0) : bool[1,10,30,30]
-        %1 = cast(%0) {to='float32'} : f32[1,10,30,30]
-        return %1""", ["greater"]),
+        %0 = softmax(%input) {axis=1} : f32[1,10,30,30]
+        %1 = greater(%0, %c0) : bool[1,10,30,30]
+        %2 = cast(%1) {to='float32'} : f32[1,10,30,30]
+        return %2""", ["softmax", "greater"]),
     "relu_and_positive_scale": ("""
         %c0 = constant 3.0 : f32[]
         %c1 = constant -1.0 : f32[]
@@ -114,10 +115,9 @@ REFUSED = {
         %c0 = constant -2.0 : f32[]
         %0 = mul(%input, %c0) : f32[1,10,30,30]
         return %0""",
-    "greater_than_nonzero": """
-        %c0 = constant 1.0 : f32[]
-        %c1 = constant 1.5 : f32[]
-        %0 = add(%input, %c1) : f32[1,10,30,30]
+    "comparison_that_inverts": """
+        %c0 = constant -0.5 : f32[]
+        %0 = neg(%input) : f32[1,10,30,30]
         %1 = greater(%0, %c0) : bool[1,10,30,30]
         return %1""",
     "cast_that_truncates": """
@@ -127,8 +127,9 @@ REFUSED = {
     "relu_read_by_an_add": """
         %c0 = constant -1.0 : f32[]
         %0 = add(%input, %c0) : f32[1,10,30,30]
+        %c1 = constant 0.5 : f32[]
         %1 = relu(%0) : f32[1,10,30,30]
-        %2 = add(%1, %1) : f32[1,10,30,30]
+        %2 = add(%1, %c1) : f32[1,10,30,30]
         return %2""",
     "clip_that_moves_zero": """
         %0 = clip(%input) {min=0.5} : f32[1,10,30,30]

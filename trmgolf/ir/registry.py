@@ -11,21 +11,37 @@ the compute function takes the input arrays as positional arguments and the
 attributes as keyword arguments, and returns an array or a tuple of arrays.
 Every op declares its attributes (``attrs={}`` when it has none): a node's
 attributes are checked against them before its types are inferred.
+
+An op may also declare what the value analyses (``compiler.analysis``) may assume of it, once,
+here, instead of a rule in a pass: ``elementwise`` (each output cell is the reference applied
+to the matching, broadcast, input cells, so it may be run on value sets), ``monotone`` (per
+input, +1 nondecreasing, -1 nonincreasing, 0 neither, when the other inputs are held fixed; a
+function of the node where it depends on a constant operand or an attribute) and ``moves``
+(the inputs whose values the output only copies or moves, plus the ``fill`` attribute's value
+where it adds cells). An op that declares none of them stops the analyses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from trmgolf.ir.graph import freeze_attr
 from trmgolf.ir.types import TensorType
 
+if TYPE_CHECKING:
+    from trmgolf.ir.graph import Node
+
 Infer = Callable[[Sequence[TensorType], Mapping[str, Any]], list[TensorType]]
 Compute = Callable[..., Any]
+#: Per input: +1 nondecreasing, -1 nonincreasing, 0 neither (a function of the node when it
+#: depends on a constant operand's sign or an attribute).
+Monotone = tuple[int, ...] | Callable[["Node"], tuple[int, ...]]
+#: Every input is moved (``concat``).
+ALL_INPUTS = "all"
 
 
 class IRTypeError(TypeError):
@@ -99,6 +115,21 @@ class OpDef:
     commutative: bool = False
     doc: str = ""
     attrs: Mapping[str, Attr] = field(default_factory=dict)
+    elementwise: bool = False
+    monotone: Monotone | None = None
+    moves: tuple[int, ...] | str = ()
+    fill: str | None = None
+
+    def directions(self, node: Node) -> tuple[int, ...]:
+        """Per input of ``node``, how the output moves with it (see ``Monotone``)."""
+        if self.monotone is None:
+            return (0,) * len(node.inputs)
+        dirs = self.monotone(node) if callable(self.monotone) else self.monotone
+        return tuple(dirs[i] if i < len(dirs) else 0 for i in range(len(node.inputs)))
+
+    def moved(self, index: int) -> bool:
+        """Whether the output only copies or moves the values of input ``index``."""
+        return self.moves == ALL_INPUTS or index in self.moves
 
     def check_attrs(self, attrs: Mapping[str, Any]) -> None:
         """Raise ``IRTypeError`` for an unknown, missing or mistyped attribute."""
@@ -130,9 +161,11 @@ OPS: dict[str, OpDef] = {}
 
 def register(name: str, *, infer: Infer, attrs: Mapping[str, Attr] | None = None,
              arity: int | tuple[int, int] = 1,
-             commutative: bool = False) -> Callable[[Compute], Compute]:
+             commutative: bool = False, elementwise: bool = False, monotone: Monotone | None = None,
+             moves: tuple[int, ...] | str = (), fill: str | None = None) -> Callable[[Compute], Compute]:
     """Register ``name`` with its type rule and declared attributes (required: ``{}`` for
-    none); decorates the numpy reference implementation."""
+    none) and what the value analyses may assume of it (module docstring); decorates the
+    numpy reference implementation."""
     if attrs is None:
         raise ValueError(f"op {name!r}: declare its attributes (attrs={{}} when it has none)")
     lo_hi = (arity, arity) if isinstance(arity, int) else arity
@@ -141,7 +174,7 @@ def register(name: str, *, infer: Infer, attrs: Mapping[str, Attr] | None = None
         if name in OPS:
             raise ValueError(f"op {name!r} registered twice")
         OPS[name] = OpDef(name, infer, fn, lo_hi, commutative, (fn.__doc__ or "").strip(),
-                          dict(attrs))
+                          dict(attrs), elementwise, monotone, moves, fill)
         return fn
 
     return wrap

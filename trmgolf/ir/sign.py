@@ -2,10 +2,15 @@
 
 A value is *sign-only* when every reader passes on only whether it is positive: the graph
 output itself, and inputs of ops that map values of the same positivity to outputs of the
-same positivity when their own output is sign-only (data movement, Relu, ``Greater(x, 0)``,
-widening casts, a scale by a constant >= 1, ...). Replacing a sign-only value by another with
-the same positivity on every input leaves ``output > 0`` unchanged, which is what the
-output-side rewrites (``compiler.passes.sign_rewrites``) rely on. The printer marks them.
+same positivity when their own output is sign-only. Which ops those are is read from their
+registration (``ir.registry``), not listed here: an op that ``moves`` the input's values
+(transposes, reshapes, slices, gathers, pads, max-pools, concat, where's branches ...), and an
+``elementwise`` op ``monotone`` nondecreasing in the input with its other inputs constant,
+whose reference maps 0 to a value <= 0 and the dtype's smallest positive value to one > 0
+(Relu, ``Greater(x, 0)``, widening casts, a scale by a constant >= 1, Clip, ...). Replacing a
+sign-only value by another with the same positivity on every input leaves ``output > 0``
+unchanged, which is what the output-side rewrites (``compiler.passes.sign_rewrites``) rely
+on. The printer marks them.
 """
 
 from __future__ import annotations
@@ -13,15 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from trmgolf.ir.graph import Graph, Node, Value
+from trmgolf.ir.registry import get_op
 from trmgolf.ir.types import NUMPY_DTYPES
-
-#: Ops that copy or move their first input's values (positivity passes through unchanged).
-_MOVES = frozenset({"reshape", "transpose", "slice", "expand", "tile", "identity", "concat", "split",
-                    "reduce_max"})
-
-
-def _const(v: Value) -> np.ndarray | None:
-    return v.constant if v.is_constant else None
 
 
 def passes_positivity(src: str, dst: str) -> bool:
@@ -38,37 +36,47 @@ def passes_positivity(src: str, dst: str) -> bool:
     return bool(np.can_cast(s, d, casting="safe"))
 
 
-def propagates(node: Node, index: int) -> bool:
-    """Whether input ``index`` of ``node`` needs only its sign when ``node``'s outputs do."""
-    op = node.op
-    if op in _MOVES or (op == "gather" and index == 0) or op == "relu":
-        return True
-    if op == "pad":
-        return index == 0 and float(node.attrs.get("value", 0.0)) == 0.0
-    if op == "where":
-        return index > 0
-    if op == "cast":
-        return passes_positivity(node.inputs[0].type.dtype, node.attrs["to"])
-    if op in ("greater", "less") and len(node.inputs) == 2:
-        zero = _const(node.inputs[1 - index])
-        x_first = (op == "greater") == (index == 0)
-        return zero is not None and x_first and bool(np.all(zero == 0))
-    if op == "clip":
-        lo, hi = node.attrs.get("min"), node.attrs.get("max")
-        return (lo is None or lo <= 0) and (hi is None or hi > 0)
-    other = node.inputs[1 - index] if len(node.inputs) == 2 else None
-    c = _const(other) if other is not None else None
-    if c is None or c.size == 0 or c.dtype.kind not in "fiu":
+def smallest_positive(dtype: np.dtype) -> np.ndarray:
+    """The least value of ``dtype`` that is > 0 (a subnormal for floats)."""
+    if dtype.kind == "b":
+        return np.array(True)
+    if dtype.kind == "f":
+        return np.array(np.finfo(dtype).smallest_subnormal, dtype)
+    return np.array(1, dtype)
+
+
+def keeps_positivity(node: Node, index: int, nonpositive: np.ndarray, positive: np.ndarray) -> bool:
+    """Whether ``node``, nondecreasing in input ``index`` with its other inputs constant, maps
+    the largest ``nonpositive`` input to outputs <= 0 and the least ``positive`` one to outputs
+    > 0: then ``out > 0`` exactly when ``in > 0`` for every input between and beyond them."""
+    op = get_op(node.op)
+    if not op.elementwise or op.directions(node)[index] != 1:
         return False
-    if op == "mul":
-        return bool(np.all(c >= 1))  # >= 1: no positive value can underflow to 0
-    if op == "div":
-        return index == 0 and bool(np.all((c > 0) & (c <= 1)))
-    if op == "max":
-        return bool(np.all(c <= 0))
-    if op == "min":
-        return bool(np.all(c > 0))
-    return False
+    others = [v for i, v in enumerate(node.inputs) if i != index]
+    if not all(v.is_constant for v in others):
+        return False
+    dtype = node.inputs[index].type.np_dtype
+
+    def at(x: np.ndarray) -> np.ndarray:
+        arrays = [np.asarray(x).astype(dtype) if i == index else v.constant
+                  for i, v in enumerate(node.inputs)]
+        with np.errstate(all="ignore"):
+            return np.asarray(op.run(arrays, node.attrs)[0])
+
+    return bool(np.all(at(nonpositive) <= 0) and np.all(at(positive) > 0))
+
+
+def propagates(node: Node, index: int) -> bool:
+    """Whether input ``index`` of ``node`` needs only its sign when ``node``'s outputs do: the
+    op moves that input's values, or keeps its positivity for every value of its dtype."""
+    op = get_op(node.op)
+    if op.moved(index):
+        return True
+    dtype = node.inputs[index].type.np_dtype
+    try:
+        return keeps_positivity(node, index, np.zeros((), dtype), smallest_positive(dtype))
+    except Exception:  # noqa: BLE001 - a reference that rejects the probe: assume nothing
+        return False
 
 
 def sign_only_values(graph: Graph) -> set[Value]:

@@ -1,12 +1,16 @@
 """Value ranges over the one-hot input domain: what every tensor of a graph can hold.
 
 The grader only ever feeds ``input`` one-hot grids: every cell 0 or 1. Propagating that
-fact op by op (through each op's numpy reference where the value sets are small, by interval
-corners where the op is monotone) proves facts the examples can only suggest: a Relu whose
-input is never negative, a float16 round trip that loses nothing. Each value gets a
-``Range``: an interval, the finite set of its values when small, whether they are all
-integers, whether a NaN can appear. An op the analysis cannot reason about gives
-``UNKNOWN`` (or just "bool"/"non-negative" from its dtype), so every fact is sound.
+fact op by op proves facts the examples can only suggest: a Relu whose input is never
+negative, a float16 round trip that loses nothing. What an op allows is read from its
+registration (``ir.registry``), never from a list here: an ``elementwise`` op's numpy
+reference is run on every combination of its inputs' value sets, or at the corners of their
+intervals where it declares itself ``monotone``; an op that ``moves`` values holds a subset
+of its inputs' values (plus its ``fill``). Each value gets a ``Range``: an interval, the
+finite set of its values when small (an integer interval of at most ``MAX_SET`` values is
+its set), whether they are all integers, whether a NaN can appear. An op that declares
+nothing gives ``UNKNOWN`` (or just "bool"/"non-negative" from its dtype), so every fact is
+sound.
 """
 
 from __future__ import annotations
@@ -26,18 +30,6 @@ MAX_SET = 32
 #: Products of input sets evaluated through an op's reference, at most.
 MAX_COMBOS = 4096
 
-#: Elementwise ops whose reference may be run on small value sets (broadcasting is free).
-ELEMENTWISE = frozenset({
-    "add", "sub", "mul", "div", "pow", "min", "max", "equal", "less", "greater", "greater_or_equal",
-    "less_or_equal", "and", "or", "xor", "not", "identity", "neg", "abs", "relu", "sigmoid", "exp",
-    "log", "sqrt", "reciprocal", "tanh", "where", "cast", "sign", "floor", "ceil", "round", "clip", "mod",
-})
-#: Elementwise ops monotone in each argument (extremes at the corners of the input intervals).
-MONOTONE = frozenset({"add", "sub", "min", "max", "neg", "relu", "sigmoid", "exp", "tanh", "cast", "floor",
-                      "ceil", "round", "clip", "identity", "sign"})
-#: Ops that only move or copy values: the output holds a subset of the input's values.
-MOVES = frozenset({"reshape", "transpose", "slice", "expand", "tile", "identity", "split", "reduce_max",
-                   "reduce_min"})
 INTEGRAL_OPS = frozenset({"add", "sub", "mul", "neg", "abs", "relu", "min", "max", "floor", "ceil", "round",
                           "clip", "sign", "reduce_sum", "matmul", "conv2d", "einsum"})
 
@@ -68,6 +60,15 @@ class Range:
     @property
     def nonnegative(self) -> bool:
         return self.lo >= 0 and not self.nan
+
+    def with_small_set(self) -> Range:
+        """An integer interval of at most ``MAX_SET`` values, with its set (for evaluation)."""
+        if self.values is not None or not self.integral or self.nan:
+            return self
+        if math.isinf(self.lo) or math.isinf(self.hi) or self.hi - self.lo + 1 > MAX_SET:
+            return self
+        lo, hi = math.ceil(self.lo), math.floor(self.hi)
+        return Range(self.lo, self.hi, frozenset(float(v) for v in range(lo, hi + 1)), True, False)
 
     def union(self, other: Range) -> Range:
         values = None
@@ -139,8 +140,9 @@ def _run_on_sets(node: Node, ranges: list[Range]) -> Range | None:
 
 
 def _run_on_corners(node: Node, ranges: list[Range]) -> Range | None:
-    """A monotone op's output interval: its reference at the corners of the input intervals."""
-    if node.op not in MONOTONE and not (node.op == "mul" and len(ranges) == 2):
+    """A monotone op's output interval: its reference at the corners of the input intervals
+    (a product of two variables too: bilinear, its extremes are at corners as well)."""
+    if not all(get_op(node.op).directions(node)) and not (node.op == "mul" and len(ranges) == 2):
         return None
     if any(r.nan or math.isinf(r.lo) or math.isinf(r.hi) for r in ranges):
         return None
@@ -206,21 +208,34 @@ def _by_dtype(v: Value) -> Range:
     return UNKNOWN
 
 
+def _moved(node: Node, ranges: list[Range]) -> Range | None:
+    """The union of the moved inputs' ranges (and the fill), for an op that only moves values."""
+    opdef = get_op(node.op)
+    moved = [r for i, r in enumerate(ranges) if opdef.moved(i)]
+    if not moved:
+        return None
+    out = moved[0]
+    for r in moved[1:]:
+        out = out.union(r)
+    if opdef.fill is not None:
+        fill = np.array([node.attrs.get(opdef.fill, 0.0)]).astype(node.output.type.np_dtype)
+        out = out.union(Range.of_values(fill))
+    return out
+
+
 def _infer(node: Node, ranges: list[Range]) -> Range:
     op = node.op
     if op == "constant":
         return Range.of_values(np.asarray(node.attrs["value"]))
-    if op in MOVES or (op == "gather" and ranges):
-        return ranges[0]
-    if op == "concat":
-        out = ranges[0]
-        for r in ranges[1:]:
-            out = out.union(r)
-        return out
-    if op == "pad":
-        return ranges[0].union(Range.of_values(np.array([node.attrs.get("value", 0.0)])))
-    if op in ELEMENTWISE:
-        return _run_on_sets(node, ranges) or _run_on_corners(node, ranges) or _by_dtype(node.output)
+    opdef = get_op(op)
+    if opdef.elementwise:
+        found = _run_on_sets(node, ranges) or _run_on_corners(node, ranges)
+        if found is not None:
+            return found
+    if opdef.moves:
+        return _moved(node, ranges) or _by_dtype(node.output)
+    if opdef.elementwise:
+        return _by_dtype(node.output)
     if op == "reduce_sum":
         count = node.inputs[0].type.numel // node.output.type.numel
         return _sum_of(ranges[0], count)
@@ -237,12 +252,13 @@ def _infer(node: Node, ranges: list[Range]) -> Range:
 def _meet(r: Range, v: Value) -> Range:
     """``r`` narrowed by what ``v``'s dtype allows."""
     d = _by_dtype(v)
-    return Range(max(r.lo, d.lo), min(r.hi, d.hi), r.values, r.integral or d.integral, r.nan and d.nan)
+    return Range(max(r.lo, d.lo), min(r.hi, d.hi), r.values, r.integral or d.integral,
+                 r.nan and d.nan).with_small_set()
 
 
 def value_ranges(graph: Graph, input_range: Range = ONE_HOT) -> dict[Value, Range]:
     """The range of every value of ``graph`` when ``input`` lies in ``input_range``."""
-    ranges: dict[Value, Range] = {graph.input: input_range}
+    ranges: dict[Value, Range] = {graph.input: input_range.with_small_set()}
     for node in graph:
         ins = [ranges[v] for v in node.inputs]
         try:
@@ -250,5 +266,5 @@ def value_ranges(graph: Graph, input_range: Range = ONE_HOT) -> dict[Value, Rang
         except Exception:  # noqa: BLE001 - a reference that rejects sample arrays: know nothing
             out = UNKNOWN
         for v in node.outputs:
-            ranges[v] = _meet(out, v) if len(node.outputs) == 1 or node.op in MOVES else _by_dtype(v)
+            ranges[v] = _meet(out, v) if len(node.outputs) == 1 or get_op(node.op).moves else _by_dtype(v)
     return ranges

@@ -7,7 +7,7 @@ with the constant weight A; see ``linear_maps``):
 - ``L_A(x) + L_B(x) -> L_{A+B}(x)`` and ``L_A(x) - L_B(x) -> L_{A-B}(x)`` (so
   ``A x + A x -> 2A x``), conv2d biases summed too;
 - ``c * L_A(x) -> L_{cA}(x)`` for a scalar constant c (a conv2d's bias scaled too);
-- ``L_A(c * x) -> L_{cA}(x)`` for a scalar constant c;
+- ``L_A(c * x) -> L_{cA}(x)`` for a scalar constant c, and ``L_A(x + x) -> L_{2A}(x)``;
 - ``A @ (B @ x) -> (AB) @ x`` and ``(x @ B) @ A -> x @ (BA)`` for 2-D constants.
 
 The maps replaced must have no other reader, so no rule adds work. Combined weights are
@@ -74,11 +74,19 @@ def _scaled_output(node: Node, graph: Graph) -> Value | None:
 
 
 def _scaled_input(node: Node, graph: Graph) -> Value | None:
-    """L_A(c * x) -> L_{cA}(x) for a scalar constant c (the scaled x may have other readers)."""
+    """L_A(c * x) -> L_{cA}(x) for a scalar constant c, L_A(x + x) -> L_{2A}(x) (the scaled
+    x may have other readers)."""
     lin = linear_map(node.outputs[0]) if len(node.outputs) == 1 else None
-    if lin is None or lin.x.producer is None or lin.x.producer.op != "mul":
+    if lin is None or lin.x.producer is None or lin.x.producer.op not in ("mul", "add"):
         return None
     mul = lin.x.producer
+    if mul.op == "add":
+        x, twin = mul.inputs
+        if x is not twin or x.type != lin.x.type:
+            return None
+        new = reweighted(graph, lin, node, 2.0 * _wide(lin.w), lin.bias)
+        new.producer.set_input(lin.data, x)
+        return new
     for x, c in (mul.inputs, mul.inputs[::-1]):
         scale = _scalar(c)
         if scale is not None and x.type == lin.x.type:

@@ -2,6 +2,10 @@
 
 Rules, each ``(node, ranges, graph) -> Value | None`` (the value that replaces the node's output):
 
+- an elementwise cone (``analysis.cones``: casts, scales, comparisons ... from one value ``x``)
+  that is the identity on every value ``x`` can hold: ``x`` (a scale and its inverse, a
+  comparison and Cast that gives back {0, 1}, a round trip through any dtype exact on the
+  values, a doubled value halved), the farthest such ``x`` first;
 - a Relu whose input is never negative, a Clip (or Max/Min with a constant) whose bounds the
   input never crosses: the input itself;
 - ``cast(cast(x, T1), T2)`` where every value of ``x`` is exact in ``T1``: ``cast(x, T2)``, or
@@ -18,9 +22,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from trmgolf.compiler.analysis.cones import cones, move_runs_on
 from trmgolf.compiler.analysis.ranges import Range, exact_in, value_ranges, widens
 from trmgolf.compiler.passes.result import PassResult
 from trmgolf.ir.graph import Graph, Node, Value
+from trmgolf.ir.registry import IRTypeError, get_op
 from trmgolf.ir.types import NUMPY_DTYPES
 
 Rule = Callable[[Node, dict[Value, Range], Graph], Value | None]
@@ -28,6 +34,36 @@ Rule = Callable[[Node, dict[Value, Range], Graph], Value | None]
 #: (wide, narrow) float pairs where rounding to wide then to narrow equals rounding to narrow.
 _INNOCUOUS = {("float64", "float32"), ("float64", "float16"), ("float32", "float16")}
 _CORRECTLY_ROUNDED = ("add", "sub", "mul", "div")
+
+
+def _identity_cone(node: Node, ranges: dict[Value, Range], graph: Graph) -> Value | None:
+    """The farthest value ``node``'s output equals cell by cell on every value it can hold
+    (moved as the cone moves it: the moves are redone on that value)."""
+    if not get_op(node.op).elementwise:
+        return None
+    for cone in cones(graph, node.output, through_moves=True):
+        if cone.source not in ranges or not cone.is_identity_on(ranges[cone.source]):
+            continue  # a value made by this pass has no range yet
+        if not all(move_runs_on(m.op, cone.source.type.dtype) for m in cone.moves):
+            continue
+        v = cone.source
+        planned = []
+        for move in cone.moves:
+            try:
+                types = get_op(move.op).infer_types([v.type, *(u.type for u in move.inputs[1:])], move.attrs)
+            except IRTypeError:
+                break
+            planned.append((move, types))
+            v = Value(types[0])
+        else:
+            if v.type != node.output.type:
+                continue
+            v = cone.source
+            for move, types in planned:
+                new = Node(move.op, [v, *move.inputs[1:]], dict(move.attrs), types, move.region)
+                v = graph.insert_before(node, new).output
+            return v
+    return None
 
 
 def _noop_bound(node: Node, ranges: dict[Value, Range], graph: Graph) -> Value | None:
@@ -103,7 +139,7 @@ def _narrow_arithmetic(node: Node, ranges: dict[Value, Range], graph: Graph) -> 
     return graph.insert_before(node, new).output
 
 
-RULES: list[Rule] = [_noop_bound, _cast_chain, _narrow_arithmetic]
+RULES: list[Rule] = [_identity_cone, _noop_bound, _cast_chain, _narrow_arithmetic]
 
 
 def range_rewrites(graph: Graph) -> PassResult:

@@ -1,18 +1,24 @@
 """Rewrites at values only needed up to sign (``ir.sign``): the grader reads ``output > 0``.
 
-At a sign-only value ``v = f(x)`` where ``f(x) > 0`` exactly when ``x > 0`` on every input
-of the one-hot domain, ``v`` may be replaced by ``x``:
+At a sign-only value ``v``, computed from ``x`` by elementwise ops alone (an elementwise
+``Cone``: casts, scales, Relu/Clip/Max/Min, comparisons with constants, negations under a
+flipped comparison ...), ``v`` may be replaced by ``x`` when ``v > 0`` exactly when ``x > 0``
+on every value ``x`` can hold over the one-hot domain: the cone is evaluated through its ops'
+numpy references on ``x``'s value set, or, for a cone declared nondecreasing, at the largest
+value <= 0 and the least > 0 of ``x``'s interval (``Cone.keeps_positivity_on``). No op is
+named here: what an op allows comes from its registration.
 
-- Relu; ``Greater(x, 0)`` and ``Less(0, x)`` (a comparison feeding the output becomes the
-  value itself, and ``Cast(Greater(...))`` a comparison straight into a bool output);
-- Mul by a positive constant, Div by one, when no positive value can underflow to 0 (the
-  constant is >= 1 for Mul, or the value ranges prove it);
-- a Cast that keeps positivity (widening, from bool, or exact on the value's range);
-- Clip with ``min <= 0 < max``, Max with a constant <= 0, Min with a constant > 0.
+``x`` must have ``v``'s shape. Where its dtype differs, every reader of ``v`` must still keep
+positivity: the output (the grader accepts any dtype), a Cast that passes positivity from
+``x``'s dtype, or an op that only moves values (transpose, reshape, slice, gather, pad ...)
+whose own result is sign-only and is retyped in turn; and the retyped tensors may not cost
+more bytes than the cone frees.
 
-``x`` must have ``v``'s shape; it may change the dtype only where every reader of ``v`` still
-keeps positivity with the new dtype (a Cast) or ``v`` is read by the output alone (the grader
-accepts any dtype). Rewrites go one at a time, from the output back, with the sign-only set
+A comparison that is positive exactly where its input is negative (``Less(y, 0)``, declared
+nonincreasing) of a linear map ``y = L_A(x)`` read by nothing else becomes ``L_{-A}(x)``:
+negating the weights (and bias) negates every sum exactly.
+
+Rewrites go one at a time, from the output back, with the sign-only set and the ranges
 recomputed after each, so each is justified on the graph it changes.
 """
 
@@ -20,103 +26,114 @@ from __future__ import annotations
 
 import numpy as np
 
-from trmgolf.compiler.analysis.ranges import Range, exact_in, value_ranges
+from trmgolf.compiler.analysis.cones import Cone, cones, move_runs_on
+from trmgolf.compiler.analysis.ranges import Range, value_ranges
+from trmgolf.compiler.passes.linear_maps import constant_before, linear_map, only_read_by
 from trmgolf.compiler.passes.result import PassResult
 from trmgolf.ir.graph import Graph, Node, Value
-from trmgolf.ir.sign import passes_positivity, sign_only_values
+from trmgolf.ir.registry import IRTypeError, get_op
+from trmgolf.ir.sign import passes_positivity, sign_only_values, smallest_positive
+from trmgolf.ir.types import NUMPY_DTYPES
 
 
-def _const(v: Value) -> np.ndarray | None:
-    return v.constant if v.is_constant else None
-
-
-def _positivity_kept(values: frozenset[float], dtype: np.dtype, apply) -> bool:
-    """Whether ``apply`` maps each of ``values`` (as ``dtype``) to one of the same positivity."""
-    x = np.array(sorted(values)).astype(dtype)
+def _fill_kept(fill: float, dtype: str) -> bool:
+    """Whether a pad's ``fill`` is the same value in ``dtype`` (so of the same positivity)."""
     with np.errstate(all="ignore"):
-        return bool(np.array_equal(x > 0, np.asarray(apply(x)) > 0))
+        return bool(np.asarray(fill).astype(NUMPY_DTYPES[dtype]).astype(np.float64) == fill)
 
 
-def _scaled_operand(node: Node, ranges: dict[Value, Range]) -> Value | None:
-    """x of ``x * c`` / ``c * x`` / ``x / c`` with ``c > 0`` when no positive x underflows."""
-    ins = node.inputs
-    if node.op == "mul":
-        pairs = [(ins[0], _const(ins[1])), (ins[1], _const(ins[0]))]
-    elif node.op == "div":
-        pairs = [(ins[0], _const(ins[1]))]
-    else:
-        return None
-    for x, c in pairs:
-        if c is None or c.size == 0 or c.dtype.kind not in "fiu" or not np.all(c > 0):
+def _retyped(graph: Graph, v: Value, dtype: str, signed: set[Value]) -> list[Value] | None:
+    """The values downstream of ``v`` to retype to ``dtype`` when ``v`` becomes a ``dtype``
+    value, or None when some reader would not keep positivity."""
+    plan: list[Value] = []
+    for n, i in v.uses:  # dead readers too: each must still type-check
+        if n.op == "cast" and passes_positivity(dtype, n.attrs["to"]):
             continue
-        factor = c if node.op == "mul" else 1 / c.astype(np.float64)
-        if np.all(factor >= 1):
-            return x
-        r = ranges[x]
-        dtype = x.type.np_dtype
-        if r.values is not None and _positivity_kept(r.values, dtype, lambda a, c=c: _apply(node.op, a, c)):
-            return x
-        one = np.ones(1, dtype)
-        if r.integral and not r.nan and dtype.kind == "f" and bool(np.all(_apply(node.op, one, c) > 0)):
-            return x  # positive integers are >= 1
-    return None
+        opdef = get_op(n.op)
+        if i != 0 or opdef.moves != (0,) or len(n.outputs) != 1 or n.output not in signed:
+            return None
+        if n.output.type.dtype != v.type.dtype or not move_runs_on(n.op, dtype):
+            return None
+        if opdef.fill is not None and not _fill_kept(float(n.attrs.get(opdef.fill, 0.0)), dtype):
+            return None
+        try:
+            opdef.infer_types([v.type.with_dtype(dtype), *(u.type for u in n.inputs[1:])], n.attrs)
+        except IRTypeError:
+            return None
+        below = _retyped(graph, n.output, dtype, signed)
+        if below is None:
+            return None
+        plan += [n.output, *below]
+    return plan
 
 
-def _apply(op: str, x: np.ndarray, c: np.ndarray) -> np.ndarray:
-    c = c.astype(x.dtype).reshape(-1)
-    return np.stack([x * k if op == "mul" else x / k for k in c])
+def _bytes(v: Value, dtype: str | None = None) -> int:
+    t = v.type if dtype is None else v.type.with_dtype(dtype)
+    return t.numel * t.np_dtype.itemsize
 
 
-def _compared(node: Node) -> Value | None:
-    """x of ``Greater(x, 0)`` or ``Less(0, x)``."""
-    if node.op not in ("greater", "less"):
+def _freed(graph: Graph, cone: Cone) -> int:
+    """Bytes of the cone's tensors that nothing outside the cone reads (dead once replaced)."""
+    inside = set(cone.nodes)
+    return sum(_bytes(n.output) for n in cone.nodes
+               if n.output is not graph.output and all(r in inside for r, _ in n.output.uses))
+
+
+def _replacement(graph: Graph, cone: Cone, ranges: dict[Value, Range],
+                 signed: set[Value]) -> list[Value] | None:
+    """The values to retype when ``cone.target`` is replaced by ``cone.source``, or None."""
+    v, x = cone.target, cone.source
+    if x.type.shape != v.type.shape or not cone.keeps_positivity_on(ranges[x]):
         return None
-    x, zero = node.inputs if node.op == "greater" else node.inputs[::-1]
-    c = _const(zero)
-    return x if c is not None and bool(np.all(c == 0)) else None
-
-
-def _bounded(node: Node) -> Value | None:
-    """x of a Clip/Max/Min that never moves a value across 0."""
-    if node.op == "relu":
-        return node.inputs[0]
-    if node.op == "clip":
-        lo, hi = node.attrs.get("min"), node.attrs.get("max")
-        return node.inputs[0] if (lo is None or lo <= 0) and (hi is None or hi > 0) else None
-    if node.op in ("max", "min"):
-        for x, other in (node.inputs, node.inputs[::-1]):
-            c = _const(other)
-            if c is not None and c.size and (np.all(c <= 0) if node.op == "max" else np.all(c > 0)):
-                return x
-    return None
-
-
-def _uncast(node: Node, ranges: dict[Value, Range]) -> Value | None:
-    """x of a Cast that keeps ``x > 0``."""
-    if node.op != "cast":
-        return None
-    x, to = node.inputs[0], node.attrs["to"]
-    if passes_positivity(x.type.dtype, to) or exact_in(ranges[x], to):
-        return x
-    values = ranges[x].values
-    out = node.output.type.np_dtype
-    if values is not None and _positivity_kept(values, x.type.np_dtype, lambda a: a.astype(out)):
-        return x
-    return None
-
-
-def _sign_source(node: Node, ranges: dict[Value, Range]) -> Value | None:
-    return _bounded(node) or _compared(node) or _scaled_operand(node, ranges) or _uncast(node, ranges)
-
-
-def _may_replace(graph: Graph, v: Value, x: Value) -> bool:
-    """Whether every reader of ``v`` still keeps positivity when it reads ``x`` instead."""
-    if x.type.shape != v.type.shape or x is v:
-        return False
     if x.type.dtype == v.type.dtype:
-        return True
-    readers = [n for n, _ in v.uses if any(o.uses or o is graph.output for o in n.outputs)]
-    return all(n.op == "cast" and passes_positivity(x.type.dtype, n.attrs["to"]) for n in readers)
+        return []
+    plan = _retyped(graph, v, x.type.dtype, signed)
+    if plan is None:
+        return None
+    added = sum(_bytes(u, x.type.dtype) - _bytes(u) for u in plan if u is not graph.output)
+    return plan if added <= _freed(graph, cone) else None
+
+
+def _negative_test(node: Node) -> Value | None:
+    """y of a comparison with constant zeros whose output is > 0 exactly where y < 0."""
+    op = get_op(node.op)
+    if not op.elementwise or len(node.inputs) != 2 or len(node.outputs) != 1:
+        return None
+    for index, direction in enumerate(op.directions(node)):
+        y, other = node.inputs[index], node.inputs[1 - index]
+        if direction != -1 or y.is_constant or not other.is_constant or np.any(other.constant != 0):
+            continue
+        if y.type.np_dtype.kind != "f":
+            continue
+        tiny = float(smallest_positive(y.type.np_dtype))
+        probes = np.array([-tiny, 0.0, tiny]).astype(y.type.np_dtype)
+        arrays = [probes if i == index else other.constant for i in range(2)]
+        out = np.asarray(op.run(arrays, node.attrs)[0]) > 0
+        if out.shape[-1:] == (3,) and bool(np.all(out == np.array([True, False, False]))):
+            return y
+    return None
+
+
+def _flipped_linear(graph: Graph, node: Node, signed: set[Value]) -> bool:
+    """Less(L_A(x), 0) -> L_{-A}(x) at a sign-only value; whether it was rewritten."""
+    y = _negative_test(node)
+    lin = linear_map(y) if y is not None else None
+    if lin is None or y.type.shape != node.output.type.shape or not only_read_by(y, node, graph):
+        return False
+    same = y.type.dtype == node.output.type.dtype
+    plan = [] if same else _retyped(graph, node.output, y.type.dtype, signed)
+    if plan is None or any(u is not graph.output for u in plan):
+        return False
+    dtype = y.type.dtype
+    inputs = list(lin.node.inputs)
+    inputs[lin.weight] = constant_before(graph, node, -lin.w, dtype)
+    if lin.bias is not None:
+        inputs[2] = constant_before(graph, node, -lin.bias, dtype)
+    new = graph.insert_before(node, Node(lin.node.op, inputs, dict(lin.node.attrs), [y.type], node.region))
+    graph.replace_uses(node.output, new.output)
+    for u in plan:
+        u.type = u.type.with_dtype(dtype)
+    return True
 
 
 def _one_rewrite(graph: Graph) -> bool:
@@ -125,17 +142,22 @@ def _one_rewrite(graph: Graph) -> bool:
     for node in reversed(graph.nodes):
         if len(node.outputs) != 1 or node.output not in signed:
             continue
-        x = _sign_source(node, ranges)
-        if x is not None and _may_replace(graph, node.output, x):
-            graph.replace_uses(node.output, x)
-            graph.remove(node)  # nothing reads it now; its own inputs are left to dce
+        for cone in cones(graph, node.output):
+            plan = _replacement(graph, cone, ranges, signed)
+            if plan is None:
+                continue
+            graph.replace_uses(cone.target, cone.source)
+            for u in plan:
+                u.type = u.type.with_dtype(cone.source.type.dtype)
+            return True
+        if _flipped_linear(graph, node, signed):
             return True
     return False
 
 
 def sign_rewrites(graph: Graph) -> PassResult:
-    """Replace sign-only values by their sign-equivalent sources until none is left (each
-    replaced node is removed; what it read is left to ``dce``)."""
+    """Replace sign-only values by their sign-equivalent sources until none is left (what
+    they read is left to ``dce``)."""
     changed = False
     for _ in range(len(graph) + 1):
         if not _one_rewrite(graph):

@@ -228,12 +228,12 @@ def reduce_mean(x, *, axes, keepdims=1):
     return np.mean(x.astype(np.float64), axis=_axes(x, axes), keepdims=bool(keepdims)).astype(x.dtype)
 
 
-@register("reduce_max", infer=_reduce, attrs=REDUCE_ATTRS)
+@register("reduce_max", infer=_reduce, attrs=REDUCE_ATTRS, moves=(0,))
 def reduce_max(x, *, axes, keepdims=1):
     return np.max(x, axis=_axes(x, axes), keepdims=bool(keepdims))
 
 
-@register("reduce_min", infer=_reduce, attrs=REDUCE_ATTRS)
+@register("reduce_min", infer=_reduce, attrs=REDUCE_ATTRS, moves=(0,))
 def reduce_min(x, *, axes, keepdims=1):
     return np.min(x, axis=_axes(x, axes), keepdims=bool(keepdims))
 

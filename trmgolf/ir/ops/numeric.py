@@ -16,12 +16,12 @@ from trmgolf.ir.registry import Attr, IRTypeError, register
 from trmgolf.ir.types import TensorType
 
 
-@register("greater_or_equal", infer=broadcast_bool, arity=2, attrs={})
+@register("greater_or_equal", infer=broadcast_bool, arity=2, attrs={}, elementwise=True, monotone=(1, -1))
 def greater_or_equal(a, b):
     return np.greater_equal(a, b)
 
 
-@register("less_or_equal", infer=broadcast_bool, arity=2, attrs={})
+@register("less_or_equal", infer=broadcast_bool, arity=2, attrs={}, elementwise=True, monotone=(-1, 1))
 def less_or_equal(a, b):
     return np.less_equal(a, b)
 
@@ -32,7 +32,7 @@ def _numeric(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tens
     return [types[0]]
 
 
-@register("sign", infer=_numeric, attrs={})
+@register("sign", infer=_numeric, attrs={}, elementwise=True, monotone=(1,))
 def sign(a):
     return np.sign(a).astype(a.dtype, copy=False)
 
@@ -42,17 +42,17 @@ def _float_only(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[T
     return [types[0]]
 
 
-@register("floor", infer=_float_only, attrs={})
+@register("floor", infer=_float_only, attrs={}, elementwise=True, monotone=(1,))
 def floor(a):
     return np.floor(a)
 
 
-@register("ceil", infer=_float_only, attrs={})
+@register("ceil", infer=_float_only, attrs={}, elementwise=True, monotone=(1,))
 def ceil(a):
     return np.ceil(a)
 
 
-@register("round", infer=_float_only, attrs={})
+@register("round", infer=_float_only, attrs={}, elementwise=True, monotone=(1,))
 def round_(a):
     """Halves go to the even neighbour, as in ONNX."""
     return np.round(a)
@@ -67,7 +67,7 @@ def _mod(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorTy
     return out
 
 
-@register("mod", infer=_mod, arity=2, attrs={"fmod": Attr(int, 0)})
+@register("mod", infer=_mod, arity=2, attrs={"fmod": Attr(int, 0)}, elementwise=True)
 def mod(a, b, *, fmod=0):
     """``fmod=0``: the result takes the divisor's sign (numpy ``mod``); ``fmod=1``: the
     dividend's (C ``fmod``)."""
@@ -80,7 +80,8 @@ def _clip(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorT
     return [types[0]]
 
 
-@register("clip", infer=_clip, attrs={"min": Attr(float, None), "max": Attr(float, None)})
+@register("clip", infer=_clip, attrs={"min": Attr(float, None), "max": Attr(float, None)},
+          elementwise=True, monotone=(1,))
 def clip(x, *, min=None, max=None):  # noqa: A002 - the ONNX names
     """``min(max(x, min), max)``; a bound that is None is absent."""
     out = x
@@ -106,7 +107,7 @@ def _tile(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorT
     return [t.with_shape(tuple(d * r for d, r in zip(t.shape, reps, strict=True)))]
 
 
-@register("tile", infer=_tile, attrs={"repeats": Attr("ints")})
+@register("tile", infer=_tile, attrs={"repeats": Attr("ints")}, moves=(0,))
 def tile(x, *, repeats):
     return np.tile(x, repeats)
 

@@ -35,8 +35,8 @@ def _max_pool2d(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[T
     return [x.with_shape((x.shape[0], x.shape[1], oh, ow))]
 
 
-@register("max_pool2d", infer=_max_pool2d, attrs={"kernel": Attr("ints"), "pads": Attr("ints", (0, 0, 0, 0)),
-                                                  "dilations": Attr("ints", (1, 1))})
+@register("max_pool2d", infer=_max_pool2d, moves=(0,), attrs={
+    "kernel": Attr("ints"), "pads": Attr("ints", (0, 0, 0, 0)), "dilations": Attr("ints", (1, 1))})
 def max_pool2d(x, *, kernel, pads=(0, 0, 0, 0), dilations=(1, 1)):
     """Stride-1 max over a kh x kw window (taps ``dilations`` apart); padded cells never win
     (ONNX MaxPool)."""

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from trmgolf.ir.ops.infer import broadcast_shape, normalize_axis, same_dtype
-from trmgolf.ir.registry import Attr, IRTypeError, register
+from trmgolf.ir.registry import ALL_INPUTS, Attr, IRTypeError, register
 from trmgolf.ir.types import TensorType
 
 
@@ -21,7 +21,7 @@ def _reshape(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tens
     return [t.with_shape(shape)]
 
 
-@register("reshape", infer=_reshape, attrs={"shape": Attr("ints")})
+@register("reshape", infer=_reshape, attrs={"shape": Attr("ints")}, moves=(0,))
 def reshape(x, *, shape):
     return x.reshape(shape)
 
@@ -34,7 +34,7 @@ def _transpose(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Te
     return [t.with_shape(tuple(t.shape[p] for p in perm))]
 
 
-@register("transpose", infer=_transpose, attrs={"perm": Attr("ints")})
+@register("transpose", infer=_transpose, attrs={"perm": Attr("ints")}, moves=(0,))
 def transpose(x, *, perm):
     return np.transpose(x, perm)
 
@@ -62,7 +62,7 @@ def _slice(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tensor
     return [t.with_shape(shape)]
 
 
-@register("slice", infer=_slice, attrs={
+@register("slice", infer=_slice, moves=(0,), attrs={
     "starts": Attr("ints"), "ends": Attr("ints"), "axes": Attr("ints", ()), "steps": Attr("ints", ()),
 })
 def slice_(x, *, starts, ends, axes=(), steps=()):
@@ -80,7 +80,8 @@ def _pad(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorTy
     return [t.with_shape(shape)]
 
 
-@register("pad", infer=_pad, attrs={"pads": Attr("ints"), "value": Attr(float, 0.0)})
+@register("pad", infer=_pad, attrs={"pads": Attr("ints"), "value": Attr(float, 0.0)}, moves=(0,),
+          fill="value")
 def pad(x, *, pads, value=0.0):
     """Constant padding; ``pads`` = (begin_0..begin_n, end_0..end_n) as in ONNX. A negative
     pad crops that many elements (ONNX semantics)."""
@@ -103,7 +104,7 @@ def _concat(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
     return [TensorType(dtype, tuple(shape))]
 
 
-@register("concat", infer=_concat, attrs={"axis": Attr(int)}, arity=(1, 64))
+@register("concat", infer=_concat, attrs={"axis": Attr(int)}, arity=(1, 64), moves=ALL_INPUTS)
 def concat(*xs, axis):
     return np.concatenate(xs, axis=axis)
 
@@ -122,7 +123,7 @@ def _split(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tensor
     return out
 
 
-@register("split", infer=_split, attrs={"axis": Attr(int), "sizes": Attr("ints")})
+@register("split", infer=_split, attrs={"axis": Attr(int), "sizes": Attr("ints")}, moves=(0,))
 def split(x, *, axis, sizes):
     cuts = np.cumsum(sizes)[:-1]
     return tuple(np.split(x, cuts, axis=axis))
@@ -137,7 +138,7 @@ def _gather(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
     return [data.with_shape(shape)]
 
 
-@register("gather", infer=_gather, attrs={"axis": Attr(int, 0)}, arity=2)
+@register("gather", infer=_gather, attrs={"axis": Attr(int, 0)}, arity=2, moves=(0,))
 def gather(data, idx, *, axis=0):
     return np.take(data, idx, axis=axis)
 
@@ -147,6 +148,6 @@ def _expand(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tenso
     return [t.with_shape(broadcast_shape(t.shape, tuple(attrs["shape"])))]
 
 
-@register("expand", infer=_expand, attrs={"shape": Attr("ints")})
+@register("expand", infer=_expand, attrs={"shape": Attr("ints")}, moves=(0,))
 def expand(x, *, shape):
     return np.broadcast_to(x, np.broadcast_shapes(x.shape, tuple(shape))).copy()
