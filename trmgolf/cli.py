@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "trmgolf.commands.demo",
     "trmgolf.commands.ir",
     "trmgolf.commands.scoring",
+    "trmgolf.commands.submission",
     "trmgolf.commands.train",
     "trmgolf.commands.solve",
     "trmgolf.commands.compile",

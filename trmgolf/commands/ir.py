@@ -128,7 +128,8 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
     original and the result is kept per task, and OUT.zip, OUT.work/scores.csv and a table
     are written. Interrupted runs resume.
     """
-    from trmgolf.commands.optimize_batch import is_submission, optimize_submission
+    from trmgolf.commands.optimize_batch import optimize_submission
+    from trmgolf.scoring.networks import is_submission
 
     if is_submission(model):
         optimize_submission(model, out_path, data, jobs, target, timeout_s, redo, quiet, as_json, top)

@@ -9,12 +9,6 @@ from pathlib import Path
 import click
 
 
-def is_submission(model: str) -> bool:
-    """A folder or a .zip is a submission; anything else is one network."""
-    path = Path(model)
-    return path.is_dir() or path.suffix.lower() == ".zip"
-
-
 def optimize_submission(source: str, out: str, data: str | None, jobs: int, target: str,
                         timeout_s: float, redo: bool, quiet: bool, as_json: bool, top: int) -> None:
     """Optimise every network of ``source``, keep the better of each, print the table."""

@@ -17,9 +17,7 @@ import csv
 import hashlib
 import io
 import json
-import re
 import time
-import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -29,12 +27,12 @@ import numpy as np
 
 from trmgolf.errors import UserError
 from trmgolf.fsutil import write_atomic
+from trmgolf.scoring.networks import read_networks
 from trmgolf.submission.worker import TaskTimeout, first_line, time_limit
 
 if TYPE_CHECKING:
     from trmgolf.compiler.optimize import Optimized
 
-TASK_FILE = re.compile(r"^task(\d{3})\.onnx$")
 RESULT_VERSION = 1
 
 
@@ -84,30 +82,6 @@ class TaskRow:
         if self.kept != "optimised" or self.before_points is None or self.after_points is None:
             return 0.0
         return self.after_points - self.before_points
-
-
-def read_networks(source: Path) -> dict[int, bytes]:
-    """``{task number: bytes}`` of every ``taskNNN.onnx`` in a submission zip or folder."""
-    if not source.exists():
-        raise UserError(f"{source}: no such file or folder")
-    found: dict[int, bytes] = {}
-    if source.is_dir():
-        for path in sorted(source.iterdir()):
-            m = TASK_FILE.match(path.name)
-            if m and path.is_file():
-                found[int(m.group(1))] = path.read_bytes()
-    else:
-        try:
-            with zipfile.ZipFile(source) as zf:
-                for info in zf.infolist():
-                    m = TASK_FILE.match(Path(info.filename).name)
-                    if m and not info.is_dir():
-                        found[int(m.group(1))] = zf.read(info)
-        except zipfile.BadZipFile:
-            raise UserError(f"{source}: not a zip file or a folder of taskNNN.onnx") from None
-    if not found:
-        raise UserError(f"{source}: holds no taskNNN.onnx network")
-    return found
 
 
 def work_dir(out_zip: Path) -> Path:
