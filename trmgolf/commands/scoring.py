@@ -233,7 +233,7 @@ def _cost_submission(source: str, data: str | None, report_path: str | None, top
 
     networks = read_networks(Path(source))
     bar = not quiet and not as_json and sys.stderr.isatty()
-    log = None if (bar or quiet) else (lambda line: click.echo(line, err=True))
+    log = None if (bar or quiet or as_json) else (lambda line: click.echo(line, err=True))
     scores = score_submission(networks, data, jobs=jobs, progress=bar, log=log, label="scoring")
     if report_path:
         write_atomic(report_path, scores_csv(scores))
@@ -311,7 +311,7 @@ def _diff_submissions(a: str, b: str, data: str | None, jobs: int, top: int, as_
     from trmgolf.submission.score_tables import read_scores
 
     bar = not as_json and sys.stderr.isatty()
-    log = None if bar else (lambda line: click.echo(line, err=True))
+    log = None if (bar or as_json) else (lambda line: click.echo(line, err=True))
     d = compare(read_scores(a, data, jobs=jobs, progress=bar, log=log),
                 read_scores(b, data, jobs=jobs, progress=bar, log=log))
     if as_json:

@@ -38,7 +38,7 @@ def merge_cmd(submissions: tuple[str, ...], out: str, data: str | None, jobs: in
     bar = not quiet and not as_json and sys.stderr.isatty()
     outcome = merge([Path(s) for s in submissions], Path(out), data, jobs=jobs,
                     threads_check=not no_thread_check, progress=bar,
-                    log=None if (bar or quiet) else (lambda line: click.echo(line, err=True)))
+                    log=None if (bar or quiet or as_json) else (lambda line: click.echo(line, err=True)))
     if as_json:
         click.echo(json.dumps(_merge_json(outcome, out), indent=1))
         return

@@ -11,6 +11,7 @@ read scores only through :func:`read_scores`.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,16 +117,32 @@ def read_csv(path: Path) -> ScoreTable:
                     f"{', '.join(sorted(header)) or 'none'})")
 
 
+def read_results(folder: Path) -> ScoreTable:
+    """A ``solve`` output folder's ``results/taskNNN.json`` (before its ``scores.csv`` is written)."""
+    rows = {}
+    for path in sorted((folder / "results").glob("task*.json")):
+        try:
+            r = json.loads(path.read_text())
+            row = ScoreRow(_task(r["task"]), float(r["points"]) if r["solved"] else 0.0, bool(r["solved"]),
+                           r.get("solver") or "", r.get("family") or "", r.get("memory"), r.get("params"))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise UserError(f"{path}: not a readable result ({e})") from None
+        rows[row.task] = row
+    return ScoreTable(str(folder), "solve", rows)
+
+
 def read_scores(path: str | Path, data: str | None = None, *, jobs: int = 2, progress: bool = False,
                 log: Callable[[str], None] | None = None) -> ScoreTable:
-    """The per-task scores of ``path``: a score CSV, a folder holding ``scores.csv``, or a
-    submission (zip or folder of networks), which is scored here (on every example when the
-    task files are found)."""
+    """The per-task scores of ``path``: a score CSV, a folder holding ``scores.csv`` (or a
+    ``solve`` folder's ``results/``), or a submission (zip or folder of networks), which is
+    scored here (on every example when the task files are found)."""
     path = Path(path)
     if not path.exists():
         raise UserError(f"{path}: no such file or folder")
     if path.is_dir() and (path / "scores.csv").is_file():
         return read_csv(path / "scores.csv")
+    if path.is_dir() and (path / "results").is_dir():
+        return read_results(path)
     if path.suffix.lower() == ".csv":
         return read_csv(path)
     if not is_submission(path):
