@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from trmgolf.scoring.answers import VerifyResult
+    from trmgolf.tasks import Task
 
 
 def _model_path(model: str) -> Path:
@@ -166,6 +167,8 @@ def cost(
     help_fn=_threads_help,
 )
 @click.option("--no-threads-check", is_flag=True, help="Skip the thread-consistency re-runs.")
+@click.option("--picture", help="Write a PNG of the first failing examples (input, expected, the "
+              "network's answer with wrong cells crossed); the first examples when all pass.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.pass_context
 def verify_cmd(
@@ -176,6 +179,7 @@ def verify_cmd(
     data: str | None,
     threads: tuple[int, ...],
     no_threads_check: bool,
+    picture: str | None,
     as_json: bool,
 ) -> None:
     """Run MODEL.onnx on every example of a task as the grader does.
@@ -192,12 +196,84 @@ def verify_cmd(
     if result.validity.rule == "parse":
         raise UserError(f"{model}: not a loadable ONNX model ({result.validity.reason})")
     ok = result.passed and result.validity.valid and not result.thread_mismatch
+    note = _write_picture(path, loaded, extra, picture, failures_only=True) if picture else None
     if as_json:
-        _echo_json(result.to_dict())
+        _echo_json(result.to_dict() | ({"picture": picture} if picture else {}))
     else:
         _print_verify(result)
+        if note:
+            click.echo(note)
     if not ok:
         ctx.exit(1)
+
+
+PICTURED_FAILURES = 4  # verify --picture: at most this many failing examples
+
+
+def _write_picture(model: Path | None, task: Task, extra: tuple[str, ...], out: str,
+                   failures_only: bool, splits: tuple[str, ...] | None = None, most: int = 8) -> str:
+    """Draw examples of ``task`` (and ``model``'s answers) into ``out``; return what was written.
+
+    ``failures_only`` (verify): the first failing examples, else the first examples when all
+    pass. Otherwise (show): the examples of ``splits``, failing ones first, at most ``most``.
+    """
+    from trmgolf.scoring.answers import run_examples, task_examples
+    from trmgolf.scoring.picture import ExampleRow, write_examples_png
+    from trmgolf.tasks import exact_on, grid_to_onehot, load_extra_examples
+
+    extras = [ex for e in extra for ex in load_extra_examples(e)]
+    examples = [e for e in task_examples(task, extras) if splits is None or e[0] in splits]
+    if not examples:
+        raise UserError(f"{task.name} has no examples in {', '.join(splits or ())}")
+    rows = [ExampleRow(f"{split}[{i}]", ex.input, ex.output) for split, i, ex in examples]
+    wrong: list[int] = []
+    if model is not None:
+        try:
+            outputs = run_examples(model, [grid_to_onehot(ex.input) for _, _, ex in examples])
+        except RuntimeError as e:
+            for row in rows:
+                row.error = str(e)
+            wrong = list(range(len(rows)))
+        else:
+            for k, (row, raw, (_, _, ex)) in enumerate(zip(rows, outputs, examples, strict=True)):
+                row.answer = raw
+                if not exact_on(raw, ex.output):
+                    wrong.append(k)
+    if failures_only:
+        picked = wrong[:PICTURED_FAILURES] or list(range(min(3, len(rows))))
+        what = f"{len(picked)} failing example(s)" if wrong else "no failing example: the first examples"
+    else:
+        picked = (wrong + [k for k in range(len(rows)) if k not in wrong])[:most]
+        what = f"{len(picked)} of {len(rows)} examples" + (f", {len(wrong)} wrong" if model else "")
+    title = task.name + (f" - {model.name}" if model is not None else "")
+    write_examples_png([rows[k] for k in picked], title, model is not None, out)
+    return f"wrote {out} ({what})"
+
+
+@click.command("show")
+@click.argument("task")
+@click.option("--network", help="A network (.onnx): draw its answers beside the expected outputs, "
+              "wrong cells crossed, failing examples first.")
+@click.option("-o", "--output", "out", help="The PNG to write  [default: TASK.png, e.g. task016.png]")
+@click.option("--data", help=DATA_HELP)
+@click.option("--splits", default="train,test", show_default=True,
+              help="Which splits to draw, comma-separated (train, test, arc-gen).")
+@click.option("--max", "most", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Draw at most this many examples.")
+def show_cmd(task: str, network: str | None, out: str | None, data: str | None, splits: str,
+             most: int) -> None:
+    """Draw a task's examples (input, expected output and, with --network, the network's
+    answer as the grader reads it) in the ARC palette, into a PNG."""
+    from trmgolf.tasks import SPLITS, load_task
+
+    wanted = tuple(s.strip() for s in splits.split(",") if s.strip())
+    unknown = [s for s in wanted if s not in SPLITS]
+    if unknown or not wanted:
+        raise UserError(f"--splits {splits}: choose among {', '.join(SPLITS)}")
+    loaded = load_task(task, data)
+    path = _model_path(network) if network else None
+    click.echo(_write_picture(path, loaded, (), out or f"{loaded.name}.png", failures_only=False,
+                              splits=wanted, most=most))
 
 
 def _print_verify(result: VerifyResult) -> None:
@@ -349,4 +425,4 @@ def _pts(v: float | None) -> str:
     return "-" if v is None else f"{v:.3f}"
 
 
-COMMANDS = [cost, verify_cmd, diff_cmd]
+COMMANDS = [cost, verify_cmd, diff_cmd, show_cmd]

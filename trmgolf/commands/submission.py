@@ -94,4 +94,32 @@ def _print_merge(outcome, out: str, top: int) -> None:
     console.print(f"wrote {out} and {outcome.scores_path}")
 
 
-COMMANDS = [merge_cmd]
+@click.command("report")
+@click.argument("submission")
+@click.option("-o", "--output", "out", required=True, help="The HTML page to write (report.html).")
+@click.option("--data", help=DATA_HELP)
+@click.option("--scores", help="A score table naming each network's source and family (a solve "
+              "folder or its scores.csv, an optimize or merge table)  [default: BEST.scores.csv or "
+              "scores.csv beside the submission, when there is one]")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Worker processes.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def report_cmd(submission: str, out: str, data: str | None, scores: str | None, jobs: int,
+               quiet: bool) -> None:
+    """Write one self-contained HTML page of SUBMISSION (a .zip or a folder of taskNNN.onnx).
+
+    A row per task: points, cost, memory, params, examples passed, source and family (from a
+    score table) and a thumbnail of one example with the network's answer; columns sort on a
+    click; a totals row. Every network is run on every example of its task.
+    """
+    from trmgolf.submission.html_report import write_report
+
+    bar = not quiet and sys.stderr.isatty()
+    outcome = write_report(Path(submission), Path(out), data, Path(scores) if scores else None,
+                           jobs=jobs, progress=bar,
+                           log=None if (bar or quiet) else (lambda line: click.echo(line, err=True)))
+    origin = f", sources from {outcome.scores}" if outcome.scores else ""
+    click.echo(f"wrote {out} ({outcome.bytes:,} bytes): {outcome.tasks} tasks, {outcome.exact} exact, "
+               f"{outcome.points:.3f} points{origin}")
+
+
+COMMANDS = [merge_cmd, report_cmd]

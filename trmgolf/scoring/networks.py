@@ -78,6 +78,8 @@ class NetworkScore:
     examples: int = 0
     consistent: bool | None = None
     failure: str | None = None  # the first failing example, one line
+    failed_split: str | None = None  # ... its split and index in it
+    failed_index: int | None = None
 
     @property
     def cost(self) -> int | None:
@@ -122,6 +124,7 @@ def score_network(number: int, data: bytes, task: Task | None = None, *,
     f = result.first_failure
     if f is not None:
         score.failure = f"{f.split}[{f.index}]" + (f": {f.error}" if f.error else "")
+        score.failed_split, score.failed_index = f.split, f.index
     return score
 
 
