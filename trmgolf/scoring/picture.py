@@ -78,13 +78,19 @@ class ExampleRow:
     error: str | None = None  # why there is no answer although a network was given
 
 
+PANEL_PX = 240  # a grid's longer side in the picture, cell borders included
+
+
 def examples_figure(rows: list[ExampleRow], title: str, with_answers: bool) -> Figure:
     """A row per example: input, expected, answer (wrong cells crossed)."""
     from matplotlib.figure import Figure
 
     cols = 3 if with_answers else 2
-    fig = Figure(figsize=(3.2 * cols, 3.0 * max(1, len(rows)) + 0.6), layout="constrained")
-    axes = fig.subplots(max(1, len(rows)), cols, squeeze=False)
+    n = max(1, len(rows))
+    fig = Figure(figsize=(3.2 * cols, 3.1 * n + 0.5))
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.5 / (3.1 * n + 0.5),
+                        wspace=0.08, hspace=0.25)
+    axes = fig.subplots(n, cols, squeeze=False)
     for ax_row, row in zip(axes, rows, strict=False):
         _draw(ax_row[0], np.asarray(row.input), f"{row.title} input")
         _draw(ax_row[1], np.asarray(row.expected), "expected")
@@ -98,21 +104,30 @@ def examples_figure(rows: list[ExampleRow], title: str, with_answers: bool) -> F
         cells = answer_cells(row.answer, row.expected)
         bad = wrong_cells(cells, row.expected)
         verdict = "exact" if not bad.any() else f"{int(bad.sum())} wrong cells"
-        _draw(ax_row[2], cells, f"answer: {verdict}")
+        px = _draw(ax_row[2], cells, f"answer: {verdict}")
         ys, xs = np.nonzero(bad)
-        ax_row[2].scatter(xs, ys, marker="x", c=WRONG, s=max(8.0, 600.0 / max(cells.shape)), linewidths=1.2)
+        ax_row[2].scatter(xs * px + px / 2, ys * px + px / 2, marker="x", c=WRONG,
+                          s=max(6.0, 500.0 / max(cells.shape)), linewidths=1.2)
     fig.suptitle(title, fontsize=12, fontweight="bold")
     return fig
 
 
-def _draw(ax, cells: np.ndarray, title: str) -> None:
+def bordered_image(cells: np.ndarray) -> tuple[np.ndarray, int]:
+    """The grid at ``PANEL_PX`` with a dark line between cells; and the pixels per cell."""
+    px = max(3, PANEL_PX // max(cells.shape))
+    img = grid_image(cells, px)
+    img[px - 1::px, :] = 85
+    img[:, px - 1::px] = 85
+    return img, px
+
+
+def _draw(ax, cells: np.ndarray, title: str) -> int:
     h, w = cells.shape
-    ax.imshow(grid_image(cells), interpolation="nearest")
+    img, px = bordered_image(cells)
+    ax.imshow(img, interpolation="nearest")
     ax.set_title(f"{title} ({h}x{w})", fontsize=9)
-    ax.set_xticks(np.arange(-0.5, w, 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, h, 1), minor=True)
-    ax.grid(which="minor", color="#555555", linewidth=0.3 if max(h, w) > 12 else 0.6)
-    ax.tick_params(which="both", bottom=False, left=False, labelbottom=False, labelleft=False)
+    ax.set_axis_off()
+    return px
 
 
 def png_bytes(fig: Figure, dpi: int = 80) -> bytes:
