@@ -10,7 +10,8 @@ import click
 
 
 def optimize_submission(source: str, out: str, data: str | None, jobs: int, target: str,
-                        timeout_s: float, redo: bool, quiet: bool, as_json: bool, top: int) -> None:
+                        timeout_s: float, redo: bool, quiet: bool, as_json: bool, top: int, *,
+                        solve: bool = False, search_work: int = 0) -> None:
     """Optimise every network of ``source``, keep the better of each, print the table."""
     from rich.console import Console
     from rich.table import Table
@@ -20,7 +21,8 @@ def optimize_submission(source: str, out: str, data: str | None, jobs: int, targ
     tty = sys.stdout.isatty()
     opts = BatchOptions(Path(source), Path(out), data, jobs, target, timeout_s or None, redo,
                         progress=not quiet and tty and not as_json,
-                        log_every=0 if (quiet or tty or as_json) else 10)
+                        log_every=0 if (quiet or tty or as_json) else 10, solve=solve,
+                        search_work=search_work)
     outcome = run_batch(opts, lambda line: click.echo(line, err=as_json))
     totals = outcome.totals()
     if as_json:

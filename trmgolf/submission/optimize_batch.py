@@ -47,6 +47,10 @@ class BatchOptions:
     redo: bool = False
     progress: bool = True
     log_every: int = 0  # without a progress bar: one line per this many finished tasks
+    # options that change the result (a resume key must include them):
+    solve: bool = False  # --solve: trmgolf's solvers look for a cheaper network of a solved task
+    search_work: int = 0  # --search: structure search work units per solved task (0: off)
+    search_s: float = 50.0  # its CPU-seconds safety net
 
 
 @dataclass
@@ -66,6 +70,7 @@ class TaskRow:
     solves: bool | None = None  # the kept network passes every example of the task
     examples: int = 0
     why: str = ""  # why the original was kept, or what the optimised one gained
+    # kept: "original", "optimised", or the search / solver whose network replaced it
     sha256: str = ""
     seconds: float = 0.0
 
@@ -79,7 +84,7 @@ class TaskRow:
 
     @property
     def gain(self) -> float:
-        if self.kept != "optimised" or self.before_points is None or self.after_points is None:
+        if self.kept == "original" or self.before_points is None or self.after_points is None:
             return 0.0
         return self.after_points - self.before_points
 
@@ -97,19 +102,33 @@ class _Job:
     work: str
     target: str
     timeout_s: float | None
+    solve: bool = False
+    search_work: int = 0
+    search_s: float = 50.0
 
 
 def optimise_one(job: _Job) -> TaskRow:
-    """Score, optimise and check one network; write the kept bytes and the result."""
+    """Score, optimise and check one network; with --search / --solve, look for a cheaper
+    network of a task it solves; write the kept bytes and the result."""
     start = time.perf_counter()
     row = TaskRow(task=f"task{job.number:03d}", number=job.number)
     kept = job.data
+    optimised = False
+    cheaper: list[Cheaper] = []  # appended whole, so a timeout never leaves half a result
     try:
         with time_limit(job.timeout_s):
             kept = _optimise(job, row)
+            optimised = True
+            if row.solves and (job.solve or job.search_work > 0):
+                _look_for_cheaper(job, row, cheaper)
     except TaskTimeout:
-        row.kept, row.why = "original", f"timed out after {job.timeout_s:.0f} s"
-        _copy_before(row)
+        if not optimised:
+            row.kept, row.why = "original", f"timed out after {job.timeout_s:.0f} s"
+            _copy_before(row)
+        else:
+            row.why = "; ".join(w for w in (row.why, f"search timed out after {job.timeout_s:.0f} s") if w)
+    if cheaper:
+        kept = cheaper[-1].apply(row)
     row.seconds = round(time.perf_counter() - start, 3)
     row.sha256 = hashlib.sha256(kept).hexdigest()
     work = Path(job.work)
@@ -189,6 +208,43 @@ def _keep_if_identical(row: TaskRow, original: bytes, result: Optimized, inputs:
     return result.data
 
 
+@dataclass(frozen=True)
+class Cheaper:
+    """A network that replaces the kept one: who found it and what it costs."""
+
+    kept: str
+    data: bytes
+    memory: int
+    params: int
+    points: float
+
+    def apply(self, row: TaskRow) -> bytes:
+        before = row.after_total
+        row.kept, row.solves = self.kept, True
+        row.after_memory, row.after_params, row.after_points = self.memory, self.params, self.points
+        row.why = f"{self.kept}: cost {before:,} -> {self.memory + self.params:,}"
+        return self.data
+
+
+def _look_for_cheaper(job: _Job, row: TaskRow, found: list[Cheaper]) -> None:
+    """The network proves its task's rule: trmgolf's solvers (--solve) and the structure search
+    (--search) may find a cheaper one, gated on the held-out half as ``solve`` gates its own."""
+    from trmgolf.submission.registry import load_solvers
+    from trmgolf.submission.split import split_task
+    from trmgolf.submission.worker import cheaper_networks
+    from trmgolf.tasks import load_task_file
+
+    split = split_task(load_task_file(job.task_path))
+    below = row.after_total
+    if below is None:
+        return
+    for c in cheaper_networks(split, below, "submission", solvers=load_solvers() if job.solve else None,
+                              search_work=job.search_work, search_s=job.search_s):
+        a = c.attempt
+        found.append(Cheaper(a.solver if a.solver.startswith("search:") else f"solver:{a.solver}",
+                             c.data, a.memory or 0, a.params or 0, float(a.points or 0.0)))
+
+
 def load_row(work: Path, number: int) -> TaskRow | None:
     """A finished task's row, if its result exists and its network still has that sha256."""
     path = work / "results" / f"task{number:03d}.json"
@@ -227,7 +283,7 @@ class BatchOutcome:
 
     @property
     def improved(self) -> list[TaskRow]:
-        return [r for r in self.rows if r.kept == "optimised"]
+        return [r for r in self.rows if r.kept != "original"]
 
     def totals(self) -> dict[str, float]:
         before = sum(r.before_points or 0.0 for r in self.rows if r.solves)
@@ -262,14 +318,15 @@ def run_batch(opts: BatchOptions, echo: Callable[[str], None]) -> BatchOutcome:
     resumed = len(rows)
     if resumed:
         echo(f"resuming: {resumed} task(s) already finished in {work}, {len(networks) - resumed} to do")
-    jobs = {n: _Job(n, networks[n], str(paths[n]), str(work), opts.target, opts.timeout_s)
+    jobs = {n: _Job(n, networks[n], str(paths[n]), str(work), opts.target, opts.timeout_s,
+                    opts.solve, opts.search_work, opts.search_s)
             for n in sorted(networks) if n not in rows}
     with make_progress("{task.fields[note]}", opts.progress) as bar:
         bar_id = bar.add_task("optimising", total=len(jobs), note="")
 
         def on_done(row: TaskRow) -> None:
             rows[row.number] = row
-            improved = sum(1 for r in rows.values() if r.kept == "optimised")
+            improved = sum(1 for r in rows.values() if r.kept != "original")
             bar.update(bar_id, advance=1, note=f"improved {improved}")
             done = len(rows) - resumed
             if opts.log_every and (done % opts.log_every == 0 or done == len(jobs)):
