@@ -55,7 +55,8 @@ class BatchOptions:
 
 @dataclass
 class TaskRow:
-    """What happened to one task's network; ``kept`` is ``optimised`` or ``original``."""
+    """What happened to one task's network; ``kept`` is ``original``, ``optimised``, or (with
+    --search / --solve) ``search:LABEL`` or ``solver:NAME``, whose network replaced it."""
 
     task: str
     number: int
@@ -70,7 +71,6 @@ class TaskRow:
     solves: bool | None = None  # the kept network passes every example of the task
     examples: int = 0
     why: str = ""  # why the original was kept, or what the optimised one gained
-    # kept: "original", "optimised", or the search / solver whose network replaced it
     sha256: str = ""
     seconds: float = 0.0
 
