@@ -21,7 +21,7 @@ from trmgolf.commands.options import DATA_HELP
 @click.option("--no-thread-check", is_flag=True, help="Skip re-running each network at other "
               "onnxruntime thread counts (used to break ties toward a thread-consistent network).")
 @click.option("--top", type=int, default=20, show_default=True,
-              help="Rows of the printed table (tasks whose inputs differ most first; 0: all).")
+              help="Rows of the printed table (tasks whose inputs' points differ most first; 0: all).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-task winners as one JSON object.")
 def merge_cmd(submissions: tuple[str, ...], out: str, data: str | None, jobs: int, no_thread_check: bool,
@@ -68,11 +68,12 @@ def _print_merge(outcome, out: str, top: int) -> None:
     for name, path in zip(names, outcome.inputs, strict=True):
         console.print(f"{name} = {path}")
 
-    def spread(r) -> float:
+    def order(r) -> tuple:
+        """Tasks every input has, those whose points differ most first; then the others."""
         pts = [s.earned for s in r.scores.values()]
-        return max(pts) - min(pts) if len(pts) == len(names) else max(pts)
+        return (len(pts) < len(names), -(max(pts) - min(pts)), r.number)
 
-    rows = sorted(outcome.rows, key=lambda r: (-spread(r), r.number))
+    rows = sorted(outcome.rows, key=order)
     table = Table(title=f"merged into {out}")
     table.add_column("task")
     for name in names:
