@@ -128,3 +128,43 @@ def test_report_opens_in_headless_chromium(merged, tmp_path) -> None:
     assert dom.totals["total-tasks"] == "3 tasks" and dom.totals["total-exact"] == "3 exact"
     assert float(dom.totals["total-points"]) == pytest.approx(sum(points), abs=2e-3)
     assert Path(page).stat().st_size < 40_000
+
+
+def test_report_reuses_the_scores_of_the_same_networks_from_the_merge_table(merged, tmp_path) -> None:
+    """A row of best.scores.csv whose sha256 is the network's is not run again on every example
+    (here its points are edited to show which value the page took); another sha256 is rescored."""
+    import csv
+
+    subs, best = merged
+    table = tmp_path / "best.scores.csv"
+    with open(table, newline="") as f:
+        rows = list(csv.DictReader(f))
+    real = {r["task"]: r["points"] for r in rows}
+    rows[2]["points"] = "24.5"  # task003: same network, edited points
+    rows[0]["points"], rows[0]["sha256"] = "1.0", "0" * 64  # task001: another network's row
+    with open(table, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    page = tmp_path / "report.html"
+    res = CliRunner().invoke(cli, ["report", str(best), "-o", str(page), "--data", str(subs.data),
+                                   "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    points = {task: cells[1] for task, cells in parse(page.read_text()).rows}
+    assert points["task003"] == "24.500"
+    assert float(points["task001"]) == pytest.approx(float(real["task001"]), abs=1e-3)
+
+
+def test_score_table_round_trip(tmp_path) -> None:
+    from trmgolf.scoring.networks import NetworkScore
+    from trmgolf.submission.scorecard import read_network_scores, scores_csv
+
+    scores = {5: NetworkScore("task005", 5, "ab" * 32, True, memory=12, params=3, points=22.3, exact=False,
+                              passed=4, examples=6, consistent=True, failure="test[0]", failed_split="test",
+                              failed_index=0),
+              6: NetworkScore("task006", 6, "cd" * 32, False, rule="ops", reason="Loop is banned")}
+    path = tmp_path / "t.csv"
+    path.write_text(scores_csv(scores))
+    back = read_network_scores(path)
+    assert back[6] == scores[6]
+    assert back[5].earned == 0.0 and back[5].failed_index == 0 and back[5].memory == 12

@@ -3,7 +3,9 @@
 A row per task: points, cost (memory + params), examples passed, where the network came
 from (the ``source`` / ``family`` of a score table beside the submission or given with
 ``--scores``) and a thumbnail of one example: input, expected output and the network's
-answer (the first failing example, else the first test example), as an inline PNG. The
+answer (the first failing example, else the first test example), as an inline PNG. A network
+whose row a ``cost`` / ``merge`` table already holds (same sha256) is not run again on every
+example. The
 columns sort by a click on their header (or ``#sort=COLUMN`` / ``#sort=-COLUMN`` in the
 address); the page's script also writes the totals row from the rows it shows. No file
 besides the page: CSS, script and images are inline.
@@ -12,6 +14,7 @@ besides the page: CSS, script and images are inline.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +26,7 @@ from trmgolf.scoring.networks import NetworkScore, read_networks, score_network
 from trmgolf.submission.results import write_atomic
 from trmgolf.submission.runner import execute
 from trmgolf.submission.score_tables import ScoreRow, read_scores
-from trmgolf.submission.scorecard import scores_path_beside
+from trmgolf.submission.scorecard import read_network_scores, scores_path_beside
 from trmgolf.tasks import load_task_file, resolve_task_path
 
 Echo = Callable[[str], None]
@@ -35,6 +38,7 @@ class ReportJob:
     number: int
     data: bytes
     task_path: str
+    known: NetworkScore | None = None  # this very network's score from a table (same sha256)
 
 
 @dataclass
@@ -51,7 +55,7 @@ def report_job(job: ReportJob) -> ReportRow:
     from trmgolf.tasks import grid_to_onehot
 
     task = load_task_file(job.task_path)
-    score = score_network(job.number, job.data, task)
+    score = job.known or score_network(job.number, job.data, task)
     examples = task_examples(task)
     wanted = (score.failed_split, score.failed_index) if score.failed_split else ("test", 0)
     split, index, ex = next((e for e in examples if (e[0], e[1]) == wanted), examples[0])
@@ -72,10 +76,17 @@ def find_scores(source: Path) -> Path | None:
     return None
 
 
-def build_rows(source: Path, data: str | None, *, jobs: int = 2, progress: bool = False,
-               log: Echo | None = None) -> list[ReportRow]:
+def build_rows(source: Path, data: str | None, known: dict[int, NetworkScore] | None = None, *,
+               jobs: int = 2, progress: bool = False, log: Echo | None = None) -> list[ReportRow]:
+    """A row per network; a network whose score ``known`` holds (same sha256) is not run on every
+    example again, only on the one its thumbnail shows."""
     networks = read_networks(source)
-    work = {n: ReportJob(n, networks[n], str(resolve_task_path(n, data))) for n in sorted(networks)}
+    known = known or {}
+    work = {}
+    for n in sorted(networks):
+        k = known.get(n)
+        same = k is not None and k.sha256 == hashlib.sha256(networks[n]).hexdigest()
+        work[n] = ReportJob(n, networks[n], str(resolve_task_path(n, data)), k if same else None)
     rows: dict[int, ReportRow] = {}
     with make_progress("", progress) as bar:
         bar_id = bar.add_task("report", total=len(work))
@@ -206,7 +217,8 @@ def write_report(source: Path, out: Path, data: str | None, scores: Path | None 
     """Score ``source``, draw a thumbnail per task, and write the page atomically."""
     table = scores or find_scores(source)
     origins = read_scores(table).rows if table is not None else {}
-    rows = build_rows(source, data, jobs=jobs, progress=progress, log=log)
+    known = read_network_scores(table) if table is not None and table.suffix == ".csv" else {}
+    rows = build_rows(source, data, known, jobs=jobs, progress=progress, log=log)
     page = render_html(source.name, rows, origins)
     write_atomic(out, page.encode())
     return ReportOutcome(len(rows), sum(1 for r in rows if r.score.exact),

@@ -20,7 +20,8 @@ from trmgolf.submission.runner import execute
 from trmgolf.tasks import data_dir, load_task_file, resolve_task_path
 
 SCORE_COLUMNS = ("task", "valid", "exact", "memory", "params", "cost", "points", "passed", "examples",
-                 "consistent", "source", "rule", "reason", "failure", "sha256")
+                 "consistent", "source", "rule", "reason", "failure", "failed_split", "failed_index",
+                 "sha256")
 
 Echo = Callable[[str], None]
 
@@ -85,6 +86,28 @@ def scores_csv(scores: dict[int, NetworkScore], sources: dict[int, str] | None =
     w.writeheader()
     w.writerows(score_rows(scores, sources))
     return buf.getvalue()
+
+
+def read_network_scores(path: Path) -> dict[int, NetworkScore]:
+    """The rows of a table :func:`scores_csv` wrote, back as scores (by task number), so a
+    later step (the HTML report) need not run the same networks again; empty when the table
+    is of another kind."""
+    def opt(text: str, kind: type) -> object:
+        return None if text in ("", "None") else (text == "True" if kind is bool else kind(text))
+
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        if set(SCORE_COLUMNS) - set(reader.fieldnames or ()):
+            return {}
+        found = {}
+        for r in reader:
+            n = int(r["task"][len("task"):])
+            found[n] = NetworkScore(
+                r["task"], n, r["sha256"], r["valid"] == "True", opt(r["rule"], str), opt(r["reason"], str),
+                opt(r["memory"], int), opt(r["params"], int), float(r["points"]), opt(r["exact"], bool),
+                int(r["passed"]), int(r["examples"]), opt(r["consistent"], bool), opt(r["failure"], str),
+                opt(r["failed_split"], str), opt(r["failed_index"], int))
+    return found
 
 
 def totals(scores: dict[int, NetworkScore]) -> dict:
