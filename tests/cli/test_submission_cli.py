@@ -128,3 +128,27 @@ def test_merge_refuses_bad_arguments_in_one_line(subs, tmp_path, args, message):
     assert res.exit_code == 1, res.output
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_merge_reuses_the_rows_of_a_cost_table_for_the_same_networks(subs, tmp_path):
+    """A row of `cost --report` for the very same network (task, sha256) is taken instead of
+    running it again: here its points are edited, and the edited value decides the winner."""
+    import csv
+
+    table = tmp_path / "a.csv"
+    assert run("cost", subs.a, "--data", subs.data, "--jobs", 1, "--report", table).exit_code == 0
+    with open(table, newline="") as f:
+        rows = list(csv.DictReader(f))
+    rows[0]["points"] = "24.9"  # task001 of A: really ~18.4, below B's Gather (~22.7)
+    with open(table, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    out = tmp_path / "best.zip"
+    res = run("merge", subs.a, subs.b, "-o", out, "--data", subs.data, "--jobs", 1, "--reuse", table,
+              "--json")
+    assert res.exit_code == 0, res.output
+    winners = {t["task"]: t["winner"] for t in json.loads(res.output)["tasks"]}
+    assert winners["task001"] == str(subs.a)
+    res = run("merge", subs.a, subs.b, "-o", out, "--data", subs.data, "--reuse", tmp_path / "absent.csv")
+    assert res.exit_code == 1 and res.output.startswith("Error: ") and "cannot read" in res.output

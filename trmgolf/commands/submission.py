@@ -23,9 +23,12 @@ from trmgolf.commands.options import DATA_HELP
 @click.option("--top", type=int, default=20, show_default=True,
               help="Rows of the printed table (tasks whose inputs' points differ most first; 0: all).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--reuse", multiple=True, help="A score table (cost --report T.csv, or an earlier "
+              "merge's BEST.scores.csv) whose row for the very same network (task and sha256) is "
+              "taken instead of running it again (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-task winners as one JSON object.")
 def merge_cmd(submissions: tuple[str, ...], out: str, data: str | None, jobs: int, no_thread_check: bool,
-              top: int, quiet: bool, as_json: bool) -> None:
+              top: int, quiet: bool, reuse: tuple[str, ...], as_json: bool) -> None:
     """Merge submissions (zips or folders of taskNNN.onnx): per task, keep the cheapest network
     that is exact on every example under the grader's runtime.
 
@@ -38,7 +41,8 @@ def merge_cmd(submissions: tuple[str, ...], out: str, data: str | None, jobs: in
     bar = not quiet and not as_json and sys.stderr.isatty()
     outcome = merge([Path(s) for s in submissions], Path(out), data, jobs=jobs,
                     threads_check=not no_thread_check, progress=bar,
-                    log=None if (bar or quiet or as_json) else (lambda line: click.echo(line, err=True)))
+                    log=None if (bar or quiet or as_json) else (lambda line: click.echo(line, err=True)),
+                    reuse=[Path(r) for r in reuse])
     if as_json:
         click.echo(json.dumps(_merge_json(outcome, out), indent=1))
         return

@@ -10,6 +10,7 @@ So the merged submission earns at least what each input earns, task by task.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from trmgolf.scoring.networks import NetworkScore, read_networks, score_network
 from trmgolf.submission.bundle import zip_bytes
 from trmgolf.submission.results import write_atomic
 from trmgolf.submission.runner import execute
-from trmgolf.submission.scorecard import scores_csv, scores_path_beside
+from trmgolf.submission.scorecard import read_network_scores, scores_csv, scores_path_beside
 from trmgolf.tasks import load_task_file, resolve_task_path
 
 Echo = Callable[[str], None]
@@ -32,6 +33,7 @@ class MergeJob:
     candidates: list[tuple[int, bytes]]  # (input index, network bytes), in input order
     task_path: str
     threads_check: bool = True
+    known: dict[bytes, NetworkScore] = field(default_factory=dict)  # sha256 digest -> a reused score
 
 
 @dataclass
@@ -60,9 +62,11 @@ def merge_job(job: MergeJob) -> MergeRow:
     by_hash: dict[bytes, NetworkScore] = {}
     row = MergeRow(f"task{job.number:03d}", job.number, job.candidates[0][0])
     for index, data in job.candidates:
-        if data not in by_hash:
-            by_hash[data] = score_network(job.number, data, task, threads_check=job.threads_check)
-        row.scores[index] = by_hash[data]
+        digest = hashlib.sha256(data).digest()
+        if digest not in by_hash:
+            by_hash[digest] = job.known.get(digest) or score_network(job.number, data, task,
+                                                                     threads_check=job.threads_check)
+        row.scores[index] = by_hash[digest]
     row.winner = max(row.scores, key=lambda i: rank(row.scores[i], i))
     return row
 
@@ -90,8 +94,12 @@ class MergeOutcome:
 
 
 def merge(sources: list[Path], out_zip: Path, data: str | None, *, jobs: int = 2,
-          threads_check: bool = True, progress: bool = False, log: Echo | None = None) -> MergeOutcome:
-    """Score all inputs' networks, keep the best per task, write ``out_zip`` and its score table."""
+          threads_check: bool = True, progress: bool = False, log: Echo | None = None,
+          reuse: list[Path] | None = None) -> MergeOutcome:
+    """Score all inputs' networks, keep the best per task, write ``out_zip`` and its score table.
+
+    ``reuse``: score tables (``cost --report``, an earlier merge) whose row for the very same
+    network (task and sha256) is taken instead of running it again."""
     if len(sources) < 2:
         raise UserError("merge needs at least two submissions")
     if out_zip.suffix != ".zip":
@@ -102,8 +110,15 @@ def merge(sources: list[Path], out_zip: Path, data: str | None, *, jobs: int = 2
         raise UserError(f"-o {out_zip} is one of the inputs: write the merge to a new file")
     inputs = [read_networks(s) for s in sources]
     numbers = sorted(set().union(*inputs))
+    known: dict[int, dict[bytes, NetworkScore]] = {}
+    for table in reuse or ():
+        rows = read_network_scores(table)
+        if not rows:
+            raise UserError(f"{table}: not a score table of cost --report or merge")
+        for n, score in rows.items():
+            known.setdefault(n, {})[bytes.fromhex(score.sha256)] = score
     work = {n: MergeJob(n, [(i, nets[n]) for i, nets in enumerate(inputs) if n in nets],
-                        str(resolve_task_path(n, data)), threads_check) for n in numbers}
+                        str(resolve_task_path(n, data)), threads_check, known.get(n, {})) for n in numbers}
     rows: dict[int, MergeRow] = {}
     with make_progress("{task.fields[note]}", progress) as bar:
         bar_id = bar.add_task("merging", total=len(work), note="")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from trmgolf.errors import UserError
 from trmgolf.progress import make_progress
 from trmgolf.scoring.networks import NetworkScore, score_network
 from trmgolf.submission.runner import execute
@@ -95,7 +96,11 @@ def read_network_scores(path: Path) -> dict[int, NetworkScore]:
     def opt(text: str, kind: type) -> object:
         return None if text in ("", "None") else (text == "True" if kind is bool else kind(text))
 
-    with open(path, newline="") as f:
+    try:
+        f = open(path, newline="")  # noqa: SIM115 - closed by the with below
+    except OSError as e:
+        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    with f:
         reader = csv.DictReader(f)
         if set(SCORE_COLUMNS) - set(reader.fieldnames or ()):
             return {}
