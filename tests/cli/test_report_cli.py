@@ -168,3 +168,8 @@ def test_score_table_round_trip(tmp_path) -> None:
     back = read_network_scores(path)
     assert back[6] == scores[6]
     assert back[5].earned == 0.0 and back[5].failed_index == 0 and back[5].memory == 12
+    lines = path.read_text().splitlines()  # without the optional columns (first failure's place)
+    cut = [",".join(c for i, c in enumerate(line.split(",")) if i not in (14, 15)) for line in lines]
+    assert lines[0].split(",")[14:16] == ["failed_split", "failed_index"]
+    path.write_text("\n".join(cut) + "\n")
+    assert read_network_scores(path)[5].failed_index is None and read_network_scores(path)[6] == scores[6]

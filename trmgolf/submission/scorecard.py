@@ -24,6 +24,9 @@ SCORE_COLUMNS = ("task", "valid", "exact", "memory", "params", "cost", "points",
                  "consistent", "source", "rule", "reason", "failure", "failed_split", "failed_index",
                  "sha256")
 
+#: columns a table may lack and still be read back: they only locate the first failure
+OPTIONAL_COLUMNS = ("failed_split", "failed_index")
+
 Echo = Callable[[str], None]
 
 
@@ -102,7 +105,7 @@ def read_network_scores(path: Path) -> dict[int, NetworkScore]:
         raise UserError(f"{path}: cannot read ({e.strerror})") from None
     with f:
         reader = csv.DictReader(f)
-        if set(SCORE_COLUMNS) - set(reader.fieldnames or ()):
+        if set(SCORE_COLUMNS) - set(reader.fieldnames or ()) - set(OPTIONAL_COLUMNS):
             return {}
         found = {}
         for r in reader:
@@ -111,7 +114,7 @@ def read_network_scores(path: Path) -> dict[int, NetworkScore]:
                 r["task"], n, r["sha256"], r["valid"] == "True", opt(r["rule"], str), opt(r["reason"], str),
                 opt(r["memory"], int), opt(r["params"], int), float(r["points"]), opt(r["exact"], bool),
                 int(r["passed"]), int(r["examples"]), opt(r["consistent"], bool), opt(r["failure"], str),
-                opt(r["failed_split"], str), opt(r["failed_index"], int))
+                opt(r.get("failed_split", ""), str), opt(r.get("failed_index", ""), int))
     return found
 
 
