@@ -152,3 +152,15 @@ def test_merge_reuses_the_rows_of_a_cost_table_for_the_same_networks(subs, tmp_p
     assert winners["task001"] == str(subs.a)
     res = run("merge", subs.a, subs.b, "-o", out, "--data", subs.data, "--reuse", tmp_path / "absent.csv")
     assert res.exit_code == 1 and res.output.startswith("Error: ") and "cannot read" in res.output
+
+
+def test_cost_of_a_submission_names_the_broken_rule_of_each_invalid_network(subs, tmp_path):
+    sub = tmp_path / "bad"
+    sub.mkdir()
+    (sub / "task001.onnx").write_bytes(b"not onnx")
+    (sub / "task002.onnx").write_bytes(subs.a_nets["task002.onnx"])
+    res = run("cost", sub, "--data", subs.data, "--jobs", 1, "--json")
+    assert res.exit_code == 0, res.output
+    rows = {r["task"]: r for r in json.loads(res.output)["tasks"]}
+    assert rows["task001"]["valid"] is False and rows["task001"]["rule"] == "parse"
+    assert rows["task001"]["points"] == 0.0 and rows["task002"]["points"] == 25.0
