@@ -155,7 +155,7 @@ document.body.setAttribute('data-ready','1');
 """
 
 
-def _cell(key: str, text: str, value: object, numeric: bool) -> str:
+def _cell(text: str, value: object, numeric: bool) -> str:
     cls = ' class="num"' if numeric else ""
     return f'<td{cls} data-v="{html.escape(str(value))}">{text}</td>'
 
@@ -169,15 +169,15 @@ def _row(r: ReportRow, origin: ScoreRow | None) -> str:
     title = html.escape(f"{r.example}: input, expected, answer", quote=True)
     note = "" if s.valid else f" ({s.rule})"
     cells = [
-        _cell("task", s.task, s.task, False),
-        _cell("points", f"{earned:.3f}", f"{earned:.3f}", True),
-        _cell("cost", "-" if s.cost is None else f"{s.cost:,}", -1 if s.cost is None else s.cost, True),
-        _cell("memory", "-" if s.memory is None else f"{s.memory:,}", s.memory or 0, True),
-        _cell("params", "-" if s.params is None else f"{s.params:,}", s.params or 0, True),
-        _cell("passed", f"{s.passed}/{s.examples}{html.escape(note)}", s.passed, True),
-        _cell("source", html.escape(src), src, False),
-        _cell("family", html.escape(fam), fam, False),
-        _cell("example", f'<img src="data:image/png;base64,{png}" alt="{title}" title="{title}">',
+        _cell(s.task, s.task, False),
+        _cell(f"{earned:.3f}", f"{earned:.3f}", True),
+        _cell("-" if s.cost is None else f"{s.cost:,}", -1 if s.cost is None else s.cost, True),
+        _cell("-" if s.memory is None else f"{s.memory:,}", s.memory or 0, True),
+        _cell("-" if s.params is None else f"{s.params:,}", s.params or 0, True),
+        _cell(f"{s.passed}/{s.examples}{html.escape(note)}", s.passed, True),
+        _cell(html.escape(src), src, False),
+        _cell(html.escape(fam), fam, False),
+        _cell(f'<img src="data:image/png;base64,{png}" alt="{title}" title="{title}">',
               r.example, False),
     ]
     zero = ' class="zero"' if earned == 0 else ""
