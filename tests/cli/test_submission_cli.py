@@ -132,14 +132,14 @@ def test_merge_refuses_bad_arguments_in_one_line(subs, tmp_path, args, message):
 
 def test_merge_reuses_the_rows_of_a_cost_table_for_the_same_networks(subs, tmp_path):
     """A row of `cost --report` for the very same network (task, sha256) is taken instead of
-    running it again: here its points are edited, and the edited value decides the winner."""
+    running it again: here its cost is edited, and the edited value decides the winner."""
     import csv
 
     table = tmp_path / "a.csv"
     assert run("cost", subs.a, "--data", subs.data, "--jobs", 1, "--report", table).exit_code == 0
     with open(table, newline="") as f:
         rows = list(csv.DictReader(f))
-    rows[0]["points"] = "24.9"  # task001 of A: really ~18.4, below B's Gather (~22.7)
+    rows[0]["params"], rows[0]["cost"] = "1", "1"  # task001 of A: really 100 params, B's Gather 10
     with open(table, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
@@ -164,3 +164,19 @@ def test_cost_of_a_submission_names_the_broken_rule_of_each_invalid_network(subs
     rows = {r["task"]: r for r in json.loads(res.output)["tasks"]}
     assert rows["task001"]["valid"] is False and rows["task001"]["rule"] == "parse"
     assert rows["task001"]["points"] == 0.0 and rows["task002"]["points"] == 25.0
+
+
+def test_merge_ranks_by_cost_so_rounded_points_never_break_a_tie():
+    """Points read back from a table are rounded to 4 decimals: two networks of the same cost
+    are a tie (the earlier input wins), and a cheaper exact one beats any inexact one."""
+    from trmgolf.scoring.networks import NetworkScore
+    from trmgolf.submission.merge import rank
+
+    def score(points: float, cost: int = 900, exact: bool = True) -> NetworkScore:
+        return NetworkScore("task015", 15, "", True, memory=cost, params=0, points=points, exact=exact,
+                            passed=5 if exact else 4, examples=5)
+
+    table, fresh = score(18.1976), score(18.197634)
+    assert rank(table, 0) > rank(fresh, 1)
+    assert rank(score(18.0, cost=1000), 1) > rank(score(25.0, cost=1, exact=False), 0)
+    assert rank(score(18.2, cost=899), 1) > rank(table, 0)

@@ -3,8 +3,8 @@
 Every input's network for a task is scored as the grader scores it (validity, memory +
 params, every example under onnxruntime with ``ORT_DISABLE_ALL``, then the thread check
 ``trmgolf verify`` does). The winner is the cheapest network that is exact on every
-example; ties go to the network whose answers do not change with the thread count, then
-to the earlier input. A task no input solves keeps the network that passes most examples.
+example (by memory + params); ties go to the network whose answers do not change with the
+thread count, then to the earlier input. A task no input solves keeps the network that passes most examples.
 So the merged submission earns at least what each input earns, task by task.
 """
 
@@ -51,9 +51,11 @@ class MergeRow:
 
 
 def rank(score: NetworkScore, index: int) -> tuple:
-    """Higher is better: exact, then points (the cheapest), then examples passed, then thread
-    consistency, then the earlier input."""
-    return (bool(score.exact), score.earned, score.passed, score.consistent is not False, -index)
+    """Higher is better: exact, then the cheapest (memory + params: points read back from a
+    table are rounded, costs are exact), then examples passed, then thread consistency, then
+    the earlier input."""
+    exact = bool(score.exact) and score.cost is not None
+    return (exact, -(score.cost or 0) if exact else 0, score.passed, score.consistent is not False, -index)
 
 
 def merge_job(job: MergeJob) -> MergeRow:
