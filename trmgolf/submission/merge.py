@@ -4,8 +4,9 @@ Every input's network for a task is scored as the grader scores it (validity, me
 params, every example under onnxruntime with ``ORT_DISABLE_ALL``, then the thread check
 ``trmgolf verify`` does). The winner is the cheapest network that is exact on every
 example (by memory + params); ties go to the network whose answers do not change with the
-thread count, then to the earlier input. A task no input solves keeps the network that passes most examples.
-So the merged submission earns at least what each input earns, task by task.
+thread count, then to the earlier input. A task no input solves keeps the network that
+passes most examples. So the merged submission earns at least what each input earns, task
+by task.
 """
 
 from __future__ import annotations
