@@ -180,3 +180,15 @@ def test_merge_ranks_by_cost_so_rounded_points_never_break_a_tie():
     assert rank(table, 0) > rank(fresh, 1)
     assert rank(score(18.0, cost=1000), 1) > rank(score(25.0, cost=1, exact=False), 0)
     assert rank(score(18.2, cost=899), 1) > rank(table, 0)
+
+
+def test_the_worse_check_compares_costs_not_rounded_points():
+    from trmgolf.scoring.networks import NetworkScore
+    from trmgolf.submission.merge import MergeOutcome, MergeRow
+
+    def score(points: float, cost: int) -> NetworkScore:
+        return NetworkScore("task015", 15, "", True, memory=cost, params=0, points=points, exact=True)
+
+    tie = MergeRow("task015", 15, 0, {0: score(18.1976, 900), 1: score(18.197634, 900)})
+    bad = MergeRow("task016", 16, 0, {0: score(18.0, 1000), 1: score(18.1, 905)})
+    assert MergeOutcome(["a", "b"], [tie, bad], None).worse_than_an_input() == ["task016"]
