@@ -170,7 +170,7 @@ def _row(r: ReportRow, origin: ScoreRow | None) -> str:
     note = "" if s.valid else f" ({s.rule})"
     cells = [
         _cell(s.task, s.task, False),
-        _cell(f"{earned:.3f}", f"{earned:.3f}", True),
+        _cell(f"{earned:.3f}", f"{s.earned:.6f}", True),  # the script's total sums these
         _cell("-" if s.cost is None else f"{s.cost:,}", -1 if s.cost is None else s.cost, True),
         _cell("-" if s.memory is None else f"{s.memory:,}", s.memory or 0, True),
         _cell("-" if s.params is None else f"{s.params:,}", s.params or 0, True),
