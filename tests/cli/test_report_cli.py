@@ -151,7 +151,7 @@ def test_report_reuses_the_scores_of_the_same_networks_from_the_merge_table(merg
                                    "--jobs", "1"])
     assert res.exit_code == 0, res.output
     points = {task: cells[1] for task, cells in parse(page.read_text()).rows}
-    assert points["task003"] == "24.500"
+    assert float(points["task003"]) == 24.5
     assert float(points["task001"]) == pytest.approx(float(real["task001"]), abs=1e-3)
 
 
