@@ -3,7 +3,9 @@
 Issue 12 asks for this table. A family recognises a task when one of its solvers fits the
 fit examples, whether or not its network passes the held-out gate (a task can be recognised
 by several families). It keeps the task when its network is the one written, including a
-cheaper network the structure search found from its proof. Reads ``RUN/results/*.json``.
+cheaper network the structure search found from its proof. Reads ``RUN/results/*.json`` for
+what each solver recognised, and the kept networks' points through the one score reader
+(:func:`trmgolf.submission.score_tables.read_scores`).
 
     python bench/family_report.py RUN
 """
@@ -14,6 +16,8 @@ import argparse
 import json
 from collections import defaultdict
 from pathlib import Path
+
+from trmgolf.submission.score_tables import read_scores
 
 FITTED = ("passed", "heldout_fail")  # attempt outcomes of a solver whose rule fitted
 NOT_SOLVERS = ("search:", "trm")  # attempts that are not an analytical solver's own
@@ -27,8 +31,9 @@ def tally(run: Path) -> tuple[dict[str, set[str]], dict[str, list[float]]]:
         for attempt in result["attempts"]:
             if attempt["outcome"] in FITTED and not attempt["solver"].startswith(NOT_SOLVERS):
                 recognised[attempt["family"]].add(result["task"])
-        if result["solved"]:
-            kept[result["family"]].append(float(result["points"]))
+    for row in read_scores(run).rows.values():
+        if row.solved:
+            kept[row.family].append(row.points)
     return recognised, kept
 
 

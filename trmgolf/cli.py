@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "trmgolf.commands.demo",
     "trmgolf.commands.ir",
     "trmgolf.commands.scoring",
+    "trmgolf.commands.submission",
     "trmgolf.commands.train",
     "trmgolf.commands.solve",
     "trmgolf.commands.compile",

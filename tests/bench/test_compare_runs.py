@@ -46,3 +46,18 @@ def test_a_search_winner_counts_for_its_rule_family_as_in_scores_csv(tmp_path: P
     out = capsys.readouterr().out
     assert any(line.startswith("view_rule") for line in out.splitlines()), out
     assert not any(line.startswith("search") for line in out.splitlines()), out
+
+
+def test_an_optimize_table_against_a_solve_table(tmp_path: Path, capsys) -> None:
+    """An `optimize` scores.csv has no solver column: it is read by the one score reader."""
+    from trmgolf.submission.optimize_batch import TaskRow, scores_csv
+
+    before = write(tmp_path / "a.csv", [("task016", True, "colour_map", 12.96)])
+    after = tmp_path / "b.csv"
+    after.write_text(scores_csv([TaskRow("task016", 16, kept="optimised", before_points=12.96,
+                                         after_points=22.7, solves=True)]))
+    assert compare_runs.main([str(before), str(after)]) == 0
+    out = capsys.readouterr().out
+    line = next(s for s in out.splitlines() if s.startswith("colour_map"))
+    assert "12.96" in line and "22.70" in line and "optimize (optimised) 1" in line
+    assert "worse in the second run: 0" in out

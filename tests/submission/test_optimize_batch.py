@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import zipfile
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -13,7 +15,8 @@ from onnx import helper as h
 
 from trmgolf.cli import cli
 from trmgolf.examples import colour_map, synthetic_colour_map_task
-from trmgolf.submission.optimize_batch import read_networks, work_dir
+from trmgolf.scoring.networks import read_networks
+from trmgolf.submission.optimize_batch import work_dir
 
 
 def _identity_net() -> onnx.ModelProto:
@@ -167,3 +170,18 @@ def test_no_task_network_says_what_was_found_and_what_is_expected(tmp_path):
     line = res.stderr.strip()
     assert "task001.onnx ... task400.onnx" in line, line
     assert "found colour_map.onnx, notes.txt, rotate180.wasteful.onnx" in line, line
+
+
+def test_search_and_solve_options_are_part_of_the_resume_key(tmp_path: Path) -> None:
+    """A run with --search or --solve computes other results: it may not reuse rows of a run
+    without them (and back)."""
+    from trmgolf.submission.optimize_batch import BatchOptions, result_options, resume_key
+
+    task = tmp_path / "task001.json"
+    task.write_text("{}")
+    plain = BatchOptions(tmp_path / "in.zip", tmp_path / "out.zip", None, 1, "ng2026", 0, False)
+    keys = {resume_key(b"net", result_options(o, task)) for o in (
+        plain, replace(plain, solve=True), replace(plain, search_work=20_000),
+        replace(plain, search_work=5_000))}
+    assert len(keys) == 4
+    assert resume_key(b"net", result_options(plain, task)) == resume_key(b"net", result_options(plain, task))

@@ -119,18 +119,30 @@ def _checkpoint_stage(ckpt: str, task: str | None, data: str | None, after: str 
 @click.option("--quiet", is_flag=True, help="Submission: no progress bar.")
 @click.option("--replace-input", is_flag=True,
               help="Allow -o to be MODEL itself: the input is overwritten (atomically) by the result.")
+@click.option("--search", "search", is_flag=True,
+              help="Submission: for each network that solves its task, run the structure search "
+              "for a cheaper network (gated on the held-out half like `solve`).")
+@click.option("--search-work", type=click.IntRange(min=1), default=20_000, show_default=True,
+              help="Submission, with --search: work units of structure search per task.")
+@click.option("--solve", "solve", is_flag=True,
+              help="Submission: for each network that solves its task, also try trmgolf's own "
+              "solvers for a cheaper network (gated on the held-out half like `solve`).")
 def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, target: str,
                  kernels: tuple[str, ...], cost_model: str, report_path: str | None,
                  dump_after: str | None, as_json: bool, jobs: int, timeout_s: float, redo: bool,
-                 top: int, quiet: bool, replace_input: bool) -> None:
+                 top: int, quiet: bool, replace_input: bool, search: bool, search_work: int,
+                 solve: bool) -> None:
     """Import MODEL, run the passes and kernel selection, and write the cheaper network.
 
     MODEL may also be a whole submission (a .zip or a folder of taskNNN.onnx): every network
     is optimised and verified on every example of its task (--data), the cheaper of the
     original and the result is kept per task, and OUT.zip, OUT.work/scores.csv and a table
-    are written. Interrupted runs resume.
+    are written. Interrupted runs resume. With --search / --solve, a network that solves its
+    task may be replaced by a cheaper one that the structure search or a solver finds and
+    that is exact on every example: never worse, per task.
     """
-    from trmgolf.commands.optimize_batch import is_submission, optimize_submission
+    from trmgolf.commands.optimize_batch import optimize_submission
+    from trmgolf.scoring.networks import is_submission
     from trmgolf.submission.optimize_batch import same_file
 
     if same_file(Path(model), Path(out_path)) and not replace_input:
@@ -138,8 +150,11 @@ def optimize_cmd(model: str, out_path: str, task: str | None, data: str | None, 
                         "or write elsewhere")
     if is_submission(model):
         optimize_submission(model, out_path, data, jobs, target, timeout_s, redo, quiet, as_json, top,
-                            replace_input=replace_input)
+                            replace_input=replace_input, solve=solve,
+                            search_work=search_work if search else 0)
         return
+    if search or solve:
+        raise UserError("--search and --solve work on a submission (a .zip or a folder of taskNNN.onnx)")
     from rich.table import Table
 
     from trmgolf.compiler.driver import stage_names

@@ -9,15 +9,9 @@ from pathlib import Path
 import click
 
 
-def is_submission(model: str) -> bool:
-    """A folder or a .zip is a submission; anything else is one network."""
-    path = Path(model)
-    return path.is_dir() or path.suffix.lower() == ".zip"
-
-
 def optimize_submission(source: str, out: str, data: str | None, jobs: int, target: str,
-                        timeout_s: float, redo: bool, quiet: bool, as_json: bool, top: int,
-                        replace_input: bool = False) -> None:
+                        timeout_s: float, redo: bool, quiet: bool, as_json: bool, top: int, *,
+                        replace_input: bool = False, solve: bool = False, search_work: int = 0) -> None:
     """Optimise every network of ``source``, keep the better of each, print the table."""
     from rich.table import Table
 
@@ -27,7 +21,8 @@ def optimize_submission(source: str, out: str, data: str | None, jobs: int, targ
     tty = sys.stdout.isatty()
     opts = BatchOptions(Path(source), Path(out), data, jobs, target, timeout_s or None, redo,
                         progress=not quiet and tty and not as_json,
-                        log_every=0 if (quiet or tty or as_json) else 10, replace_input=replace_input)
+                        log_every=0 if (quiet or tty or as_json) else 10, replace_input=replace_input,
+                        solve=solve, search_work=search_work)
     from trmgolf.errors import Interrupted
 
     try:

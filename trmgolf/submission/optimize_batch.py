@@ -19,9 +19,7 @@ import csv
 import hashlib
 import io
 import json
-import re
 import time
-import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -31,12 +29,12 @@ import numpy as np
 
 from trmgolf.errors import UserError
 from trmgolf.fsutil import write_atomic
+from trmgolf.scoring.networks import read_networks
 from trmgolf.submission.worker import TaskTimeout, first_line, time_limit
 
 if TYPE_CHECKING:
     from trmgolf.compiler.optimize import Optimized
 
-TASK_FILE = re.compile(r"^task(\d{3})\.onnx$")
 RESULT_VERSION = 2  # 2: results carry the resume key
 
 
@@ -52,11 +50,16 @@ class BatchOptions:
     progress: bool = True
     log_every: int = 0  # without a progress bar: one line per this many finished tasks
     replace_input: bool = False  # -o may be the input submission itself
+    # options that change the result (a resume key must include them):
+    solve: bool = False  # --solve: trmgolf's solvers look for a cheaper network of a solved task
+    search_work: int = 0  # --search: structure search work units per solved task (0: off)
+    search_s: float = 50.0  # its CPU-seconds safety net
 
 
 @dataclass
 class TaskRow:
-    """What happened to one task's network; ``kept`` is ``optimised`` or ``original``."""
+    """What happened to one task's network; ``kept`` is ``original``, ``optimised``, or (with
+    --search / --solve) ``search:LABEL`` or ``solver:NAME``, whose network replaced it."""
 
     task: str
     number: int
@@ -85,47 +88,9 @@ class TaskRow:
 
     @property
     def gain(self) -> float:
-        if self.kept != "optimised" or self.before_points is None or self.after_points is None:
+        if self.kept == "original" or self.before_points is None or self.after_points is None:
             return 0.0
         return self.after_points - self.before_points
-
-
-def read_networks(source: Path) -> dict[int, bytes]:
-    """``{task number: bytes}`` of every ``taskNNN.onnx`` in a submission zip or folder."""
-    if not source.exists():
-        raise UserError(f"{source}: no such file or folder")
-    found: dict[int, bytes] = {}
-    names: list[str] = []
-    if source.is_dir():
-        for path in sorted(source.iterdir()):
-            m = TASK_FILE.match(path.name)
-            if path.is_file():
-                names.append(path.name)
-                if m:
-                    found[int(m.group(1))] = path.read_bytes()
-    else:
-        try:
-            with zipfile.ZipFile(source) as zf:
-                for info in zf.infolist():
-                    m = TASK_FILE.match(Path(info.filename).name)
-                    if not info.is_dir():
-                        names.append(info.filename)
-                        if m:
-                            found[int(m.group(1))] = zf.read(info)
-        except zipfile.BadZipFile:
-            raise UserError(f"{source}: not a zip file or a folder of taskNNN.onnx") from None
-    if not found:
-        raise UserError(f"{source}: holds no network named taskNNN.onnx (task001.onnx ... "
-                        f"task400.onnx, one per task); found {_listing(names)}")
-    return found
-
-
-def _listing(names: list[str], shown: int = 5) -> str:
-    """``nothing``, or the first names and how many more."""
-    if not names:
-        return "nothing"
-    more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + more
 
 
 def resume_key(network: bytes, options: dict[str, object]) -> str:
@@ -139,7 +104,8 @@ def resume_key(network: bytes, options: dict[str, object]) -> str:
 
 def result_options(opts: BatchOptions, task_path: Path) -> dict[str, object]:
     """The options (and the task file) that change one task's result, for ``resume_key``."""
-    return {"target": opts.target, "timeout_s": opts.timeout_s,
+    return {"target": opts.target, "timeout_s": opts.timeout_s, "solve": opts.solve,
+            "search_work": opts.search_work, "search_s": opts.search_s,
             "task": hashlib.sha256(task_path.read_bytes()).hexdigest()}
 
 
@@ -165,19 +131,33 @@ class _Job:
     target: str
     timeout_s: float | None
     key: str
+    solve: bool = False
+    search_work: int = 0
+    search_s: float = 50.0
 
 
 def optimise_one(job: _Job) -> TaskRow:
-    """Score, optimise and check one network; write the kept bytes and the result."""
+    """Score, optimise and check one network; with --search / --solve, look for a cheaper
+    network of a task it solves; write the kept bytes and the result."""
     start = time.perf_counter()
     row = TaskRow(task=f"task{job.number:03d}", number=job.number, key=job.key)
     kept = job.data
+    optimised = False
+    cheaper: list[Cheaper] = []  # appended whole, so a timeout never leaves half a result
     try:
         with time_limit(job.timeout_s):
             kept = _optimise(job, row)
+            optimised = True
+            if row.solves and (job.solve or job.search_work > 0):
+                _look_for_cheaper(job, row, cheaper)
     except TaskTimeout:
-        row.kept, row.why = "original", f"timed out after {job.timeout_s:.0f} s"
-        _copy_before(row)
+        if not optimised:
+            row.kept, row.why = "original", f"timed out after {job.timeout_s:.0f} s"
+            _copy_before(row)
+        else:
+            row.why = "; ".join(w for w in (row.why, f"search timed out after {job.timeout_s:.0f} s") if w)
+    if cheaper:
+        kept = cheaper[-1].apply(row)
     row.seconds = round(time.perf_counter() - start, 3)
     row.sha256 = hashlib.sha256(kept).hexdigest()
     work = Path(job.work)
@@ -257,6 +237,43 @@ def _keep_if_identical(row: TaskRow, original: bytes, result: Optimized, inputs:
     return result.data
 
 
+@dataclass(frozen=True)
+class Cheaper:
+    """A network that replaces the kept one: who found it and what it costs."""
+
+    kept: str
+    data: bytes
+    memory: int
+    params: int
+    points: float
+
+    def apply(self, row: TaskRow) -> bytes:
+        before = row.after_total
+        row.kept, row.solves = self.kept, True
+        row.after_memory, row.after_params, row.after_points = self.memory, self.params, self.points
+        row.why = f"{self.kept}: cost {before:,} -> {self.memory + self.params:,}"
+        return self.data
+
+
+def _look_for_cheaper(job: _Job, row: TaskRow, found: list[Cheaper]) -> None:
+    """The network proves its task's rule: trmgolf's solvers (--solve) and the structure search
+    (--search) may find a cheaper one, gated on the held-out half as ``solve`` gates its own."""
+    from trmgolf.submission.registry import load_solvers
+    from trmgolf.submission.split import split_task
+    from trmgolf.submission.worker import cheaper_networks
+    from trmgolf.tasks import load_task_file
+
+    split = split_task(load_task_file(job.task_path))
+    below = row.after_total
+    if below is None:
+        return
+    for c in cheaper_networks(split, below, "submission", solvers=load_solvers() if job.solve else None,
+                              search_work=job.search_work, search_s=job.search_s):
+        a = c.attempt
+        found.append(Cheaper(a.solver if a.solver.startswith("search:") else f"solver:{a.solver}",
+                             c.data, a.memory or 0, a.params or 0, float(a.points or 0.0)))
+
+
 def load_row(work: Path, number: int, key: str) -> TaskRow | None:
     """A finished task's row, if its result exists, was computed from an input with this
     ``resume_key`` and its network still has that sha256."""
@@ -296,7 +313,7 @@ class BatchOutcome:
 
     @property
     def improved(self) -> list[TaskRow]:
-        return [r for r in self.rows if r.kept == "optimised"]
+        return [r for r in self.rows if r.kept != "original"]
 
     def totals(self) -> dict[str, float]:
         before = sum(r.before_points or 0.0 for r in self.rows if r.solves)
@@ -335,14 +352,15 @@ def run_batch(opts: BatchOptions, echo: Callable[[str], None]) -> BatchOutcome:
     resumed = len(rows)
     if resumed:
         echo(f"resuming: {resumed} task(s) already finished in {work}, {len(networks) - resumed} to do")
-    jobs = {n: _Job(n, networks[n], str(paths[n]), str(work), opts.target, opts.timeout_s, keys[n])
+    jobs = {n: _Job(n, networks[n], str(paths[n]), str(work), opts.target, opts.timeout_s, keys[n],
+                    opts.solve, opts.search_work, opts.search_s)
             for n in sorted(networks) if n not in rows}
     with make_progress("{task.fields[note]}", opts.progress) as bar:
         bar_id = bar.add_task("optimising", total=len(jobs), note="")
 
         def on_done(row: TaskRow) -> None:
             rows[row.number] = row
-            improved = sum(1 for r in rows.values() if r.kept == "optimised")
+            improved = sum(1 for r in rows.values() if r.kept != "original")
             bar.update(bar_id, advance=1, note=f"improved {improved}")
             done = len(rows) - resumed
             if opts.log_every and (done % opts.log_every == 0 or done == len(jobs)):

@@ -365,3 +365,41 @@ def solve_job(job: Job, solvers: dict[str, Solver] | None = None) -> TaskResult:
         onnx_path(out, number).unlink(missing_ok=True)
     save_result(out, result)
     return result
+
+
+def cheaper_networks(split: Split, below: int, family: str, *, solvers: dict[str, Solver] | None = None,
+                     search_work: int = 0, search_s: float = 0.0, threads_check: bool = True
+                     ) -> Iterator[Candidate]:
+    """Networks for a task whose rule a given network (costing ``below``) already proves:
+    trmgolf's ``solvers`` (when given), then the structure search (``search_work`` > 0).
+    Each is gated as ``solve`` gates its own: fitted on the fit half, kept only when exact on
+    every example, held-out half included, and the same at other thread counts. Yields each
+    one that costs strictly less than the last (so the last one yielded is the cheapest)."""
+    from trmgolf.compiler.driver import compile_graph
+    from trmgolf.search import search
+
+    best = below
+    for solver in (solvers or {}).values():
+        attempt, data, result = try_solver(solver, split)
+        if attempt.outcome == "passed" and data is not None and result is not None \
+                and (attempt.cost or 0) < best:
+            c = Candidate(attempt, data, 0, result)
+            if _confirm(c, split, threads_check):
+                best = attempt.cost or 0
+                yield c
+    if search_work <= 0 or search_s <= 0:
+        return
+    for found in search(list(split.fit), search_work, below=best, budget_s=search_s):
+        attempt = Attempt(SEARCH_PREFIX + found.label, family, "no_fit")
+        try:
+            data = compile_graph(found.graph).data
+            verdict = _check(attempt, data, split)
+        except TaskTimeout:
+            raise
+        except Exception:  # noqa: BLE001 - a candidate that does not compile is skipped
+            continue
+        if attempt.outcome == "passed" and (attempt.cost or 0) < best:
+            c = Candidate(attempt, data, 0, verdict)
+            if _confirm(c, split, threads_check):
+                yield c
+                return
