@@ -22,13 +22,19 @@ def setup_block() -> str:
     return section.split("```bash", 1)[1].split("```", 1)[0]
 
 
-def test_setup_makes_a_venv_and_installs_the_cpu_torch_wheel_first():
+def test_setup_is_two_commands_each_installing_the_cpu_torch_wheel_first():
+    """Two commands (the demo, the tests), each self-contained: torch==2.13.0 before the
+    editable install; the section says how to make a virtual environment."""
     lines = [x.split("#")[0].strip() for x in setup_block().splitlines()]
-    lines = [x for x in lines if x]
-    venv = next(i for i, x in enumerate(lines) if "-m venv" in x)
-    torch = next(i for i, x in enumerate(lines) if x.startswith("pip install torch==2.13.0"))
-    editable = next(i for i, x in enumerate(lines) if "pip install -e" in x)
-    assert venv < torch < editable
+    commands = [x for x in lines if x]
+    assert len(commands) == 2, commands
+    assert commands[0].endswith("trmgolf demo") and "pytest" in commands[1]
+    for command in commands:
+        steps = command.split("&&")
+        assert steps[0].strip() == "pip install torch==2.13.0", command
+        assert "pip install -e" in steps[1], command
+    section = README.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    assert "-m venv" in section
 
 
 def test_the_demo_out_list_names_every_file_the_demo_writes():
