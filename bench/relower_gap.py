@@ -110,8 +110,8 @@ def summary(gaps: list[Gap]) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     ap.add_argument("--folder", type=Path, default=FOLDER, help=f"public networks (default {FOLDER})")
-    ap.add_argument("--data", default=None, help="task data folder (default: TRMGOLF_DATA or beside the checkout)")
-    ap.add_argument("--tasks", default=None, help="comma-separated task numbers (default: every taskNNN.onnx)")
+    ap.add_argument("--data", default=None, help="task data folder (default: TRMGOLF_DATA)")
+    ap.add_argument("--tasks", default=None, help="task numbers, comma-separated (default: all)")
     ap.add_argument("--json", type=Path, default=None, help="write the whole table here as JSON")
     ap.add_argument("--top", type=int, default=30, help="causes to print, most networks first (default 30)")
     args = ap.parse_args(argv)
