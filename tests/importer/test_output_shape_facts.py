@@ -56,3 +56,21 @@ def test_the_layers_after_a_data_dependent_grid_are_modelled() -> None:
 
 def test_a_declared_output_other_than_the_grid_proves_nothing() -> None:
     assert _carried(_model([1, 10, 30, 31])) == ["Pad", "Cast", "Cast"]
+
+
+def test_a_comparison_with_a_scalar_at_the_output_is_modelled() -> None:
+    """Greater(cast(pad), 0): the cast's shape is declared nowhere; the scalar broadcasts, so
+    the grid output implies it."""
+    model = _model()
+    g = model.graph
+    g.node[-1].CopyFrom(h.make_node("Greater", ["wide"], ["output"]))
+    g.node[-1].input.append("zero")
+    g.initializer.append(onnx.numpy_helper.from_array(np.zeros((1, 1), np.float64), "zero"))
+    del g.value_info[1:]  # only the Pad's result is declared
+    g.output[0].type.tensor_type.elem_type = T.BOOL
+    assert _carried(model) == ["Pad"]
+    compiled = compile_imported(model).model
+    rng = np.random.default_rng(1)
+    grids = [grid_to_onehot(rng.integers(0, 10, size=(4, 9)).tolist()) for _ in range(3)]
+    for got, want in zip(run_examples(compiled, grids), run_examples(model, grids), strict=True):
+        np.testing.assert_array_equal(got, want)

@@ -77,13 +77,18 @@ def _inferred_shapes(model: onnx.ModelProto, trusted: set[str]) -> set[str] | No
 
 
 def _ranks(model: onnx.ModelProto) -> dict[str, int]:
-    """Every typed tensor's rank (static in ONNX: strict inference checks each declaration)."""
-    g = model.graph
+    """Every typed tensor's rank, declared or inferred (static in ONNX: strict inference
+    checks each declaration)."""
+    try:
+        g = onnx.shape_inference.infer_shapes(model).graph
+    except Exception:  # noqa: BLE001 - onnx raises several types; the declarations alone
+        g = model.graph
     return {vi.name: len(vi.type.tensor_type.shape.dim) for vi in [*g.input, *g.output, *g.value_info]
             if vi.type.HasField("tensor_type") and vi.type.tensor_type.HasField("shape")}
 
 
-def _shapes_implied_backward(model: onnx.ModelProto, known: set[str], constants: dict[str, int]) -> set[str]:
+def _shapes_implied_backward(model: onnx.ModelProto, known: set[str],
+                             constants: dict[str, tuple[int, ...]]) -> set[str]:
     """Tensors whose shape follows from a ``known`` shape downstream: the input of an op that
     keeps its first input's shape, and the input of a broadcasting op whose other inputs are
     that same tensor or single-element constants of no higher rank (they broadcast to it)."""
@@ -98,7 +103,8 @@ def _shapes_implied_backward(model: onnx.ModelProto, known: set[str], constants:
             for x in node.input:
                 others = [o for o in node.input if o != x]
                 if x and x not in constants and x in ranks and all(
-                        constants.get(o) == 1 and ranks.get(o, 99) <= ranks[x] for o in others):
+                        o in constants and np.prod(constants[o]) == 1 and len(constants[o]) <= ranks[x]
+                        for o in others):
                     known.add(x)
     return known
 
@@ -120,9 +126,9 @@ def _derivable_shapes(model: onnx.ModelProto) -> set[str] | None:
         and _tensor_type(g.output[0]).shape == IO_SHAPE
     unproven = set() if grid else {o.name for o in g.output}
     facts = derived - unproven
-    constants = {i.name: int(np.prod(i.dims, dtype=np.int64)) for i in g.initializer}
-    constants.update({n.output[0]: int(np.prod(_constant_value(n).shape, dtype=np.int64))
-                      for n in g.node if n.op_type == "Constant" and n.attribute})
+    constants = {i.name: tuple(i.dims) for i in g.initializer}  # their shapes
+    constants.update({n.output[0]: _constant_value(n).shape for n in g.node
+                      if n.op_type == "Constant" and n.attribute})
     for _ in range(len(g.node)):  # each round adds a tensor or stops
         implied = _shapes_implied_backward(model, facts, constants)
         grown = (implied | (_inferred_shapes(model, implied) or set())) - unproven
