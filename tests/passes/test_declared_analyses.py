@@ -212,3 +212,25 @@ def test_an_identity_cone_is_not_rebuilt_as_a_bool_reduce_max():
     assert all(n.inputs[0].type.dtype != "bool" for n in out.nodes if n.op == "reduce_max")
     for x in onehot_grids(2):
         np.testing.assert_array_equal(run(out, x), run(g, x))
+
+
+@pytest.mark.parametrize(("activation", "direction"), [
+    ("selu(%0) {alpha=0.0, gamma=-2.0}", -1), ("selu(%0) {alpha=1.0, gamma=2.0}", 1),
+    ("selu(%0) {alpha=-1.0, gamma=2.0}", 0), ("leaky_relu(%0) {alpha=0.5}", 1),
+    ("leaky_relu(%0) {alpha=-0.5}", 0)])
+def test_what_scalar_attributes_writes_declares_its_direction(activation, direction):
+    """Selu/LeakyRelu (scalar_attributes's forms of a scale) keep the analyses going: a
+    sign-only Less(Selu(x) {gamma<0}, 0) of one-hot x is x itself, as Less(-2 x, 0) was."""
+    g = _graph(f"""
+        %c0 = constant 0.0 : f32[]
+        %0 = transpose(%input) {{perm=[0,1,3,2]}} : f32[1,10,30,30]
+        %1 = {activation} : f32[1,10,30,30]
+        %2 = less(%1, %c0) : bool[1,10,30,30]
+        return %2""")
+    act = g.output.producer.inputs[0].producer
+    assert act.op in ("selu", "leaky_relu") and OPS[act.op].directions(act) == (direction,)
+    if direction == -1:
+        out = sequence(sign_rewrites, dce)(g.clone()).graph
+        assert _ops(out) == ["transpose"]
+        for x in onehot_grids(3):
+            np.testing.assert_array_equal(run(out, x) > 0, run(g, x) > 0)

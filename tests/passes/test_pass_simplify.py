@@ -161,3 +161,31 @@ def test_slice_of_cast_slices_first():
     assert out.nodes[0].output.type.dtype == "float32" and out.nodes[0].output.type.shape == (1, 10, 3, 3)
     x = np.random.default_rng(0).normal(size=(1, 10, 30, 30)).astype(np.float32)
     np.testing.assert_array_equal(run(out, x), run(graph, x))
+
+
+
+def _cast_then_crop(cast_to: str, keep: int, second_reader: bool = False):
+    from trmgolf.ir import Builder
+
+    b = Builder()
+    row = b.op("reduce_sum", b.input, axes=(1, 2), keepdims=1)  # f32[1,1,1,30]
+    narrow = b.op("cast", row, to=cast_to)
+    crop = b.op("cast", b.op("slice", narrow, starts=(0,), ends=(keep,), axes=(3,)), to="float32")
+    if second_reader:
+        whole = b.op("cast", narrow, to="float32")
+        crop = b.op("add", crop, b.op("reduce_max", whole, axes=(3,), keepdims=1))
+    grid = b.op("pad", crop, pads=(0, 0, 0, 0, 0, 0, 0, 30 - keep))
+    return b.finish(b.op("expand", grid, shape=(1, 10, 30, 30)))
+
+
+def test_slice_of_cast_stays_where_slicing_first_costs_more():
+    from trmgolf.compiler.passes.simplify import simplify
+
+    def sliced_first(graph) -> bool:
+        out, _ = simplify(graph.clone())
+        return any(n.op == "slice" and n.inputs[0].producer is not None
+                   and n.inputs[0].producer.op == "reduce_sum" for n in out.nodes)
+
+    assert sliced_first(_cast_then_crop("float16", 5))  # 5 float32 cells < 30 float16 cells
+    assert not sliced_first(_cast_then_crop("uint8", 10))  # 10 float32 cells > 30 uint8 cells
+    assert not sliced_first(_cast_then_crop("float16", 5, second_reader=True))  # the whole cast stays anyway

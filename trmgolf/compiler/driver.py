@@ -143,12 +143,13 @@ def carried_opset(graph: Graph, target_opset: int) -> int | None:
 def compile_graph(graph: Graph, *, target: str = DEFAULT_TARGET, forced: Mapping[str, str] | None = None,
                   narrowing: NarrowingPolicy = NO_NARROWING, cost_model: str | CostModel = "official",
                   source: str = "input", pipeline: list[tuple[str, Pass]] | None = None,
-                  opset: int | None = None) -> Compilation:
+                  opset: int | None = None, other_opsets: Sequence[int] = ()) -> Compilation:
     """Run every stage on ``graph`` and emit for ``target``; ``forced`` maps op -> lowering,
     ``source`` names the input stage, ``pipeline`` the passes (default: ``PIPELINE``; ``[]``:
     none), ``opset`` overrides the target's (by default, a graph carrying ``onnx_node``s built at
     an older opset is emitted at the highest one where they keep their meaning and their kernel:
-    onnxruntime has no MaxRoiPool-22). Raises the policy's refusal if no candidate passes."""
+    onnxruntime has no MaxRoiPool-22); each of ``other_opsets`` is tried too and kept where its
+    network is cheaper. Raises the policy's refusal if no candidate passes."""
     pipeline = PIPELINE if pipeline is None else pipeline
     if opset is None:
         opset = carried_opset(graph, get_target(target).opset)
@@ -170,7 +171,8 @@ def compile_graph(graph: Graph, *, target: str = DEFAULT_TARGET, forced: Mapping
         staged = _narrowed(optimised, level, pipeline)
         seconds["passes"] += time.perf_counter() - t1
         t1 = time.perf_counter()
-        candidates.append(Candidate(level, staged, emit(staged[-1][1], target, forced, model, opset=opset)))
+        candidates.append(Candidate(level, staged, _cheapest_emission(staged[-1][1], target, forced, model,
+                                                                      opset, other_opsets)))
         seconds["emit"] += time.perf_counter() - t1
     if len(candidates) > 1:
         t1 = time.perf_counter()
@@ -191,6 +193,30 @@ def compile_graph(graph: Graph, *, target: str = DEFAULT_TARGET, forced: Mapping
 #: When one of them changed the graph, the graph is compiled without it too, and the cheaper
 #: network (static memory + params, as the grader counts) wins; ties keep the full pipeline.
 OPTIONAL_PASSES = ("channel_gather",)
+
+
+def _cheapest_emission(graph: Graph, target: str, forced: Mapping[str, str] | None, model: CostModel,
+                       opset: int | None, other_opsets: Sequence[int]) -> Emitted:
+    """``graph`` emitted at ``opset`` or, when cheaper (static memory + params), at one of
+    ``other_opsets``: an imported network written for an older opset reads axes, bounds and
+    sizes from attributes there, where the newest opset wants them as initializers. An opset
+    at which some op has no lowering is skipped; ties keep ``opset``."""
+    best = emit(graph, target, forced, model, opset=opset)
+    if not other_opsets:
+        return best
+    try:
+        best_cost = static_cost(best.model)
+    except onnx.shape_inference.InferenceError:  # no static shapes to compare by
+        return best
+    for other in other_opsets:
+        try:
+            emitted = emit(graph, target, forced, model, opset=other)
+            cost = static_cost(emitted.model)
+        except (UserError, onnx.shape_inference.InferenceError):  # no lowering of some op there
+            continue
+        if cost < best_cost:
+            best, best_cost = emitted, cost
+    return best
 
 
 def _changed_by(optimised: list[Stage], name: str) -> bool:

@@ -17,6 +17,7 @@ import onnx
 from onnx import helper
 
 from trmgolf.compiler.select import LoweringSession
+from trmgolf.compiler.shared_scalars import share_single_element_initializers
 from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.ir.opaque import require_concrete
@@ -95,6 +96,7 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
     assert graph.output is not None
     nodes: list[onnx.NodeProto] = []
     choices: list[Choice] = []
+    ranks: dict[str, int] = {}  # every node output's rank, for sharing single-element initializers
 
     for node in graph.nodes:
         if node.op == "constant":
@@ -112,6 +114,8 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
             outs.append(onnx_name[v])
         lowered = session.emit(node, ins, outs, node.region)
         nodes.extend(lowered.nodes)
+        ranks.update({name: len(v.type.shape) for name, v in zip(outs, node.outputs, strict=True)})
+        ranks.update({name: len(t.shape) for name, t in lowered.context.temporaries})
         choices.append(Choice(outs[0], node.op, lowered.lowering.name, lowered.cost))
 
     if onnx_name[graph.output] != "output":
@@ -131,6 +135,7 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
     model = helper.make_model(g, ir_version=IR_VERSION,
                               opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="trmgolf")
+    share_single_element_initializers(model, ranks)
     if any(node.op == "onnx_node" for node in graph.nodes):
         _declare_unknown_shapes(model, onnx_name)
     return Emitted(model, choices)

@@ -24,6 +24,7 @@ from trmgolf.ir.graph import Graph, Node, Value
 from trmgolf.ir.onnx_ops import ELEMENTWISE, IR_OP_OF, REDUCTIONS
 from trmgolf.ir.registry import IRTypeError, get_op
 from trmgolf.ir.types import NUMPY_DTYPES, TensorType
+from trmgolf.scoring.validity import IO_SHAPE
 
 #: ONNX ops that become one IR op without attributes; the table is shared with the kernels.
 SIMPLE = {op_type: ir for op_type, ir in IR_OP_OF.items() if ir in ELEMENTWISE}
@@ -44,15 +45,28 @@ def load_model(path: str | Path) -> onnx.ModelProto:
         raise not_an_onnx_model(path) from None
 
 
-def _derivable_shapes(model: onnx.ModelProto) -> set[str] | None:
-    """Tensors whose static shape ONNX inference derives without the model's ``value_info``
-    (None when inference fails outright). Hand-written networks declare shapes for the
-    results of data-dependent ops (a Slice with computed bounds); those declarations are the
-    shape of one run, so the IR must not reason from them (Squeeze without axes of such a
-    tensor is not a fixed Reshape)."""
+#: ONNX ops whose output has the shape of their first input whatever the other inputs hold
+#: (Clip's bounds and Shrink's are scalars; CastLike's second input lends only a dtype).
+SHAPE_OF_FIRST = frozenset({
+    "Cast", "CastLike", "Identity", "Not", "Neg", "Abs", "Relu", "Sigmoid", "Exp", "Log", "Sqrt",
+    "Reciprocal", "Tanh", "Sign", "Floor", "Ceil", "Round", "Clip", "Shrink", "LeakyRelu", "Elu",
+    "Selu", "HardSigmoid", "Softplus", "Softsign", "Erf", "IsNaN", "IsInf", "ThresholdedRelu",
+    "Transpose"})
+#: ONNX ops whose output is the multidirectional broadcast of their inputs.
+BROADCASTING = frozenset({
+    "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max", "Sum", "Mean", "Mod", "Equal", "Less",
+    "Greater", "GreaterOrEqual", "LessOrEqual", "And", "Or", "Xor", "Where", "PRelu",
+    "BitwiseAnd", "BitwiseOr", "BitwiseXor"})
+
+
+def _inferred_shapes(model: onnx.ModelProto, trusted: set[str]) -> set[str] | None:
+    """Tensors whose static shape ONNX inference derives from the model's value_info
+    entries for ``trusted`` tensors only (None when inference fails outright)."""
     bare = onnx.ModelProto()
     bare.CopyFrom(model)
+    kept = [vi for vi in model.graph.value_info if vi.name in trusted]
     del bare.graph.value_info[:]
+    bare.graph.value_info.extend(kept)
     try:
         inferred = onnx.shape_inference.infer_shapes(bare).graph
     except Exception:  # noqa: BLE001 - onnx raises several types
@@ -60,6 +74,69 @@ def _derivable_shapes(model: onnx.ModelProto) -> set[str] | None:
     return {vi.name for vi in [*inferred.value_info, *inferred.output]
             if vi.type.tensor_type.HasField("shape") and vi.type.tensor_type.elem_type
             and all(d.HasField("dim_value") and d.dim_value > 0 for d in vi.type.tensor_type.shape.dim)}
+
+
+def _ranks(model: onnx.ModelProto) -> dict[str, int]:
+    """Every typed tensor's rank, declared or inferred (static in ONNX: strict inference
+    checks each declaration)."""
+    try:
+        g = onnx.shape_inference.infer_shapes(model).graph
+    except Exception:  # noqa: BLE001 - onnx raises several types; the declarations alone
+        g = model.graph
+    return {vi.name: len(vi.type.tensor_type.shape.dim) for vi in [*g.input, *g.output, *g.value_info]
+            if vi.type.HasField("tensor_type") and vi.type.tensor_type.HasField("shape")}
+
+
+def _shapes_implied_backward(model: onnx.ModelProto, known: set[str],
+                             constants: dict[str, tuple[int, ...]]) -> set[str]:
+    """Tensors whose shape follows from a ``known`` shape downstream: the input of an op that
+    keeps its first input's shape, and the input of a broadcasting op whose other inputs are
+    that same tensor or single-element constants of no higher rank (they broadcast to it)."""
+    ranks = _ranks(model)
+    known = set(known)
+    for node in reversed(model.graph.node):
+        if node.domain not in ("", "ai.onnx") or len(node.output) != 1 or node.output[0] not in known:
+            continue
+        if node.op_type in SHAPE_OF_FIRST and node.input:
+            known.add(node.input[0])
+        elif node.op_type in BROADCASTING:
+            for x in node.input:
+                others = [o for o in node.input if o != x]
+                if x and x not in constants and x in ranks and all(
+                        o in constants and np.prod(constants[o]) == 1 and len(constants[o]) <= ranks[x]
+                        for o in others):
+                    known.add(x)
+    return known
+
+
+def _derivable_shapes(model: onnx.ModelProto) -> set[str] | None:
+    """Tensors whose static shape is a fact (None when inference fails outright): what ONNX
+    inference derives without the model's ``value_info``, the graph output when it is the
+    grid every NeuroGolf answer has (an exact network returns that shape on every input), and
+    what follows from those backward (``_shapes_implied_backward``) and then forward again.
+    Hand-written networks declare shapes for the results of data-dependent ops (a Slice with
+    computed bounds); those declarations are the shape of one run, so the IR must not reason
+    from them (Squeeze without axes of such a tensor is not a fixed Reshape)."""
+    derived = _inferred_shapes(model, set())
+    if derived is None:
+        return None
+    g = model.graph
+    # Inference keeps the graph output's declared shape; only the grid's is a fact to reason from.
+    grid = len(g.output) == 1 and _tensor_type(g.output[0]) is not None \
+        and _tensor_type(g.output[0]).shape == IO_SHAPE
+    unproven = set() if grid else {o.name for o in g.output}
+    facts = derived - unproven
+    constants = {i.name: tuple(i.dims) for i in g.initializer}  # their shapes
+    constants.update({n.output[0]: _constant_value(n).shape for n in g.node
+                      if n.op_type == "Constant" and n.attribute})
+    for _ in range(len(g.node)):  # each round adds a tensor or stops
+        implied = _shapes_implied_backward(model, facts, constants)
+        grown = (implied | (_inferred_shapes(model, implied) or set())) - unproven
+        if grown <= facts:
+            break
+        facts |= grown
+    return derived | facts
+    return derived
 
 
 def _constant_value(node: onnx.NodeProto) -> np.ndarray:

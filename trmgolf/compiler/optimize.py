@@ -84,12 +84,18 @@ def compile_imported(model: onnx.ModelProto, target: str = DEFAULT_TARGET,
     """Import ``model`` (or take its ``graph``, already imported) and compile it through the one
     compile path (without the passes when ``passes`` is False: a plain round trip), at the
     target's opset or, when a carried node has no equivalent there (Upsample, Split-11 ...), at
-    a lower one down to the model's own."""
+    a lower one down to the model's own; with the passes, at the model's own opset when that
+    network is cheaper."""
     graph = imported(model) if graph is None else graph
     opset = emit_opset(graph, get_target(target).opset, source_opset(model))
+    # The model's own opset is tried too: written for it, it may cost less there (axes as
+    # attributes, not initializers).
+    own = source_opset(model)
+    others = (own,) if passes and own < opset else ()
     try:
         return compile_graph(graph, target=target, forced=forced, cost_model=cost_model,
-                             source="import", pipeline=None if passes else [], opset=opset)
+                             source="import", pipeline=None if passes else [], opset=opset,
+                             other_opsets=others)
     except (IRVerifyError, IRTypeError) as e:
         raise UserError(f"cannot optimise: {str(e).splitlines()[0]}") from None
 

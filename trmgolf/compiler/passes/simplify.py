@@ -101,11 +101,16 @@ def _slice_before_cast(node: Node, graph: Graph) -> Value | None:
     """slice(cast(x)) -> cast(slice(x)): convert only the cells that are kept.
 
     Data movement commutes with an elementwise cast, and a crop is usually much smaller
-    than what it crops (the 30x30 input cast to float16 before the canvas crop)."""
+    than what it crops (the 30x30 input cast to float16 before the canvas crop). Only where
+    that saves bytes: the cast has no other reader (else it stays, and the slice adds a
+    tensor) and the crop in the wider dtype is smaller than the whole cast (a 10-cell float
+    row cast to uint8 before keeping 5 cells is cheaper as it is)."""
     src = node.inputs[0]
     if node.op != "slice" or src.producer is None or src.producer.op != "cast":
         return None
     inner = src.producer.inputs[0]
+    if len(src.uses) != 1 or node.output.type.with_dtype(inner.type.dtype).nbytes >= src.type.nbytes:
+        return None
     sliced = Node("slice", [inner], dict(node.attrs), [node.output.type.with_dtype(inner.type.dtype)],
                   node.region)
     cast = Node("cast", [sliced.output], dict(src.producer.attrs), [node.output.type], node.region)

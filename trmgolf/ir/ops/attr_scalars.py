@@ -47,8 +47,21 @@ def _float(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tensor
     return [types[0]]
 
 
+def _selu_monotone(node: Any) -> tuple[int, ...]:
+    """``gamma * x`` above 0, ``gamma * alpha * (exp(x) - 1)`` (0 at 0) below: with
+    ``alpha >= 0`` both pieces move with x as gamma's sign says (rounding keeps order)."""
+    alpha, gamma = node.attrs.get("alpha", 1.0), node.attrs.get("gamma", 1.0)  # the defaults are > 0
+    return (0,) if alpha < 0 else (1,) if gamma >= 0 else (-1,)
+
+
+def _leaky_relu_monotone(node: Any) -> tuple[int, ...]:
+    """``x`` from 0 up, ``alpha * x`` below: nondecreasing when ``alpha >= 0``."""
+    return (1,) if node.attrs.get("alpha", 0.01) >= 0 else (0,)
+
+
 @register("selu", infer=_float, attrs={"alpha": Attr(float, 1.67326319217681884765625),
-                                         "gamma": Attr(float, 1.05070102214813232421875)})
+                                         "gamma": Attr(float, 1.05070102214813232421875)},
+          elementwise=True, monotone=_selu_monotone)
 def selu(x, *, alpha=1.67326319217681884765625, gamma=1.05070102214813232421875):
     """ONNX Selu: ``gamma * x`` above 0, ``gamma * alpha * (exp(x) - 1)`` elsewhere."""
     g, a, wide = np.float32(gamma), np.float32(alpha), x.astype(np.float32)
@@ -56,7 +69,8 @@ def selu(x, *, alpha=1.67326319217681884765625, gamma=1.05070102214813232421875)
         return np.where(wide > 0, g * wide, g * (a * (np.exp(wide) - np.float32(1)))).astype(x.dtype)
 
 
-@register("leaky_relu", infer=_float, attrs={"alpha": Attr(float, 0.01)})
+@register("leaky_relu", infer=_float, attrs={"alpha": Attr(float, 0.01)}, elementwise=True,
+          monotone=_leaky_relu_monotone)
 def leaky_relu(x, *, alpha=0.01):
     """ONNX LeakyRelu: ``x`` from 0 up, ``alpha * x`` below."""
     wide = x.astype(np.float32)
