@@ -43,6 +43,13 @@ def group_members(pgid: int) -> list[int]:
     return found
 
 
+def default_sigint() -> None:
+    """SIGINT back to its default in the child, as in a terminal: a shell starts background
+    jobs (``pytest &``, ``nohup``) with SIGINT ignored, and an ignored signal is inherited
+    through exec, so Python would never see the Ctrl-C this test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt(args: list[str], delay: float, cwd: Path, again: float | None = None
               ) -> tuple[int, str, str, list[int]]:
     """Run ``trmgolf ARGS`` in its own process group, SIGINT the group after ``delay`` s (and
@@ -50,7 +57,7 @@ def interrupt(args: list[str], delay: float, cwd: Path, again: float | None = No
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
     proc = subprocess.Popen([sys.executable, "-m", "trmgolf.cli", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=default_sigint)
     time.sleep(delay)
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGINT)
