@@ -35,6 +35,11 @@ class ScoreRow:
     params: int | None = None
 
     @property
+    def cost(self) -> int | None:
+        """memory + params, when the table records both."""
+        return None if self.memory is None or self.params is None else self.memory + self.params
+
+    @property
     def number(self) -> int:
         return int(self.task[len("task"):])
 
