@@ -30,6 +30,7 @@ import numpy as np
 from trmgolf.errors import UserError
 from trmgolf.fsutil import write_atomic
 from trmgolf.scoring.networks import read_networks
+from trmgolf.submission.results import SEARCH_PREFIX
 from trmgolf.submission.worker import TaskTimeout, first_line, time_limit
 
 if TYPE_CHECKING:
@@ -270,7 +271,7 @@ def _look_for_cheaper(job: _Job, row: TaskRow, found: list[Cheaper]) -> None:
     for c in cheaper_networks(split, below, "submission", solvers=load_solvers() if job.solve else None,
                               search_work=job.search_work, search_s=job.search_s):
         a = c.attempt
-        found.append(Cheaper(a.solver if a.solver.startswith("search:") else f"solver:{a.solver}",
+        found.append(Cheaper(a.solver if a.solver.startswith(SEARCH_PREFIX) else f"solver:{a.solver}",
                              c.data, a.memory or 0, a.params or 0, float(a.points or 0.0)))
 
 
