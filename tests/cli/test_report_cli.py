@@ -71,13 +71,20 @@ def merged(tmp_path):
     return subs, best
 
 
-def test_report_page_rows_sources_and_no_external_file(merged, tmp_path) -> None:
+def write_page(merged, page):
+    """``trmgolf report`` of the merged zip into ``page``; the command's output."""
     subs, best = merged
-    page = tmp_path / "report.html"
     res = CliRunner().invoke(cli, ["report", str(best), "-o", str(page), "--data", str(subs.data),
                                    "--jobs", "1"])
     assert res.exit_code == 0, res.output
-    assert "3 tasks, 3 exact" in res.output and "best.scores.csv" in res.output
+    return res.output
+
+
+def test_report_page_rows_sources_and_no_external_file(merged, tmp_path) -> None:
+    subs, best = merged
+    page = tmp_path / "report.html"
+    output = write_page(merged, page)
+    assert "3 tasks, 3 exact" in output and "best.scores.csv" in output
     text = page.read_text()
     t = parse(text)
     assert [r[0] for r in t.rows] == ["task001", "task002", "task003"]
@@ -88,7 +95,7 @@ def test_report_page_rows_sources_and_no_external_file(merged, tmp_path) -> None
     summary = re.search(r'data-points="([\d.]+)"', text).group(1)
     assert float(summary) == pytest.approx(sum(float(c[1]) for _, c in t.rows), abs=2e-3)
     again = tmp_path / "again.html"
-    CliRunner().invoke(cli, ["report", str(best), "-o", str(again), "--data", str(subs.data), "--jobs", "1"])
+    write_page(merged, again)
     assert again.read_bytes() == page.read_bytes()
 
 
@@ -109,11 +116,8 @@ def _headless(*args: str) -> subprocess.CompletedProcess:
 def test_report_opens_in_headless_chromium(merged, tmp_path) -> None:
     from matplotlib.image import imread
 
-    subs, best = merged
     page = tmp_path / "report.html"
-    res = CliRunner().invoke(cli, ["report", str(best), "-o", str(page), "--data", str(subs.data),
-                                   "--jobs", "1"])
-    assert res.exit_code == 0, res.output
+    write_page(merged, page)
     shot = tmp_path / "shot.png"
     _headless(f"--screenshot={shot}", "--window-size=1000,600", page.as_uri())
     img = imread(io.BytesIO(shot.read_bytes()))
