@@ -38,8 +38,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "kernels": frozenset({"ir", *LEAVES}),
     "ir": frozenset(LEAVES),
     "scoring": frozenset({"errors", "fsutil", "tasks"}),
-    "solvers": frozenset({"ir", "tasks"}),
-    "search": frozenset({"compiler", "tasks"}),  # structure search: candidate networks as IR
+    "solvers": frozenset({"grid", "ir", "tasks"}),
+    "search": frozenset({"compiler", "grid", "tasks"}),  # structure search: candidate networks as IR
+    "grid": frozenset({"ir", "tasks"}),  # the vocabulary of grid primitives (numpy + IR)
     "router": frozenset({"solvers", "tasks", "errors", "fsutil"}),
     "trainer": frozenset({"tasks", "errors", "fsutil", "progress"}),
     "errors": frozenset(),

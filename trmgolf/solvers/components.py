@@ -1,12 +1,4 @@
-"""Connected components by unrolled label propagation, and per-object property planes.
-
-Every object cell starts with a unique id (``r * side + c + 1``); each propagation step
-replaces a cell's label by the largest label around it and masks it back to the cells of
-its group, so after enough steps every cell holds the largest id of its component. A
-*group* is one channel of labels: the cells of a set of colours (all colours but 0: an
-object is any non-background component; one colour per channel: an object has one
-colour). 8-connected components use one 3 x 3 MaxPool per step; 4-connected ones
-alternate a 1 x 3 and a 3 x 1 MaxPool, each followed by the mask.
+"""Per-object property planes over connected components (``trmgolf.grid.labels``).
 
 From the labels, ``E[i, j] = (label_i == label_j)`` ([N, N] with N = side^2 cells) turns
 any per-cell quantity into a per-object one by one MatMul: the object's size (E @ mask),
@@ -20,7 +12,8 @@ largest and smallest objects need no [N, N] comparison: size == its ReduceMax / 
 Everything runs on the crop of the largest fit grid in float16 (labels <= 900 and counts
 are exact small integers). The numpy side simulates the same steps (``propagate``) to size
 the network; the planes the rule is fitted on take their labels from scipy's labelling,
-which equals the converged propagation.
+which equals the converged propagation. ``object_planes`` / ``object_planes_ir`` are one
+vocabulary primitive, held equal by the property test in ``tests/grid``.
 """
 
 from __future__ import annotations
@@ -29,8 +22,20 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
+from trmgolf.grid.labels import MAX_STEPS, NOT_BACKGROUND, Grouping, label_steps, labels_ir, labels_of
+from trmgolf.grid.vocab import (
+    BACKGROUND,
+    border,
+    border_ir,
+    colour_plane_ir,
+    f16,
+    near8,
+    near8_ir,
+    next_to,
+    next_to_ir,
+    register,
+)
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
@@ -39,24 +44,8 @@ from trmgolf.solvers.planes import Planes, fit_planes, fit_side
 from trmgolf.solvers.regions import enclosed, enclosed_plane, steps_needed
 from trmgolf.tasks import COLORS, Example
 
-BACKGROUND = 0
-MAX_STEPS = 48  # propagation steps above which the network costs more than it earns
 MAX_SIZE = 12  # size planes: size == 1 .. MAX_SIZE, and one plane for anything larger
 MAX_RANK = 5  # rank planes: 0 .. MAX_RANK - 1 larger objects
-
-
-@dataclass(frozen=True)
-class Grouping:
-    """How cells form objects: ``connectivity`` 4 or 8; ``groups`` = the colour sets whose cells
-    may join (one label channel each)."""
-
-    connectivity: int
-    groups: tuple[tuple[int, ...], ...]
-
-    @property
-    def name(self) -> str:
-        kind = "any" if len(self.groups) == 1 and len(self.groups[0]) > 1 else "colour"
-        return f"c{self.connectivity}{kind}"
 
 
 def groupings(examples: list[Example]) -> list[Grouping]:
@@ -65,75 +54,10 @@ def groupings(examples: list[Example]) -> list[Grouping]:
     colours = sorted({int(c) for a, _ in pairs(examples) for c in np.unique(a)} - {BACKGROUND})
     if not colours:
         return []
-    found = [(tuple(c for c in range(COLORS) if c != BACKGROUND),)]
+    found = [(NOT_BACKGROUND,)]
     if len(colours) > 1:
         found.append(tuple((c,) for c in colours))
     return [Grouping(k, groups) for groups in found for k in (4, 8)]
-
-
-# ---- numpy reference ---------------------------------------------------------------------------
-
-def _pool(labels: np.ndarray, kh: int, kw: int) -> np.ndarray:
-    """Stride-1 max over a kh x kw window (zero padding: labels are >= 0)."""
-    h, w = labels.shape[-2:]
-    padded = np.pad(labels, [(0, 0)] * (labels.ndim - 2) + [(kh // 2, kh // 2), (kw // 2, kw // 2)])
-    out = labels.copy()
-    for i in range(kh):
-        for j in range(kw):
-            out = np.maximum(out, padded[..., i:i + h, j:j + w])
-    return out
-
-
-def _masks(a: np.ndarray, grouping: Grouping) -> np.ndarray:
-    return np.stack([np.isin(a, g) for g in grouping.groups]).astype(np.int64)
-
-
-def _step(labels: np.ndarray, masks: np.ndarray, connectivity: int) -> np.ndarray:
-    if connectivity == 8:
-        return _pool(labels, 3, 3) * masks
-    return _pool(_pool(labels, 1, 3) * masks, 3, 1) * masks
-
-
-def _start(a: np.ndarray, masks: np.ndarray, side: int) -> np.ndarray:
-    rows, cols = np.indices(a.shape)
-    return masks * (rows * side + cols + 1)
-
-
-def labels_of(a: np.ndarray, grouping: Grouping, side: int) -> np.ndarray:
-    """[h, w] labels once propagation has converged (what the network computes when its steps
-    suffice): each object cell holds the largest id of its component; 0 off objects."""
-    rows, cols = np.indices(a.shape)
-    ids = rows * side + cols + 1
-    structure = np.ones((3, 3)) if grouping.connectivity == 8 else None
-    out = np.zeros(a.shape, np.int64)
-    for colours in grouping.groups:
-        parts, n = ndimage.label(np.isin(a, colours), structure=structure)
-        if n:
-            top = np.asarray(ndimage.maximum(ids, parts, np.arange(1, n + 1)), np.int64)
-            out[parts > 0] = top[parts[parts > 0] - 1]
-    return out
-
-
-def propagate(a: np.ndarray, grouping: Grouping, side: int, steps: int) -> np.ndarray:
-    """[h, w] labels after ``steps`` network steps (the network's answer, converged or not)."""
-    masks = _masks(a, grouping)
-    labels = _start(a, masks, side)
-    for _ in range(steps):
-        labels = _step(labels, masks, grouping.connectivity)
-    return labels.sum(axis=0)
-
-
-def label_steps(a: np.ndarray, grouping: Grouping, limit: int = MAX_STEPS) -> int:
-    """Steps after which the labels of grid ``a`` stop changing (``limit + 1`` when more)."""
-    masks = _masks(a, grouping)
-    labels = _start(a, masks, max(a.shape))
-    steps = 0
-    while steps <= limit:
-        grown = _step(labels, masks, grouping.connectivity)
-        if np.array_equal(grown, labels):
-            return steps
-        labels, steps = grown, steps + 1
-    return steps
 
 
 def with_margin(needed: int) -> int:
@@ -181,27 +105,6 @@ def plan(examples: list[Example], grouping: Grouping, side: int) -> tuple[int, i
     return steps, hole_steps
 
 
-def _border(a: np.ndarray) -> np.ndarray:
-    edge = np.zeros(a.shape, bool)
-    edge[0], edge[-1], edge[:, 0], edge[:, -1] = True, True, True, True
-    return edge
-
-
-def _next_to(plane: np.ndarray) -> np.ndarray:
-    """Cells with a 4-neighbour in ``plane``."""
-    out = np.zeros_like(plane)
-    out[1:] |= plane[:-1]
-    out[:-1] |= plane[1:]
-    out[:, 1:] |= plane[:, :-1]
-    out[:, :-1] |= plane[:, 1:]
-    return out
-
-
-def _near8(plane: np.ndarray) -> np.ndarray:
-    """Cells with ``plane`` in their 3 x 3 neighbourhood (themselves included)."""
-    return ndimage.binary_dilation(plane, np.ones((3, 3), bool))
-
-
 def _marker_plane(a: np.ndarray, labels: np.ndarray, kind: str, colour: int) -> np.ndarray:
     on = labels > 0
     if kind == "most":
@@ -209,7 +112,7 @@ def _marker_plane(a: np.ndarray, labels: np.ndarray, kind: str, colour: int) -> 
         counts = np.bincount(inverse.ravel(), weights=(a == colour).ravel())
         held = np.where(on, counts[inverse.reshape(a.shape)], -1)
         return on & (held == held.max())
-    seed = (a == colour) if kind == "contains" else (_near8(a == colour) & (a != colour))
+    seed = (a == colour) if kind == "contains" else (near8(a == colour) & (a != colour))
     return on & np.isin(labels, np.unique(labels[on & seed]))
 
 
@@ -234,44 +137,13 @@ def object_planes(a: np.ndarray, objects: Objects) -> np.ndarray:
             smaller = np.array([((sizes < s) & (sizes > 0)).sum() for s in range(int(size.max()) + 1)])[size]
             out += [on & (larger == k) for k in range(MAX_RANK)] + [on & (smaller == 0)]
         else:
-            seed = _border(a) if kind == "border" else _next_to(enclosed(a, objects.hole_steps))
+            seed = border(a) if kind == "border" else next_to(enclosed(a, objects.hole_steps))
             hit = np.unique(labels[on & seed])
             out.append(on & np.isin(labels, hit))
     return np.stack(out).astype(np.uint8)
 
 
 # ---- the network -------------------------------------------------------------------------------
-
-def _f16(b: Builder, v: Value) -> Value:
-    return b.op("cast", v, to="float16")
-
-
-def _pool_ir(b: Builder, v: Value, kh: int, kw: int) -> Value:
-    return b.op("max_pool2d", v, kernel=(kh, kw), pads=(kh // 2, kw // 2, kh // 2, kw // 2))
-
-
-def labels_ir(b: Builder, x: Value, grouping: Grouping, steps: int) -> tuple[Value, Value]:
-    """(labels, object mask), float16 [1,1,s,s], from the cropped one-hot ``x``."""
-    side = x.type.shape[2]
-    g = len(grouping.groups)
-    w = np.zeros((g, COLORS, 1, 1), np.float32)
-    for k, colours in enumerate(grouping.groups):
-        w[k, list(colours)] = 1.0
-    masks = _f16(b, b.op("conv2d", x, b.const(w)))
-    rows, cols = np.indices((side, side))
-    ids = b.const((rows * side + cols + 1).astype(np.float16).reshape(1, 1, side, side))
-    labels = b.op("mul", masks, ids)
-    for _ in range(steps):
-        if grouping.connectivity == 8:
-            labels = b.op("mul", _pool_ir(b, labels, 3, 3), masks)
-        else:
-            labels = b.op("mul", _pool_ir(b, labels, 1, 3), masks)
-            labels = b.op("mul", _pool_ir(b, labels, 3, 1), masks)
-    if g > 1:
-        labels = b.op("reduce_sum", labels, axes=(1,), keepdims=1)
-        masks = b.op("reduce_sum", masks, axes=(1,), keepdims=1)
-    return labels, masks
-
 
 def _column(b: Builder, v: Value, n: int) -> Value:
     return b.op("reshape", v, shape=(1, 1, n, 1))
@@ -290,45 +162,21 @@ def _per_object(b: Builder, same: Value, cells: Value, n: int, side: int) -> Val
     return _grid(b, b.op("matmul", same, _column(b, cells, n)), side)
 
 
-def _border_ir(b: Builder, x: Value) -> Value:
-    """float16 [1,1,s,s]: grid cells with a 4-neighbour outside the grid."""
-    inside = b.op("reduce_sum", x, axes=(1,), keepdims=1)
-    cross = np.zeros((1, 1, 3, 3), np.float32)
-    cross[0, 0, 1, 0] = cross[0, 0, 1, 2] = cross[0, 0, 0, 1] = cross[0, 0, 2, 1] = -1.0
-    outside_next = b.op("conv2d", inside, b.const(cross), b.const(np.array([4.0], np.float32)),
-                        pads=(1, 1, 1, 1))
-    return _f16(b, b.op("mul", inside, b.op("min", outside_next, b.const(np.float32(1.0)))))
-
-
-def _next_to_ir(b: Builder, plane: Value) -> Value:
-    cross = np.zeros((1, 1, 3, 3), np.float32)
-    cross[0, 0, 1, 0] = cross[0, 0, 1, 2] = cross[0, 0, 0, 1] = cross[0, 0, 2, 1] = 1.0
-    near = b.op("conv2d", plane, b.const(cross), pads=(1, 1, 1, 1))
-    return _f16(b, b.op("min", near, b.const(np.float32(1.0))))
-
-
-def _colour_ir(b: Builder, x: Value, colour: int) -> Value:
-    """float32 [1,1,s,s]: the cells of ``colour``."""
-    return b.op("slice", x, starts=(colour,), ends=(colour + 1,), axes=(1,))
-
-
 def _marker_plane_ir(b: Builder, x: Value, same: Value, mask: Value, size_n: tuple[int, int],
                      kind: str, colour: int) -> Value:
     """bool [1,1,s,s]: the plane of ``_marker_plane``."""
     n, side = size_n
-    cells = _colour_ir(b, x, colour)
+    cells = colour_plane_ir(b, x, colour)
     on = b.op("greater", mask, b.const(np.float16(0.0)))
     if kind == "most":
-        held = b.op("mul", _per_object(b, same, b.op("mul", _f16(b, cells), mask), n, side), mask)
+        held = b.op("mul", _per_object(b, same, b.op("mul", f16(b, cells), mask), n, side), mask)
         # off objects the count is lowered below every object's (which is >= 0)
         held = b.op("sub", held, b.op("sub", b.const(np.float16(1.0)), mask))
         return b.op("and", b.op("equal", held, b.op("reduce_max", held, axes=(2, 3), keepdims=1)), on)
     if kind == "contains":
-        seed = _f16(b, cells)
+        seed = f16(b, cells)
     else:
-        near = b.op("conv2d", cells, b.const(np.ones((1, 1, 3, 3), np.float32)), pads=(1, 1, 1, 1))
-        seed = _f16(b, b.op("mul", b.op("min", near, b.const(np.float32(1.0))),
-                            b.op("sub", b.const(np.float32(1.0)), cells)))
+        seed = f16(b, b.op("mul", near8_ir(b, cells), b.op("sub", b.const(np.float32(1.0)), cells)))
     hit = _per_object(b, same, b.op("mul", seed, mask), n, side)
     return b.op("and", b.op("greater", hit, b.const(np.float16(0.0))), on)
 
@@ -338,7 +186,7 @@ def object_planes_ir(b: Builder, x: Value, objects: Objects) -> Value:
     side = x.type.shape[2]
     n = side * side
     labels, mask = labels_ir(b, x, objects.grouping, objects.steps)
-    same = _f16(b, b.op("equal", _column(b, labels, n), _row(b, labels, n)))
+    same = f16(b, b.op("equal", _column(b, labels, n), _row(b, labels, n)))
     size = b.op("mul", _per_object(b, same, mask, n, side), mask)
     zero = b.const(np.float16(0.0))
     out: list[Value] = []
@@ -362,11 +210,11 @@ def object_planes_ir(b: Builder, x: Value, objects: Objects) -> Value:
         elif kind == "rank":
             rows, cols = np.indices((side, side))
             ids = b.const((rows * side + cols + 1).astype(np.float16).reshape(1, 1, side, side))
-            rep = _f16(b, b.op("equal", labels, ids))  # one cell per object
+            rep = f16(b, b.op("equal", labels, ids))  # one cell per object
             size_col, size_row = _column(b, size, n), _row(b, size, n)
-            larger = _grid(b, b.op("matmul", _f16(b, b.op("greater", size_row, size_col)),
+            larger = _grid(b, b.op("matmul", f16(b, b.op("greater", size_row, size_col)),
                                    _column(b, rep, n)), side)
-            smaller = _grid(b, b.op("matmul", _f16(b, b.op("less", size_row, size_col)),
+            smaller = _grid(b, b.op("matmul", f16(b, b.op("less", size_row, size_col)),
                                     _column(b, rep, n)), side)
             # off objects the counts are shifted past every rank plane
             off = b.op("mul", b.op("sub", b.const(np.float16(1.0)), mask), b.const(np.float16(100.0)))
@@ -376,13 +224,31 @@ def object_planes_ir(b: Builder, x: Value, objects: Objects) -> Value:
             out.append(b.op("cast", b.op("equal", smaller, zero), to="float32"))
         else:
             if kind == "border":
-                seed = _border_ir(b, x)
+                seed = border_ir(b, x)
             else:
-                seed = _next_to_ir(b, enclosed_plane(b, x, objects.hole_steps, BACKGROUND))
+                seed = next_to_ir(b, enclosed_plane(b, x, objects.hole_steps, BACKGROUND))
             hit = _per_object(b, same, b.op("mul", seed, mask), n, side)
             out.append(b.op("cast", b.op("and", b.op("greater", hit, zero),
                                          b.op("greater", mask, zero)), to="float32"))
     return out[0] if len(out) == 1 else b.op("concat", *out, axis=1)
+
+
+def _some_objects(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Objects] | None:
+    """Objects of a random grouping and kind set whose propagation converges on ``a`` (the
+    property test's arguments for the ``object_planes`` primitive)."""
+    colours = sorted(int(c) for c in np.unique(a) if c != BACKGROUND) or [1]
+    groups = (NOT_BACKGROUND,) if rng.random() < 0.5 else tuple((c,) for c in colours)
+    grouping = Grouping(int(rng.choice((4, 8))), groups)
+    steps, hole_steps = with_margin(label_steps(a, grouping)), with_margin(steps_needed(a))
+    if steps > MAX_STEPS or hole_steps > MAX_STEPS:
+        return None
+    markers = [f"{kind}{int(rng.integers(COLORS))}" for kind in MARKER_KINDS]
+    pool = [*PLANE_COUNTS, *markers]
+    kinds = tuple(str(k) for k in rng.choice(pool, int(rng.integers(1, 4)), replace=False))
+    return {"objects": Objects(grouping, side, steps, hole_steps, kinds)}
+
+
+register("object_planes", object_planes, object_planes_ir, _some_objects)
 
 
 # ---- the solver --------------------------------------------------------------------------------

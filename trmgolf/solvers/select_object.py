@@ -18,17 +18,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trmgolf.grid.labels import Grouping, labels_of
+from trmgolf.grid.vocab import BACKGROUND
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, pairs
 from trmgolf.solvers.components import (
-    BACKGROUND,
     MARKER_KINDS,
-    Grouping,
     Objects,
     groupings,
-    labels_of,
     object_planes,
     object_planes_ir,
     plan,

@@ -1,0 +1,302 @@
+"""Grid primitives, each once: a numpy meaning on the int grid and an IR builder on one-hot.
+
+The two sides share one contract (the one ``solvers.planes.Planes`` uses): the numpy side
+takes an int grid ``a`` [h, w] and returns [P, h', w'] (planes, counts as [P, 1, 1], or the
+one-hot planes of a crop); the IR side takes the one-hot input ``x`` float32 [1, 10, s, s]
+on a canvas of side ``s >= h, w`` (cells past the grid hold no colour) and returns a value
+whose [0, :P, :h', :w'] corner equals the numpy answer. Every primitive is registered in
+:data:`PRIMITIVES` with a sampler of test arguments, so the property test in ``tests/grid``
+covers a new one without being edited.
+
+Primitives that take a plane rather than the grid (``next_to``, ``near8``, ``shift``) are
+registered on the plane of one colour, the simplest plane the test can draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from trmgolf.ir.builder import Builder
+from trmgolf.ir.graph import Value
+from trmgolf.tasks import COLORS
+
+#: The background colour every family assumes (black).
+BACKGROUND = 0
+
+Spans = tuple[tuple[int, int], tuple[int, int]]  # ((first row, last row), (first col, last col))
+Sampler = Callable[[np.random.Generator, np.ndarray, int], "dict[str, Any] | None"]
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """One vocabulary entry: ``meaning(a, **args)`` (numpy), ``build(b, x, **args)`` (IR), and
+    ``sample(rng, a, side)``: arguments for the property test on grid ``a`` (None: none fit)."""
+
+    name: str
+    meaning: Callable[..., np.ndarray]
+    build: Callable[..., Value]
+    sample: Sampler
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def register(name: str, meaning: Callable[..., np.ndarray], build: Callable[..., Value],
+             sample: Sampler) -> Primitive:
+    """Add a primitive; both sides and the sampler are required, and a name is taken once."""
+    if name in PRIMITIVES:
+        raise ValueError(f"primitive {name!r} is registered twice")
+    for side, f in (("meaning", meaning), ("build", build), ("sample", sample)):
+        if not callable(f):
+            raise TypeError(f"primitive {name!r}: {side} is not callable")
+    PRIMITIVES[name] = Primitive(name, meaning, build, sample)
+    return PRIMITIVES[name]
+
+
+def no_args(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:
+    return {}
+
+
+def a_colour(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:
+    """One colour, present in ``a`` three times in four."""
+    present = np.unique(a)
+    return {"colour": int(rng.choice(present) if rng.random() < 0.75 else rng.integers(COLORS))}
+
+
+def some_colours(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:
+    k = int(rng.integers(1, 4))
+    return {"colours": tuple(sorted(int(c) for c in rng.choice(COLORS, k, replace=False)))}
+
+
+def f16(b: Builder, v: Value) -> Value:
+    return b.op("cast", v, to="float16")
+
+
+def one(b: Builder) -> Value:
+    return b.const(np.float32(1.0))
+
+
+# ---- colours ---------------------------------------------------------------------------------
+
+def onehot(a: np.ndarray) -> np.ndarray:
+    """[10, h, w] uint8: the one-hot planes of grid ``a``."""
+    return (a[None] == np.arange(COLORS)[:, None, None]).astype(np.uint8)
+
+
+def colour_plane(a: np.ndarray, colour: int) -> np.ndarray:
+    """[h, w] bool: the cells of ``colour``."""
+    return a == colour
+
+
+def colour_plane_ir(b: Builder, x: Value, colour: int) -> Value:
+    """float32 [1,1,s,s]: the cells of ``colour``."""
+    return b.op("slice", x, starts=(colour,), ends=(colour + 1,), axes=(1,))
+
+
+def colour_masks(a: np.ndarray, groups: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    """[G, h, w] bool: per group of colours, the cells holding one of them."""
+    return np.stack([np.isin(a, g) for g in groups])
+
+
+def colour_masks_ir(b: Builder, x: Value, groups: tuple[tuple[int, ...], ...]) -> Value:
+    """float32 [1,G,s,s]: ``colour_masks`` by one 1 x 1 Conv."""
+    w = np.zeros((len(groups), COLORS, 1, 1), np.float32)
+    for k, colours in enumerate(groups):
+        w[k, list(colours)] = 1.0
+    return b.op("conv2d", x, b.const(w))
+
+
+def inside_ir(b: Builder, x: Value) -> Value:
+    """float32 [1,1,s,s]: 1 on the grid's cells, 0 on the canvas past it."""
+    return b.op("reduce_sum", x, axes=(1,), keepdims=1)
+
+
+register("colour_plane", lambda a, colour: colour_plane(a, colour)[None], colour_plane_ir, a_colour)
+register("colour_masks", colour_masks, colour_masks_ir,
+         lambda rng, a, side: {"groups": tuple(some_colours(rng, a, side)["colours"]
+                                               for _ in range(int(rng.integers(1, 4))))})
+register("inside", lambda a: np.ones((1, *a.shape), bool), inside_ir, no_args)
+
+
+# ---- neighbourhoods and shifts ---------------------------------------------------------------
+
+def border(a: np.ndarray) -> np.ndarray:
+    """[h, w] bool: the grid's outermost ring of cells."""
+    edge = np.zeros(a.shape, bool)
+    edge[0], edge[-1], edge[:, 0], edge[:, -1] = True, True, True, True
+    return edge
+
+
+def border_ir(b: Builder, x: Value) -> Value:
+    """float16 [1,1,s,s]: grid cells with a 4-neighbour outside the grid."""
+    inside = inside_ir(b, x)
+    cross = np.zeros((1, 1, 3, 3), np.float32)
+    cross[0, 0, 1, 0] = cross[0, 0, 1, 2] = cross[0, 0, 0, 1] = cross[0, 0, 2, 1] = -1.0
+    outside_next = b.op("conv2d", inside, b.const(cross), b.const(np.array([4.0], np.float32)),
+                        pads=(1, 1, 1, 1))
+    return f16(b, b.op("mul", inside, b.op("min", outside_next, one(b))))
+
+
+def next_to(plane: np.ndarray) -> np.ndarray:
+    """[h, w]: cells with a 4-neighbour in ``plane``."""
+    out = np.zeros_like(plane)
+    out[1:] |= plane[:-1]
+    out[:-1] |= plane[1:]
+    out[:, 1:] |= plane[:, :-1]
+    out[:, :-1] |= plane[:, 1:]
+    return out
+
+
+def next_to_ir(b: Builder, plane: Value) -> Value:
+    """float16 [1,1,s,s]: ``next_to`` of the float32 0/1 ``plane``."""
+    cross = np.zeros((1, 1, 3, 3), np.float32)
+    cross[0, 0, 1, 0] = cross[0, 0, 1, 2] = cross[0, 0, 0, 1] = cross[0, 0, 2, 1] = 1.0
+    near = b.op("conv2d", plane, b.const(cross), pads=(1, 1, 1, 1))
+    return f16(b, b.op("min", near, one(b)))
+
+
+def near8(plane: np.ndarray) -> np.ndarray:
+    """[h, w] bool: cells with ``plane`` in their 3 x 3 neighbourhood (themselves included)."""
+    return ndimage.binary_dilation(plane, np.ones((3, 3), bool))
+
+
+def near8_ir(b: Builder, plane: Value) -> Value:
+    """float32 [1,1,s,s]: ``near8`` of the float32 0/1 ``plane``."""
+    near = b.op("conv2d", plane, b.const(np.ones((1, 1, 3, 3), np.float32)), pads=(1, 1, 1, 1))
+    return b.op("min", near, one(b))
+
+
+def shift(plane: np.ndarray, dr: int, dc: int) -> np.ndarray:
+    """[h, w]: ``plane`` moved ``dr`` rows down and ``dc`` columns right, zeros shifted in."""
+    h, w = plane.shape
+    out = np.zeros_like(plane)
+    out[max(dr, 0):h + min(dr, 0), max(dc, 0):w + min(dc, 0)] = \
+        plane[max(-dr, 0):h - max(dr, 0), max(-dc, 0):w - max(dc, 0)]
+    return out
+
+
+def shift_ir(b: Builder, plane: Value, dr: int, dc: int) -> Value:
+    """``shift`` of a [1,C,s,s] value: a Pad on the side it moves to, a Slice back to s x s
+    (cells the grid's own shift would drop past its last row are dropped by the reader's crop)."""
+    s = plane.type.shape[2]
+    padded = b.op("pad", plane, pads=(0, 0, max(dr, 0), max(dc, 0), 0, 0, max(-dr, 0), max(-dc, 0)))
+    return b.op("slice", padded, starts=(max(-dr, 0), max(-dc, 0)),
+                ends=(max(-dr, 0) + s, max(-dc, 0) + s), axes=(2, 3))
+
+
+def _a_shift(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:
+    return {**a_colour(rng, a, side), "dr": int(rng.integers(-3, 4)), "dc": int(rng.integers(-3, 4))}
+
+
+def _shift_meaning(a: np.ndarray, colour: int, dr: int, dc: int) -> np.ndarray:
+    # the IR shifts the whole canvas: a cell moved past the grid's last row is lost to the
+    # reader's crop, and one moved in from the canvas past it holds no colour, as in numpy
+    return shift(a == colour, dr, dc)[None]
+
+
+register("border", lambda a: border(a)[None], border_ir, no_args)
+register("next_to", lambda a, colour: next_to(a == colour)[None],
+         lambda b, x, colour: next_to_ir(b, colour_plane_ir(b, x, colour)), a_colour)
+register("near8", lambda a, colour: near8(a == colour)[None],
+         lambda b, x, colour: near8_ir(b, colour_plane_ir(b, x, colour)), a_colour)
+register("shift", _shift_meaning,
+         lambda b, x, colour, dr, dc: shift_ir(b, colour_plane_ir(b, x, colour), dr, dc), _a_shift)
+
+
+# ---- lines -----------------------------------------------------------------------------------
+
+def line_plane(a: np.ndarray, colour: int, axis: int) -> np.ndarray:
+    """[h, w] bool: cells whose row (``axis`` 1) or column (``axis`` 0) holds ``colour``."""
+    return np.broadcast_to((a == colour).any(axis=axis, keepdims=True), a.shape)
+
+
+def line_plane_ir(b: Builder, x: Value, colour: int, axis: int) -> Value:
+    """float32 [1,1,s,s]: ``line_plane`` by a ReduceMax along the line and an Expand back."""
+    s = x.type.shape[2]
+    held = b.op("reduce_max", colour_plane_ir(b, x, colour), axes=(axis + 2,), keepdims=1)
+    return b.op("expand", held, shape=(1, 1, s, s))
+
+
+register("line_plane", lambda a, colour, axis: line_plane(a, colour, axis)[None], line_plane_ir,
+         lambda rng, a, side: {**a_colour(rng, a, side), "axis": int(rng.integers(2))})
+
+
+# ---- counts ----------------------------------------------------------------------------------
+
+def colour_counts(a: np.ndarray) -> np.ndarray:
+    """[10, 1, 1]: how many cells hold each colour."""
+    return np.bincount(a.ravel(), minlength=COLORS).reshape(COLORS, 1, 1)
+
+
+def colour_counts_ir(b: Builder, x: Value) -> Value:
+    """float32 [1,10,1,1]: ``colour_counts`` (exact: at most 900 per colour)."""
+    return b.op("reduce_sum", x, axes=(2, 3), keepdims=1)
+
+
+register("colour_counts", colour_counts, colour_counts_ir, no_args)
+
+
+# ---- bounding boxes and crops ----------------------------------------------------------------
+
+def bbox(a: np.ndarray, colours: tuple[int, ...]) -> Spans | None:
+    """((first row, last row), (first column, last column)) of the cells of ``colours``;
+    None when there are none."""
+    mask = np.isin(a, colours)
+    if not mask.any():
+        return None
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    return (int(rows[0]), int(rows[-1])), (int(cols[0]), int(cols[-1]))
+
+
+def box_plane(a: np.ndarray, colours: tuple[int, ...]) -> np.ndarray:
+    """[h, w] bool: the cells inside the bounding box of ``colours`` (none when absent)."""
+    out = np.zeros(a.shape, bool)
+    spans = bbox(a, colours)
+    if spans is not None:
+        (r0, r1), (c0, c1) = spans
+        out[r0:r1 + 1, c0:c1 + 1] = True
+    return out
+
+
+def box_plane_ir(b: Builder, x: Value, colours: tuple[int, ...]) -> Value:
+    """float32 [1,1,s,s]: ``box_plane``. A row is inside the box when an occupied row lies at
+    or above it and one at or below it: two MatMuls with triangular 0/1 matrices."""
+    s = x.type.shape[2]
+    mask = colour_masks_ir(b, x, (colours,))
+    upper = np.triu(np.ones((s, s), np.float32))  # upper[i, j] = i <= j
+    inside = []
+    for axis, other in ((2, 3), (3, 2)):
+        occupied = b.op("reshape", b.op("reduce_max", mask, axes=(other,), keepdims=1), shape=(1, 1, 1, s))
+        after = b.op("matmul", occupied, b.const(upper))  # [j]: occupied lines i <= j
+        before = b.op("matmul", occupied, b.const(upper.T.copy()))  # [j]: occupied lines i >= j
+        both = b.op("min", b.op("min", after, before), one(b))
+        inside.append(b.op("reshape", both, shape=(1, 1, s, 1) if axis == 2 else (1, 1, 1, s)))
+    return b.op("mul", inside[0], inside[1])
+
+
+def crop(a: np.ndarray, spans: Spans) -> np.ndarray:
+    """The grid's cells inside ``spans`` (both ends included)."""
+    (r0, r1), (c0, c1) = spans
+    return a[r0:r1 + 1, c0:c1 + 1]
+
+
+def crop_ir(b: Builder, x: Value, spans: Spans) -> Value:
+    """float32 [1,10,h',w']: the one-hot cells inside ``spans``."""
+    (r0, r1), (c0, c1) = spans
+    return b.op("slice", x, starts=(r0, c0), ends=(r1 + 1, c1 + 1), axes=(2, 3))
+
+
+def _a_box(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:
+    h, w = a.shape
+    r0, r1 = sorted(int(v) for v in rng.integers(0, h, 2))
+    c0, c1 = sorted(int(v) for v in rng.integers(0, w, 2))
+    return {"spans": ((r0, r1), (c0, c1))}
+
+
+register("box_plane", lambda a, colours: box_plane(a, colours)[None], box_plane_ir, some_colours)
+register("crop", lambda a, spans: onehot(crop(a, spans)), crop_ir, _a_box)
