@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from solver_testlib import assert_solves_real_task, make_examples, ort_exact
 
+from trmgolf.grid.vocab import boxed
 from trmgolf.solvers import SOLVERS, check
-from trmgolf.solvers.objects import box_of, selected_colour
+from trmgolf.solvers.objects import selected_colour
 
 
 def scenes(n: int, seed: int, lo: int = 8, hi: int = 14) -> list[np.ndarray]:
@@ -30,7 +31,7 @@ def scenes(n: int, seed: int, lo: int = 8, hi: int = 14) -> list[np.ndarray]:
 
 
 def crop_by(selection: str):
-    return lambda g: box_of(g, selected_colour(g, selection))
+    return lambda g: boxed(g, (selected_colour(g, selection),))
 
 
 def test_selection_reference():
@@ -38,8 +39,8 @@ def test_selection_reference():
     assert selected_colour(g, "most") == 1 and selected_colour(g, "least") == 2
     assert selected_colour(g, "colour3") == 3 and selected_colour(g, "colour7") is None
     assert selected_colour(np.array([[1, 2]]), "least") is None  # a tie picks nothing
-    assert np.array_equal(box_of(g, 3), [[3, 3]])
-    assert np.array_equal(box_of(g, 2), [[2]])
+    assert np.array_equal(boxed(g, (3,)), [[3, 3]])
+    assert np.array_equal(boxed(g, (2,)), [[2]])
 
 
 @pytest.mark.parametrize("selection", ["least", "most", "colour4"])

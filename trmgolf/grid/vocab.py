@@ -285,6 +285,12 @@ def crop(a: np.ndarray, spans: Spans) -> np.ndarray:
     return a[r0:r1 + 1, c0:c1 + 1]
 
 
+def boxed(a: np.ndarray, colours: tuple[int, ...]) -> np.ndarray | None:
+    """The grid cut to the bounding box of ``colours``; None when there are none."""
+    spans = bbox(a, colours)
+    return None if spans is None else crop(a, spans)
+
+
 def crop_ir(b: Builder, x: Value, spans: Spans) -> Value:
     """float32 [1,10,h',w']: the one-hot cells inside ``spans``."""
     (r0, r1), (c0, c1) = spans

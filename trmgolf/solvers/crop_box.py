@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from onnx import helper
 
+from trmgolf.grid.vocab import bbox
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
@@ -95,7 +96,7 @@ class CropRule:
 
     def crop(self, a: np.ndarray) -> np.ndarray | None:
         """The rule on one grid (numpy reference); None when undefined there."""
-        spans = _spans(a, self.selection)
+        spans = bbox(a, self.selection)
         if spans is None:
             return None
         lines = [rule.lines(*span, a.shape[k])
@@ -106,14 +107,6 @@ class CropRule:
         if self.colour_map is not None:
             out = np.asarray(self.colour_map)[out]
         return out.T if self.transpose else out
-
-
-def _spans(a: np.ndarray, selection: tuple[int, ...]) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    mask = np.isin(a, selection)
-    if not mask.any():
-        return None
-    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
-    return (int(rows[0]), int(rows[-1])), (int(cols[0]), int(cols[-1]))
 
 
 def _axis_rules(lengths: list[int], spans: list[tuple[int, int]], extents: list[int]) -> list[AxisRule]:
@@ -157,7 +150,7 @@ def fit_rule(examples: list[Example]) -> CropRule | None:
     combos = 0
     for transpose, selection in itertools.product((False, True), selections()):
         outs = [o.T if transpose else o for _, o in data]  # shapes per source axis
-        found = [_spans(a, selection) for a, _ in data]
+        found = [bbox(a, selection) for a, _ in data]
         spans = [s for s in found if s is not None]
         if len(spans) < len(found):
             continue

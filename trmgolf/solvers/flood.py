@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from trmgolf.grid.vocab import BACKGROUND
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
@@ -26,7 +27,6 @@ from trmgolf.solvers.rays import seed_colours
 from trmgolf.solvers.regions import grow
 from trmgolf.tasks import Example
 
-BACKGROUND = 0
 MAX_STEPS = 40
 MAX_COLOURS = 4
 

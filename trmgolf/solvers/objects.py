@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.grid.vocab import boxed
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
@@ -43,19 +44,13 @@ def selected_colour(a: np.ndarray, selection: str) -> int | None:
     return ties[0] if len(ties) == 1 else None
 
 
-def box_of(a: np.ndarray, colour: int) -> np.ndarray:
-    rows = np.flatnonzero((a == colour).any(axis=1))
-    cols = np.flatnonzero((a == colour).any(axis=0))
-    return a[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-
-
 def fit_selection(data: list[tuple[np.ndarray, np.ndarray]]) -> str | None:
     """The first selection whose colour's box is every fit output."""
     for selection in SELECTIONS:
         ok = True
         for a, o in data:
             c = selected_colour(a, selection)
-            if c is None or not np.array_equal(box_of(a, c), o):
+            if c is None or not np.array_equal(boxed(a, (c,)), o):
                 ok = False
                 break
         if ok:

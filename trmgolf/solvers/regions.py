@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from trmgolf.grid.vocab import BACKGROUND
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
@@ -26,7 +27,6 @@ from trmgolf.solvers.common import pairs, same_shapes
 from trmgolf.solvers.planes import Planes, fit_planes
 from trmgolf.tasks import COLORS, Example
 
-BACKGROUND = 0
 MAX_STEPS = 64  # propagation layers above which the network costs more than it can earn
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.grid.vocab import BACKGROUND
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
@@ -28,7 +29,6 @@ from trmgolf.solvers.planes import Planes, fit_planes
 from trmgolf.solvers.rays import DIRECTIONS, MAX_SIDE, seed_colours
 from trmgolf.tasks import Example
 
-BACKGROUND = 0
 BASE = 4.0
 
 

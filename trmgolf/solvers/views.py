@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trmgolf.grid.vocab import bbox
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
@@ -162,12 +163,13 @@ def mirror_tile_views(ky: int, kx: int) -> list[View]:
 
 # -- bounding-box crop views ---------------------------------------------------------------
 
-def _bbox(a: np.ndarray, colours: tuple[int, ...], margin: int) -> tuple[int, int, int, int] | None:
-    mask = np.isin(a, colours)
-    if not mask.any():
+def _inner_box(a: np.ndarray, colours: tuple[int, ...], margin: int) -> tuple[int, int, int, int] | None:
+    """(r0, r1, c0, c1): the bounding box of ``colours`` shrunk by ``margin`` per side."""
+    spans = bbox(a, colours)
+    if spans is None:
         return None
-    rs, cs = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
-    r0, r1, c0, c1 = rs[0] + margin, rs[-1] - margin, cs[0] + margin, cs[-1] - margin
+    (rs, re), (cs, ce) = spans
+    r0, r1, c0, c1 = rs + margin, re - margin, cs + margin, ce - margin
     return None if r1 < r0 or c1 < c0 else (r0, r1, c0, c1)
 
 
@@ -180,7 +182,7 @@ def crop_view(colours: tuple[int, ...], margin: int, flip: tuple[bool, bool] = (
     """
 
     def grid(a: np.ndarray) -> np.ndarray | None:
-        box = _bbox(a, colours, margin)
+        box = _inner_box(a, colours, margin)
         if box is None:
             return None
         src = a[::-1 if source_flip[0] else 1, ::-1 if source_flip[1] else 1]
