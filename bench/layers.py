@@ -7,6 +7,8 @@ edge between two units must be allowed by :data:`ALLOWED`, read transitively: a 
 may import what it lists and whatever those list in turn. So an upward import
 (``kernels`` -> ``compiler``) or a sideways one the table does not name
 (``scoring`` -> ``ir``) is a violation. Only ``cli`` and ``commands`` may import click.
+No module may import another module's private (``_underscore``) names, by ``from m import
+_x`` or by ``m._x`` on an imported module: a shared helper gets a public name.
 
     python bench/layers.py            # print the graph, then any violation (exit 1 if any)
 """
@@ -159,10 +161,48 @@ def graph_lines(edges: list[Edge]) -> list[str]:
     return [f"{u:<11} -> {', '.join(sorted(t))}" for u, t in sorted(targets.items())]
 
 
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def private_imports_in(tree: ast.AST, package: tuple[str, ...], module: str) -> list[str]:
+    """One line per private name this module takes from another trmgolf module."""
+    out: list[str] = []
+    aliases: set[str] = set()  # local names bound to imported trmgolf modules
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            aliases |= {a.asname for a in node.names if a.asname and a.name.startswith("trmgolf.")}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else ()
+            source = ".".join((*base, *(node.module.split(".") if node.module else ())))
+            if source.split(".")[0] != "trmgolf":
+                continue
+            for a in node.names:
+                if _private(a.name):
+                    out.append(f"{module}:{node.lineno}: imports private '{a.name}' from {source}")
+                elif a.name[:1].islower():
+                    aliases.add(a.asname or a.name)
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and _private(node.attr)
+                and isinstance(node.value, ast.Name) and node.value.id in aliases):
+            out.append(f"{module}:{node.lineno}: uses private '{node.value.id}.{node.attr}'")
+    return out
+
+
+def private_imports(root: Path = PACKAGE_ROOT) -> list[str]:
+    """Every private name a module of the package takes from another module, sorted."""
+    out: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        module = str(path.relative_to(root.parent))
+        tree = ast.parse(path.read_text(), filename=module)
+        out += private_imports_in(tree, _package_parts(path, root), module)
+    return out
+
+
 def main() -> int:
     edges = import_edges()
     print("\n".join(graph_lines(edges)))
-    bad = violations(edges)
+    bad = violations(edges) + private_imports()
     print("\n".join(bad) if bad else "layering: ok")
     return 1 if bad else 0
 

@@ -13,6 +13,8 @@ from bench.layers import (  # noqa: E402
     Edge,
     import_edges,
     imported_names,
+    private_imports,
+    private_imports_in,
     reachable,
     unit_of,
     violations,
@@ -40,6 +42,29 @@ def test_the_scan_sees_function_level_relative_and_string_imports():
     )
     names = [n for n, _ in imported_names(ast.parse(source), ("trmgolf", "kernels"))]
     assert sorted(names) == ["click", "trmgolf.commands.demo", "trmgolf.compiler.emit", "trmgolf.fsutil"]
+
+
+def test_no_module_imports_another_modules_private_names():
+    assert private_imports() == []
+
+
+def test_private_imports_are_found_by_name_relative_or_through_a_module():
+    source = (
+        "from trmgolf.solvers.geometry import _apply, apply_map\n"
+        "from .crop_conv import _taps\n"
+        "from trmgolf.search import crop_conv\n"
+        "import trmgolf.solvers.views as views\n"
+        "from os import _exit\n"
+        "from __future__ import annotations\n"
+        "y = crop_conv._cropped(x) + views._bbox(a) + crop_conv.fit(x) + self._own\n"
+    )
+    bad = private_imports_in(ast.parse(source), ("trmgolf", "search"), "m.py")
+    assert [line.split(": ", 1)[1] for line in bad] == [
+        "imports private '_apply' from trmgolf.solvers.geometry",
+        "imports private '_taps' from trmgolf.search.crop_conv",
+        "uses private 'crop_conv._cropped'",
+        "uses private 'views._bbox'",
+    ]
 
 
 def test_upward_sideways_and_click_imports_are_reported():

@@ -117,7 +117,8 @@ def input_block(data: FitData) -> tuple[int, int]:
     return (int(rows[-1]) + 1 if len(rows) else 1), (int(cols[-1]) + 1 if len(cols) else 1)
 
 
-def _taps(rows: AxisTaps, cols: AxisTaps) -> list[tuple[int, int, int, int]]:
+def tap_offsets(rows: AxisTaps, cols: AxisTaps) -> list[tuple[int, int, int, int]]:
+    """(1, row offset, 1, column offset) of every tap of the rows x columns window."""
     return [(1, r, 1, c) for r, c in product(rows.taps, cols.taps)]
 
 
@@ -133,7 +134,7 @@ def crop_graph(shape: CropConv, weight: np.ndarray, bias: np.ndarray | None) -> 
 
 
 def fit(cache: TapCache, y: np.ndarray, shape: CropConv, budget: Budget) -> Graph | None:
-    taps = _taps(shape.rows, shape.cols)
+    taps = tap_offsets(shape.rows, shape.cols)
     k = shape.channels.count
     feats = tap_features(cache, taps, range(k))
     weight = np.zeros((COLORS, k, shape.rows.size, shape.cols.size), np.float32)
@@ -157,7 +158,8 @@ def inner_crops(block: tuple[int, int]) -> list[tuple[int, int, int, int]]:
     return [(r0, r1, c0, c1) for (r0, r1), (c0, c1) in product(rows, cols)]
 
 
-def _cropped(x: np.ndarray, crop: tuple[int, int, int, int]) -> np.ndarray:
+def zero_outside(x: np.ndarray, crop: tuple[int, int, int, int]) -> np.ndarray:
+    """The batch ``x`` [n, c, h, w] with every cell outside rows r0:r1, columns c0:c1 zeroed."""
     r0, r1, c0, c1 = crop
     out = np.zeros_like(x)
     out[:, :, r0:r1, c0:c1] = x[:, :, r0:r1, c0:c1]
@@ -184,7 +186,7 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
             conflicting.append(set(run.indices))
             continue
         for crop in inner_crops(block):
-            xc = _cropped(x, crop)
+            xc = zero_outside(x, crop)
             head = TapCache(xc[:PRECHECK_EXAMPLES])
             budget.spend(1)
             if conflict_free(head, y_head, union, 1):
@@ -225,7 +227,7 @@ def fitted_steps(shapes: Sequence[CroppedShape], caches: dict[tuple, tuple[TapCa
         if budget():
             return
         cache, head = caches[shape.channels, shape.crop]
-        taps = _taps(shape.rows, shape.cols)
+        taps = tap_offsets(shape.rows, shape.cols)
         key = (shape.channels, shape.crop, tuple(taps))
         if key not in checked:
             budget.spend(1)

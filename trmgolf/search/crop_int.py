@@ -38,13 +38,13 @@ from trmgolf.search.crop_conv import (
     FLOAT_BYTES,
     GRID,
     Channels,
-    _cropped,
-    _taps,
     channel_runs,
     fitted_steps,
     inner_crops,
     input_block,
     kernel_axes,
+    tap_offsets,
+    zero_outside,
 )
 from trmgolf.search.fitdata import Budget, FitData, Step
 
@@ -171,7 +171,7 @@ def crop_int_graph(shape: IntCropConv, weight: np.ndarray) -> Graph:
 
 def fit(cache: TapCache, y: np.ndarray, shape: IntCropConv, budget: Budget) -> Graph | None:
     k, kh, kw = shape.channels.count, shape.rows.size, shape.cols.size
-    raw, inverse = tap_patterns(cache, _taps(shape.rows, shape.cols), k)
+    raw, inverse = tap_patterns(cache, tap_offsets(shape.rows, shape.cols), k)
     rows = encode(raw, k, shape.encoding)
     weight = np.zeros((COLORS, k, kh, kw), np.int64)
     for o in range(COLORS):
@@ -188,7 +188,7 @@ def with_mask(x: np.ndarray, crop: tuple[int, int, int, int]) -> np.ndarray:
     r0, r1, c0, c1 = crop
     mask = np.zeros((x.shape[0], 1, GRID, GRID), np.uint8)
     mask[:, :, r0:r1, c0:c1] = 1
-    return np.ascontiguousarray(np.concatenate([_cropped(x, crop), mask], axis=1))
+    return np.ascontiguousarray(np.concatenate([zero_outside(x, crop), mask], axis=1))
 
 
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:

@@ -72,7 +72,9 @@ class AxisMap:
         return t
 
 
-def _tile(k: int, flips: tuple[bool, ...]) -> Formula:
+def tile_formula(k: int, flips: tuple[bool, ...]) -> Formula:
+    """The axis formula of ``k`` copies of a length-n axis, copy i reversed when ``flips[i]``."""
+
     def f(n: int) -> list[int]:
         return [(n - 1 - r % n) if flips[r // n] else r % n for r in range(k * n)]
     return f
@@ -88,7 +90,7 @@ def axis_candidates(sizes: set[tuple[int, int]]) -> Iterator[AxisMap]:
         if k == ratio and 1 <= k <= 4:
             for bits in range(2**k):
                 flips = tuple(bool(bits >> (k - 1 - i) & 1) for i in range(k))
-                yield AxisMap(f"tile{k}:{''.join('r' if x else 'i' for x in flips)}", _tile(k, flips),
+                yield AxisMap(f"tile{k}:{''.join('r' if x else 'i' for x in flips)}", tile_formula(k, flips),
                               identity=k == 1 and not any(flips))
             if k >= 2:
                 yield AxisMap(f"scale{k}", lambda n, k=k: [r // k for r in range(k * n)])
@@ -126,7 +128,8 @@ class IndexMap:
     cols: AxisMap
 
 
-def _apply(a: np.ndarray, m: IndexMap) -> np.ndarray | None:
+def apply_map(a: np.ndarray, m: IndexMap) -> np.ndarray | None:
+    """Grid ``a`` read through the index map ``m`` (numpy reference); None where undefined."""
     if m.transpose:
         a = a.T
     r, c = m.rows.indices(a.shape[0]), m.cols.indices(a.shape[1])
@@ -151,7 +154,7 @@ def fit_index_map(examples: list[Example]) -> IndexMap | None:
                 if r.identity and c.identity and not transpose:
                     continue
                 m = IndexMap(transpose, r, c)
-                if all(_same(_apply(a, m), b) for a, b in data):
+                if all(_same(apply_map(a, m), b) for a, b in data):
                     return m
     return None
 

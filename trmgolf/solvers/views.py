@@ -42,11 +42,11 @@ from trmgolf.solvers.common import checked, grid_extent, pairs
 from trmgolf.solvers.geometry import (
     AxisMap,
     IndexMap,
-    _apply,
-    _tile,
+    apply_map,
     estimated_cost,
     gather_index_map,
     reverses,
+    tile_formula,
 )
 from trmgolf.solvers.local_rule import Stencil, dataset, features, fit_stencils, fit_weights
 from trmgolf.solvers.view_routes import (
@@ -83,11 +83,11 @@ class View:
 # -- index-map views ---------------------------------------------------------------------
 
 def _rev() -> AxisMap:
-    return AxisMap("rev", _tile(1, (True,)))
+    return AxisMap("rev", tile_formula(1, (True,)))
 
 
 def _ident() -> AxisMap:
-    return AxisMap("id", _tile(1, (False,)), identity=True)
+    return AxisMap("id", tile_formula(1, (False,)), identity=True)
 
 
 def index_view(name: str, m: IndexMap) -> View:
@@ -109,7 +109,7 @@ def index_view(name: str, m: IndexMap) -> View:
         rows, cols = m.rows.indices(h), m.cols.indices(w)
         return None if rows is None or cols is None else Route(m.transpose, rows, cols)
 
-    return View(name, lambda a: _apply(a, m), build, route, index_map=m)
+    return View(name, lambda a: apply_map(a, m), build, route, index_map=m)
 
 
 def _identity_route(shape: tuple[int, int]) -> Route:
@@ -136,7 +136,7 @@ def scale_views(ky: int, kx: int) -> list[View]:
         return AxisMap(f"scale{k}", lambda n, k=k: [r // k for r in range(k * n)], identity=k == 1)
 
     def tile(k: int) -> AxisMap:
-        return AxisMap(f"tile{k}", _tile(k, (False,) * k), identity=k == 1)
+        return AxisMap(f"tile{k}", tile_formula(k, (False,) * k), identity=k == 1)
 
     return [index_view(f"scale{ky}x{kx}", IndexMap(False, scale(ky), scale(kx))),
             index_view(f"tile{ky}x{kx}", IndexMap(False, tile(ky), tile(kx)))]
@@ -154,7 +154,7 @@ def mirror_tile_views(ky: int, kx: int) -> list[View]:
 
     def axis(k: int, flips: tuple[bool, ...]) -> AxisMap:
         name = "".join("r" if f else "i" for f in flips)
-        return AxisMap(f"tile{k}:{name}", _tile(k, flips), identity=k == 1 and not any(flips))
+        return AxisMap(f"tile{k}:{name}", tile_formula(k, flips), identity=k == 1 and not any(flips))
 
     return [index_view(f"mirror{ky}x{kx}:{axis(ky, fr).name}/{axis(kx, fc).name}",
                        IndexMap(False, axis(ky, fr), axis(kx, fc)))
