@@ -111,7 +111,7 @@ def colour_masks_ir(b: Builder, x: Value, groups: tuple[tuple[int, ...], ...]) -
     return b.op("conv2d", x, b.const(w))
 
 
-def inside_ir(b: Builder, x: Value) -> Value:
+def on_grid_ir(b: Builder, x: Value) -> Value:
     """float32 [1,1,s,s]: 1 on the grid's cells, 0 on the canvas past it."""
     return b.op("reduce_sum", x, axes=(1,), keepdims=1)
 
@@ -120,7 +120,7 @@ register("colour_plane", lambda a, colour: colour_plane(a, colour)[None], colour
 register("colour_masks", colour_masks, colour_masks_ir,
          lambda rng, a, side: {"groups": tuple(some_colours(rng, a, side)["colours"]
                                                for _ in range(int(rng.integers(1, 4))))})
-register("inside", lambda a: np.ones((1, *a.shape), bool), inside_ir, no_args)
+register("on_grid", lambda a: np.ones((1, *a.shape), bool), on_grid_ir, no_args)
 
 
 # ---- neighbourhoods and shifts ---------------------------------------------------------------
@@ -134,7 +134,7 @@ def border(a: np.ndarray) -> np.ndarray:
 
 def border_ir(b: Builder, x: Value) -> Value:
     """float16 [1,1,s,s]: grid cells with a 4-neighbour outside the grid."""
-    inside = inside_ir(b, x)
+    inside = on_grid_ir(b, x)
     cross = np.zeros((1, 1, 3, 3), np.float32)
     cross[0, 0, 1, 0] = cross[0, 0, 1, 2] = cross[0, 0, 0, 1] = cross[0, 0, 2, 1] = -1.0
     outside_next = b.op("conv2d", inside, b.const(cross), b.const(np.array([4.0], np.float32)),

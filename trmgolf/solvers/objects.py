@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trmgolf.grid.vocab import boxed
+from trmgolf.grid.vocab import boxed, colour_counts_ir
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
@@ -64,7 +64,7 @@ def selection_vector(b: Builder, x: Value, selection: str) -> Value:
         onehot = np.zeros((1, COLORS, 1, 1), np.float32)
         onehot[0, int(selection[len("colour"):])] = 1.0
         return b.const(onehot)
-    counts = b.op("reduce_sum", x, axes=(2, 3), keepdims=1)
+    counts = colour_counts_ir(b, x)
     if selection == "least":
         # absent colours and colour 0 score BIG, so they are never the minimum
         absent = b.op("cast", b.op("equal", counts, b.const(np.zeros(1, np.float32))), to="float32")

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trmgolf.grid.labels import Grouping, labels_of
-from trmgolf.grid.vocab import BACKGROUND
+from trmgolf.grid.labels import NOT_BACKGROUND, Grouping, labels_of
+from trmgolf.grid.vocab import BACKGROUND, colour_masks_ir, on_grid_ir
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
@@ -87,11 +87,9 @@ def selection_graph(objects: Objects, sel: Selection, output: str) -> Graph:
     side = objects.side
     plane = b.op("slice", object_planes_ir(b, x, objects), starts=(sel.plane,), ends=(sel.plane + 1,),
                  axes=(1,))
-    inside = b.op("reduce_sum", x, axes=(1,), keepdims=1)
+    inside = on_grid_ir(b, x)
     if sel.negate:
-        not_bg = np.ones((1, COLORS, 1, 1), np.float32)
-        not_bg[0, BACKGROUND] = 0.0
-        on = b.op("conv2d", x, b.const(not_bg))
+        on = colour_masks_ir(b, x, (NOT_BACKGROUND,))
         plane = b.op("sub", on, plane)
     background = np.zeros((1, COLORS, 1, 1), np.float32)
     background[0, BACKGROUND] = 1.0

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trmgolf.grid.vocab import colour_counts_ir, on_grid_ir
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
@@ -79,11 +80,6 @@ def exclusions(data: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[int, ...
 
 
 # ---------------------------------------------------------------------------- ranks (IR)
-
-
-def colour_counts(b: Builder, x: Value) -> Value:
-    """float32 [1,10,1,1]: each colour's number of cells."""
-    return b.op("reduce_sum", x, axes=(2, 3), keepdims=1)
 
 
 @dataclass(frozen=True)
@@ -206,7 +202,7 @@ def rank_map_graph(rule: RankMap) -> Graph:
     x = b.input
     slots = rule.slots()
     kinds = {rule.source} | {t[0] for t in rule.rules.values() if t[0] in "tb"}
-    ranks = ranks_ir(b, colour_counts(b, x), rule.excluded, "b" in kinds)
+    ranks = ranks_ir(b, colour_counts_ir(b, x), rule.excluded, "b" in kinds)
     by_rank = {k: rank_onehot(b, ranks, k, slots, as_rows=True) for k in sorted(kinds)}  # [1,1,S,10]
 
     def targets(keys: list[Key], rows: int) -> Value:
@@ -286,7 +282,7 @@ def fit_colour_list(data: list[tuple[np.ndarray, np.ndarray]]) -> ColourList | N
 def colour_list_graph(rule: ColourList) -> Graph:
     """out[c, i] = c is present and ranked skip + i: Equal(rank, ramp) on a [1,10,length,1] strip."""
     b = Builder()
-    ranks = ranks_ir(b, colour_counts(b, b.input), rule.excluded, False)
+    ranks = ranks_ir(b, colour_counts_ir(b, b.input), rule.excluded, False)
     shape = (1, 1, rule.length, 1) if rule.column else (1, 1, 1, rule.length)
     ramp = b.const(np.arange(rule.skip, rule.skip + rule.length, dtype=np.float32).reshape(shape))
     strip = b.op("mul", b.op("cast", b.op("equal", ranks.top, ramp), to="float32"), ranks.present)
@@ -424,12 +420,13 @@ def count_ir(b: Builder, rule: CountFill, side: int) -> Value:
     if rule.what in ("colours", "nonzero"):
         keep = np.ones((1, COLORS, 1, 1), np.float32)
         keep[0, 0] = 0.0
-        counts = b.op("mul", colour_counts(b, x), b.const(keep))
+        counts = b.op("mul", colour_counts_ir(b, x), b.const(keep))
         if rule.what == "colours":
             counts = b.op("cast", b.op("greater", counts, b.const(np.float32(0.0))), to="float32")
         return b.op("reduce_sum", counts, axes=(1,), keepdims=1)
     if rule.what == "cells":  # count first, then pick the channel: no [1,1,30,30] plane
-        return b.op("slice", colour_counts(b, x), starts=(rule.colour,), ends=(rule.colour + 1,), axes=(1,))
+        counts = colour_counts_ir(b, x)
+        return b.op("slice", counts, starts=(rule.colour,), ends=(rule.colour + 1,), axes=(1,))
     plane = b.op("slice", x, starts=(rule.colour,), ends=(rule.colour + 1,), axes=(1,))
     # Euler number: cells - horizontal pairs - vertical pairs + full 2x2 squares; a 2x2 Conv counts
     # each window's pattern, minus (its full value - 1) and a Relu leaves 1 exactly where it is full
@@ -448,7 +445,7 @@ def most_frequent_ir(b: Builder) -> Value:
     """float32 [1,10,1,1]: 1 on the most frequent colour other than 0 (on every tied one)."""
     keep = np.ones((1, COLORS, 1, 1), np.float32)
     keep[0, 0] = 0.0
-    score = b.op("mul", colour_counts(b, b.input), b.const(keep))
+    score = b.op("mul", colour_counts_ir(b, b.input), b.const(keep))
     best = b.op("reduce_max", score, axes=(1,), keepdims=1)
     return b.op("cast", b.op("equal", score, best), to="float32")
 
@@ -534,7 +531,7 @@ def stat_fill_graph(statistic: str, shape: tuple[int, int] | None) -> Graph:
     b = Builder()
     x = b.input
     if statistic in ("most", "least"):
-        size = colour_counts(b, x)
+        size = colour_counts_ir(b, x)
     else:
         rows = b.op("reduce_sum", b.op("reduce_max", x, axes=(3,), keepdims=1), axes=(2,), keepdims=1)
         cols = b.op("reduce_sum", b.op("reduce_max", x, axes=(2,), keepdims=1), axes=(3,), keepdims=1)
@@ -550,7 +547,7 @@ def stat_fill_graph(statistic: str, shape: tuple[int, int] | None) -> Graph:
     best = b.op("reduce_max", score, axes=(1,), keepdims=1)
     colour = b.op("cast", b.op("equal", score, best), to="float32")
     if shape is None:
-        inside = b.op("reduce_sum", x, axes=(1,), keepdims=1)
+        inside = on_grid_ir(b, x)
         return b.finish(b.op("mul", inside, colour))
     h, w = shape
     block = b.op("expand", colour, shape=(1, COLORS, h, w))

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trmgolf.grid.vocab import bbox
+from trmgolf.grid.vocab import bbox, colour_masks_ir
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
@@ -190,9 +190,7 @@ def crop_view(colours: tuple[int, ...], margin: int, flip: tuple[bool, bool] = (
         return out[::-1 if flip[0] else 1, ::-1 if flip[1] else 1]
 
     def build(b: Builder, cache: dict) -> Value:
-        w = np.zeros((1, COLORS, 1, 1), np.float32)
-        w[0, list(colours)] = 1.0
-        mask = b.op("conv2d", b.input, b.const(w))
+        mask = colour_masks_ir(b, b.input, (colours,))
         line = b.const(np.arange(GRID, dtype=np.int64))
         low = b.const(np.array([0], np.int64))
         high = b.const(np.array([GRID - 1], np.int64))
