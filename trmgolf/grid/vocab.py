@@ -181,12 +181,11 @@ def shift(plane: np.ndarray, dr: int, dc: int) -> np.ndarray:
 
 
 def shift_ir(b: Builder, plane: Value, dr: int, dc: int) -> Value:
-    """``shift`` of a [1,C,s,s] value: a Pad on the side it moves to, a Slice back to s x s
-    (cells the grid's own shift would drop past its last row are dropped by the reader's crop)."""
-    s = plane.type.shape[2]
-    padded = b.op("pad", plane, pads=(0, 0, max(dr, 0), max(dc, 0), 0, 0, max(-dr, 0), max(-dc, 0)))
-    return b.op("slice", padded, starts=(max(-dr, 0), max(-dc, 0)),
-                ends=(max(-dr, 0) + s, max(-dc, 0) + s), axes=(2, 3))
+    """``shift`` of a [1,1,s,s] float value: a Conv whose one tap reads cell (i - dr, j - dc);
+    its zero padding shifts zeros in (a kernel of the plane's dtype, so float16 stays float16)."""
+    kernel = np.zeros((1, 1, 2 * abs(dr) + 1, 2 * abs(dc) + 1), plane.type.np_dtype)
+    kernel[0, 0, abs(dr) - dr, abs(dc) - dc] = 1.0
+    return b.op("conv2d", plane, b.const(kernel), pads=(abs(dr), abs(dc), abs(dr), abs(dc)))
 
 
 def _a_shift(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.grid.vocab import shift, shift_ir
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
@@ -29,21 +30,16 @@ from trmgolf.tasks import Example
 
 MAX_SIDE = 10  # hole sides past this get no plane of their own (runs saturate at 2K - 1)
 
-SHIFTS = {  # name: (numpy axis, roll, conv kernel shape, index of the 1 in the kernel)
-    "left": (1, 1, (1, 3), 0),  # cell j reads j - 1
-    "right": (1, -1, (1, 3), 2),
-    "up": (0, 1, (3, 1), 0),
-    "down": (0, -1, (3, 1), 2),
+SHIFTS = {  # name: (rows, columns) moved; "left": cell j reads j - 1, its left neighbour
+    "left": (0, 1),
+    "right": (0, -1),
+    "up": (1, 0),
+    "down": (-1, 0),
 }
 
 
 def _shift(p: np.ndarray, name: str) -> np.ndarray:
-    axis, roll, _, _ = SHIFTS[name]
-    out = np.roll(p, roll, axis=axis)
-    edge = [slice(None), slice(None)]
-    edge[axis] = slice(0, 1) if roll == 1 else slice(-1, None)
-    out[tuple(edge)] = 0
-    return out
+    return shift(p, *SHIFTS[name])
 
 
 def _run(e: np.ndarray, name: str, k: int) -> np.ndarray:
@@ -73,11 +69,7 @@ def hole_planes_grid(a: np.ndarray, steps: int, k: int) -> np.ndarray:
 
 
 def _shift_ir(b: Builder, p: Value, name: str) -> Value:
-    _, _, shape, at = SHIFTS[name]
-    kernel = np.zeros((1, 1, *shape), np.float16)
-    kernel.reshape(-1)[at] = 1.0
-    pads = (0, 1, 0, 1) if shape == (1, 3) else (1, 0, 1, 0)
-    return b.op("conv2d", p, b.const(kernel), pads=pads)
+    return shift_ir(b, p, *SHIFTS[name])
 
 
 def hole_planes_build(b: Builder, x: Value, steps: int, k: int) -> Value:
