@@ -22,7 +22,7 @@ from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs, same_shapes
-from trmgolf.solvers.planes import Planes, fit_planes
+from trmgolf.solvers.planes import Planes, fit_planes, object_colours, register_planes
 from trmgolf.solvers.rays import seed_colours
 from trmgolf.solvers.regions import grow
 from trmgolf.tasks import Example
@@ -67,6 +67,10 @@ def flood_planes(colours: tuple[int, ...], steps: int) -> Planes:
 
     return Planes(f"flood{''.join(map(str, colours))}x{steps}", len(colours), grid,
                   lambda b, x: flood_planes_build(b, x, colours, steps))
+
+
+register_planes("flood", flood_planes,
+                lambda rng, a, side: {**object_colours(rng, a, side), "steps": int(rng.integers(0, 30))})
 
 
 def flood_steps(examples: list[Example], colours: tuple[int, ...]) -> int | None:

@@ -24,7 +24,7 @@ from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs, same_shapes
-from trmgolf.solvers.planes import Planes, fit_planes
+from trmgolf.solvers.planes import Planes, fit_planes, register_planes
 from trmgolf.solvers.regions import enclosed, enclosed_plane, propagation_steps
 from trmgolf.tasks import Example
 
@@ -101,6 +101,10 @@ def hole_planes_build(b: Builder, x: Value, steps: int, k: int) -> Value:
 def hole_planes(steps: int, k: int) -> Planes:
     return Planes(f"holes{steps}x{k}", 2 + 2 * k, lambda a: hole_planes_grid(a, steps, k),
                   lambda b, x: hole_planes_build(b, x, steps, k))
+
+
+register_planes("holes", hole_planes,
+                lambda rng, a, side: {"steps": int(rng.integers(0, 40)), "k": int(rng.integers(1, 5))})
 
 
 def largest_hole_side(examples: list[Example], steps: int) -> int:

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from trmgolf.grid.vocab import Sampler, register
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.common import pairs
 from trmgolf.solvers.local_rule import Stencil, features, fit_stencils
-from trmgolf.tasks import GRID, Example
+from trmgolf.tasks import COLORS, GRID, Example
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,19 @@ class Planes:
     count: int
     grid: Callable[[np.ndarray], np.ndarray | None]
     build: Callable[[Builder, Value], Value]
+
+
+def register_planes(name: str, factory: Callable[..., Planes], sample: Sampler) -> None:
+    """Enter a family's ``Planes`` (built by ``factory(**args)``) in the grid vocabulary, so the
+    property test in ``tests/grid`` holds its numpy and IR sides equal on random grids."""
+    register(name, lambda a, **args: factory(**args).grid(a),
+             lambda b, x, **args: factory(**args).build(b, x), sample)
+
+
+def object_colours(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:
+    """1 .. 3 distinct colours but the background, in order (a test sampler)."""
+    picked = rng.choice(np.arange(1, COLORS), int(rng.integers(1, 4)), replace=False)
+    return {"colours": tuple(sorted(int(c) for c in picked))}
 
 
 def fit_side(examples: list[Example]) -> int:

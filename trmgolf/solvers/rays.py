@@ -25,7 +25,7 @@ from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs, same_shapes
 from trmgolf.solvers.local_rule import stable_colours
-from trmgolf.solvers.planes import Planes, fit_planes
+from trmgolf.solvers.planes import Planes, fit_planes, object_colours, register_planes
 from trmgolf.tasks import COLORS, Example
 
 DIRECTIONS = ("left", "right", "up", "down")  # where the colour lies, seen from the cell
@@ -123,6 +123,10 @@ def ray_planes(colours: tuple[int, ...], diagonals: bool = False) -> Planes:
     return Planes(name, (8 if diagonals else 4) * len(colours),
                   lambda a: ray_planes_grid(a, colours, diagonals),
                   lambda b, x: ray_planes_build(b, x, colours, diagonals))
+
+
+register_planes("rays", ray_planes,
+                lambda rng, a, side: {**object_colours(rng, a, side), "diagonals": bool(rng.integers(2))})
 
 
 def seed_colours(examples: list[Example]) -> tuple[int, ...]:

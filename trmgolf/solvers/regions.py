@@ -24,7 +24,7 @@ from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs, same_shapes
-from trmgolf.solvers.planes import Planes, fit_planes
+from trmgolf.solvers.planes import Planes, fit_planes, register_planes
 from trmgolf.tasks import COLORS, Example
 
 MAX_STEPS = 64  # propagation layers above which the network costs more than it can earn
@@ -98,6 +98,9 @@ def enclosed_planes(steps: int) -> Planes:
         return enclosed(a, steps)[None].astype(np.uint8)
 
     return Planes(f"enclosed{steps}", 1, grid, lambda b, x: enclosed_plane(b, x, steps))
+
+
+register_planes("enclosed", enclosed_planes, lambda rng, a, side: {"steps": int(rng.integers(0, 40))})
 
 
 def propagation_steps(examples: list[Example]) -> int | None:

@@ -25,7 +25,7 @@ from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs, same_shapes
 from trmgolf.solvers.local_rule import stable_colours
-from trmgolf.solvers.planes import Planes, fit_planes
+from trmgolf.solvers.planes import Planes, fit_planes, object_colours, register_planes
 from trmgolf.solvers.rays import DIRECTIONS, MAX_SIDE, seed_colours
 from trmgolf.tasks import Example
 
@@ -91,6 +91,9 @@ def sight_planes_build(b: Builder, x: Value, colours: tuple[int, ...]) -> Value:
 def sight_planes(colours: tuple[int, ...]) -> Planes:
     return Planes(f"sight{''.join(map(str, colours))}", 4 * len(colours),
                   lambda a: sight_planes_grid(a, colours), lambda b, x: sight_planes_build(b, x, colours))
+
+
+register_planes("sight", sight_planes, object_colours)
 
 
 @solver("rays_blocked", "rays")
