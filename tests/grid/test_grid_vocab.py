@@ -1,5 +1,6 @@
 """Every vocabulary primitive's IR, run by the reference interpreter, equals its numpy meaning
-on random one-hot grids (sizes up to 30 x 30, canvases cropped or whole, few or many colours).
+on random one-hot grids (sizes up to 30 x 30, canvases cropped or whole, few or many colours),
+and a ``clean`` primitive's IR is 0 past the grid.
 
 The test iterates over the registry, so a primitive registered anywhere in the package (the
 vocabulary, or a family's own, such as ``object_planes``) is covered without editing it."""
@@ -70,5 +71,7 @@ def test_ir_equals_numpy_meaning(name: str):
         p, h, w = want.shape
         assert got.shape[1] == p, (name, args)
         assert np.array_equal(got[0, :, :h, :w].astype(np.int64), want.astype(np.int64)), (name, args, a)
+        if primitive.clean:
+            assert not got[0, :, h:].any() and not got[0, :, :, w:].any(), (name, args, a)
         checked += 1
     assert checked >= CASES // 2, f"{name}: its sampler declined most random grids"

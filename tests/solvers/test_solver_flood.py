@@ -6,12 +6,8 @@ import numpy as np
 import pytest
 from solver_testlib import make_examples, ort_exact
 
-from trmgolf.ir.builder import Builder
-from trmgolf.ir.interp import run
 from trmgolf.solvers import SOLVERS, check
-from trmgolf.solvers.flood import flood, flood_planes, flood_planes_build
-from trmgolf.solvers.planes import crop_input
-from trmgolf.tasks import grid_to_onehot
+from trmgolf.solvers.flood import flood
 
 WALL = 5
 
@@ -56,20 +52,14 @@ def mark_empty_rooms(g: np.ndarray) -> np.ndarray:
     return out
 
 
-def test_flood_reference_and_planes():
+def test_flood_reference():
+    """(The network's planes are held equal to it by tests/grid's property test.)"""
     g = np.array([[0, 2, 5, 0],
                   [0, 0, 5, 0],
                   [5, 5, 5, 3]])
     reached, steps = flood(g, 2)
     assert reached.sum() == 3 and steps == 2 and not reached[0, 3]
     assert flood(g, 2, 1)[0].sum() == 2  # one step: only the seed's neighbours
-    for grid in rooms(4, 7, (2, 3)):
-        b = Builder()
-        b.graph.output = flood_planes_build(b, crop_input(b, 13), (2, 3), 12)
-        planes = run(b.graph, grid_to_onehot(grid.tolist()))[0]
-        h, w = grid.shape
-        assert np.array_equal(planes[:, :h, :w] > 0, flood_planes((2, 3), 12).grid(grid) > 0)
-        assert not (planes[:, h:] > 0).any() and not (planes[:, :, w:] > 0).any()
 
 
 @pytest.mark.parametrize("rule, seeds", [(fill_rooms, (2,)), (fill_rooms, (2, 3)), (mark_empty_rooms, (1,))])

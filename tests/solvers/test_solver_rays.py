@@ -6,12 +6,8 @@ import numpy as np
 import pytest
 from solver_testlib import assert_solves_real_task, make_examples, ort_exact
 
-from trmgolf.ir.builder import Builder
-from trmgolf.ir.interp import run
 from trmgolf.solvers import SOLVERS, check
-from trmgolf.solvers.planes import crop_input
-from trmgolf.solvers.rays import DIAGONALS, ray_planes_build, ray_planes_grid
-from trmgolf.tasks import grid_to_onehot
+from trmgolf.solvers.rays import DIAGONALS, ray_planes_grid
 
 
 def seeds(n: int, seed: int, colours=(2, 5), lo: int = 5, hi: int = 12) -> list[np.ndarray]:
@@ -43,13 +39,9 @@ def cross_rows(g: np.ndarray) -> np.ndarray:
     return out
 
 
-def test_planes_match_reference():
+def test_ray_planes_reference():
+    """(The network's planes are held equal to these by tests/grid's property test.)"""
     g = np.random.default_rng(0).integers(0, 10, (7, 9))
-    b = Builder()
-    b.graph.output = ray_planes_build(b, crop_input(b, 9), (1, 4))
-    planes = run(b.graph, grid_to_onehot(g.tolist()))[0]
-    assert np.array_equal(planes[:, :7], ray_planes_grid(g, (1, 4)))
-    assert not planes[:, 7:].any()
     ref = ray_planes_grid(g, (1,))
     assert ref[0, 3, 4] == (g[3, :4] == 1).any() and ref[3, 3, 4] == (g[4:, 4] == 1).any()
 
@@ -97,18 +89,7 @@ def down_right_of_3(g: np.ndarray) -> np.ndarray:
     return np.where((g == 0) & (up_left > 0), 8, g)
 
 
-@pytest.mark.parametrize("side", [9, 30])
-def test_diagonal_planes_match_reference(side):
-    colours = (1, 4)
-    rng = np.random.default_rng(side)
-    for _ in range(4):
-        h, w = (int(v) for v in rng.integers(3, side + 1, 2))
-        g = rng.choice([0, 0, 1, 4, 7], size=(h, w))
-        b = Builder()
-        b.graph.output = ray_planes_build(b, crop_input(b, side), colours, diagonals=True)
-        planes = run(b.graph, grid_to_onehot(g.tolist()))[0]
-        assert np.array_equal(planes[:, :h, :w] > 0, ray_planes_grid(g, colours, diagonals=True) > 0)
-        assert not planes[:, h:].any() and not planes[:, :, w:].any()
+def test_diagonal_planes_reference():
     g = np.zeros((4, 5), np.int64)
     g[1, 2] = 1
     up_right = ray_planes_grid(g, (1,), diagonals=True)[5]  # order: up_left, up_right, ...

@@ -6,12 +6,8 @@ import numpy as np
 import pytest
 from solver_testlib import make_examples, ort_exact
 
-from trmgolf.ir.builder import Builder
-from trmgolf.ir.interp import run
 from trmgolf.solvers import SOLVERS, check
-from trmgolf.solvers.planes import crop_input
-from trmgolf.solvers.sight import nearest_colour, sight_planes_build, sight_planes_grid
-from trmgolf.tasks import grid_to_onehot
+from trmgolf.solvers.sight import nearest_colour
 
 WALL = 5
 
@@ -50,18 +46,6 @@ def rise(g: np.ndarray) -> np.ndarray:
 
 def test_nearest_colour():
     assert nearest_colour(np.array([0, 2, 0, 0, 5, 0])).tolist() == [-1, -1, 2, 2, 2, 5]
-
-
-@pytest.mark.parametrize("side", [9, 30])
-def test_sight_planes_match_reference(side):
-    colours = (1, 2, 3)
-    for g in scattered(5, side, (1, 2, 3), density=0.3, lo=3, hi=side):
-        b = Builder()
-        b.graph.output = sight_planes_build(b, crop_input(b, side), colours)
-        planes = run(b.graph, grid_to_onehot(g.tolist()))[0]
-        h, w = g.shape
-        assert np.array_equal(planes[:, :h, :w] > 0, sight_planes_grid(g, colours) > 0)
-        assert not (planes[:, h:] > 0).any() and not (planes[:, :, w:] > 0).any()
 
 
 @pytest.mark.parametrize("rule, colours", [

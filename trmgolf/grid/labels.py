@@ -135,4 +135,4 @@ def _a_grouping(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str,
 
 
 register("labels", lambda a, grouping, side, steps: propagate(a, grouping, side, steps)[None],
-         lambda b, x, grouping, side, steps: labels_ir(b, x, grouping, steps)[0], _a_grouping)
+         lambda b, x, grouping, side, steps: labels_ir(b, x, grouping, steps)[0], _a_grouping, clean=True)

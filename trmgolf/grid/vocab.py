@@ -35,26 +35,28 @@ Sampler = Callable[[np.random.Generator, np.ndarray, int], "dict[str, Any] | Non
 @dataclass(frozen=True)
 class Primitive:
     """One vocabulary entry: ``meaning(a, **args)`` (numpy), ``build(b, x, **args)`` (IR), and
-    ``sample(rng, a, side)``: arguments for the property test on grid ``a`` (None: none fit)."""
+    ``sample(rng, a, side)``: arguments for the property test on grid ``a`` (None: none fit).
+    ``clean``: the IR is also 0 on every canvas cell past the grid (planes a Conv reads)."""
 
     name: str
     meaning: Callable[..., np.ndarray]
     build: Callable[..., Value]
     sample: Sampler
+    clean: bool = False
 
 
 PRIMITIVES: dict[str, Primitive] = {}
 
 
 def register(name: str, meaning: Callable[..., np.ndarray], build: Callable[..., Value],
-             sample: Sampler) -> Primitive:
+             sample: Sampler, clean: bool = False) -> Primitive:
     """Add a primitive; both sides and the sampler are required, and a name is taken once."""
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is registered twice")
     for side, f in (("meaning", meaning), ("build", build), ("sample", sample)):
         if not callable(f):
             raise TypeError(f"primitive {name!r}: {side} is not callable")
-    PRIMITIVES[name] = Primitive(name, meaning, build, sample)
+    PRIMITIVES[name] = Primitive(name, meaning, build, sample, clean)
     return PRIMITIVES[name]
 
 
@@ -116,11 +118,12 @@ def on_grid_ir(b: Builder, x: Value) -> Value:
     return b.op("reduce_sum", x, axes=(1,), keepdims=1)
 
 
-register("colour_plane", lambda a, colour: colour_plane(a, colour)[None], colour_plane_ir, a_colour)
+register("colour_plane", lambda a, colour: colour_plane(a, colour)[None], colour_plane_ir, a_colour,
+         clean=True)
 register("colour_masks", colour_masks, colour_masks_ir,
          lambda rng, a, side: {"groups": tuple(some_colours(rng, a, side)["colours"]
                                                for _ in range(int(rng.integers(1, 4))))})
-register("on_grid", lambda a: np.ones((1, *a.shape), bool), on_grid_ir, no_args)
+register("on_grid", lambda a: np.ones((1, *a.shape), bool), on_grid_ir, no_args, clean=True)
 
 
 # ---- neighbourhoods and shifts ---------------------------------------------------------------
@@ -198,7 +201,7 @@ def _shift_meaning(a: np.ndarray, colour: int, dr: int, dc: int) -> np.ndarray:
     return shift(a == colour, dr, dc)[None]
 
 
-register("border", lambda a: border(a)[None], border_ir, no_args)
+register("border", lambda a: border(a)[None], border_ir, no_args, clean=True)
 register("next_to", lambda a, colour: next_to(a == colour)[None],
          lambda b, x, colour: next_to_ir(b, colour_plane_ir(b, x, colour)), a_colour)
 register("near8", lambda a, colour: near8(a == colour)[None],

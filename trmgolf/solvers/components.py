@@ -248,7 +248,7 @@ def _some_objects(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[st
     return {"objects": Objects(grouping, side, steps, hole_steps, kinds)}
 
 
-register("object_planes", object_planes, object_planes_ir, _some_objects)
+register("object_planes", object_planes, object_planes_ir, _some_objects, clean=True)
 
 
 # ---- the solver --------------------------------------------------------------------------------

@@ -42,9 +42,10 @@ class Planes:
 
 def register_planes(name: str, factory: Callable[..., Planes], sample: Sampler) -> None:
     """Enter a family's ``Planes`` (built by ``factory(**args)``) in the grid vocabulary, so the
-    property test in ``tests/grid`` holds its numpy and IR sides equal on random grids."""
+    property test in ``tests/grid`` holds its numpy and IR sides equal on random grids (and
+    the IR 0 past the grid, where the fitted Conv reads it)."""
     register(name, lambda a, **args: factory(**args).grid(a),
-             lambda b, x, **args: factory(**args).build(b, x), sample)
+             lambda b, x, **args: factory(**args).build(b, x), sample, clean=True)
 
 
 def object_colours(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:
