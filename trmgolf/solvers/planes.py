@@ -3,11 +3,12 @@
 A *plane* is a 0/1 map of the grid that a local stencil cannot see by itself (cells
 enclosed by walls, cells with a colour somewhere to their left, ...). Each family
 computes its planes twice: in numpy (``grid``, to fit the rule) and as IR on the
-task's cropped canvas (``build``, the network). The rule is then the linear-threshold
-Conv of ``local_rule``, fitted by its linear program over the one-hot input plus the
-planes, so one family covers every rule of the form "a local function of the cell,
-its neighbours and their planes" (fill the holes with 4, colour a hole by its size
-seen through a 3 x 3 stencil, paint cells between two cells of one colour ...).
+task's cropped canvas (``build``, the network); ``register_planes`` enters the pair in
+the grid vocabulary, whose property test (``tests/grid``) holds the two sides equal. The
+rule is then the linear-threshold Conv of ``local_rule``, fitted by its linear program
+over the one-hot input plus the planes, so one family covers every rule of the form "a
+local function of the cell, its neighbours and their planes" (fill the holes with 4,
+colour a hole by its size seen through a 3 x 3 stencil, paint cells between two cells of one colour ...).
 
 The network crops the input to the largest fit grid (``side``): every tensor is
 side x side, not 30 x 30, and the answer is padded back into ``output`` at the end.
