@@ -18,7 +18,6 @@ still depend on the machine's speed.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -115,7 +114,7 @@ def search(examples: list[Example], work: int = DEFAULT_WORK, below: int | None 
     safety net only, ``budget_s`` seconds."""
     if not examples or work <= 0 or budget_s <= 0:
         return
-    budget = Budget(work, time.process_time() + budget_s)
+    budget = Budget(work, budget_s)
     data = fit_data(examples)
     streams = [Stream(family(data, budget), budget) for _, family in FAMILIES]
     while not budget():

@@ -50,9 +50,10 @@ class Budget:
     can use it as its ``expired()``.
     """
 
-    def __init__(self, work: int, deadline: float) -> None:
+    def __init__(self, work: int, seconds: float) -> None:
         self.left = work
-        self.deadline = deadline  # time.process_time(): other load does not cut it short
+        # CPU seconds of this process from now: other load on the machine does not cut it short
+        self.deadline = time.process_time() + seconds
         self.late = False
 
     def spend(self, units: int) -> None:
