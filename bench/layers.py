@@ -40,9 +40,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "kernels": frozenset({"ir", *LEAVES}),
     "ir": frozenset(LEAVES),
     "scoring": frozenset({"errors", "fsutil", "tasks"}),
-    "solvers": frozenset({"ir", "tasks"}),
-    "search": frozenset({"compiler", "tasks"}),  # structure search: candidate networks as IR
-    "router": frozenset({"solvers", "tasks", "errors", "fsutil"}),
+    "solvers": frozenset({"families", "ir", "tasks"}),
+    "search": frozenset({"families", "compiler", "tasks"}),  # structure search: candidate networks as IR
+    "families": frozenset({"ir", "tasks"}),  # the family contract and registry, below solvers and search
+    "router": frozenset({"solvers", "families", "tasks", "errors", "fsutil"}),
     "trainer": frozenset({"tasks", "errors", "fsutil", "progress"}),
     "errors": frozenset(),
     "fsutil": frozenset({"errors"}),

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs, same_shapes
 from trmgolf.solvers.local_rule import stable_colours
 from trmgolf.solvers.planes import Planes, fit_planes
@@ -93,7 +94,7 @@ def sight_planes(colours: tuple[int, ...]) -> Planes:
                   lambda a: sight_planes_grid(a, colours), lambda b, x: sight_planes_build(b, x, colours))
 
 
-@solver("rays_blocked", "rays")
+@family("rays_blocked", kind="solver", group="rays", tier=210, traits={Trait.BACKGROUND_FILL})
 def rays_blocked(examples: list[Example]) -> Graph | None:
     """Same-size tasks whose output cell depends on its neighbourhood and on the colour first seen
     to its left / right / above / below (rays stopped by walls, gaps closed between facing cells).
