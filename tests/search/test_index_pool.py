@@ -8,9 +8,9 @@ import onnx
 from onnx import TensorProto
 
 from trmgolf.compiler.driver import compile_graph
+from trmgolf.families.contract import Budget, Candidate, fit_data
 from trmgolf.scoring.answers import verify
 from trmgolf.search import index_pool
-from trmgolf.search.fitdata import Budget, fit_data
 from trmgolf.tasks import Example, Task
 
 
@@ -21,7 +21,8 @@ def _examples(rule, n: int, seed: int, size=(4, 5), colours=(0, 0, 0, 3, 7)) -> 
 
 def _candidates(examples: list[Example]):
     budget = Budget(20_000, 60)
-    return [found for _, found in index_pool.candidates(fit_data(examples), budget) if found]
+    steps = index_pool.candidates(fit_data(examples), budget)
+    return [(c.label, c.graph) for c in steps if isinstance(c, Candidate)]
 
 
 def _max_down_column(g: np.ndarray) -> np.ndarray:

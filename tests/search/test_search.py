@@ -165,8 +165,8 @@ def test_a_conv_fit_past_the_safety_net_stops_before_its_next_lp(monkeypatch):
     channels' LPs, which let one search step overshoot the minute), however much work is left;
     before the deadline the same fit succeeds."""
 
+    from trmgolf.families.contract import Budget, fit_data
     from trmgolf.search.conv_lp import TapCache, fit_shape
-    from trmgolf.search.fitdata import Budget, fit_data
 
     def rule(rng, h, w):
         g = rng.choice([0, 2, 3], size=(h, w))

@@ -155,7 +155,7 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
         rc[0].dilation, rc[1].dilation))
     if not windows:
         return
-    yield Candidate(Level(cost(size_in, size_out, windows[0][0].size, windows[0][1].size) != (1, 1)))
+    yield Level(cost(size_in, size_out, (windows[0][0].size, windows[0][1].size) != (1, 1)))
     colour_in = data.x[:, :, :h, :w].argmax(axis=1)
     colour_out = data.y[:, :, :oh, :ow].argmax(axis=1)
     bits = (1 << colour_in).astype(np.int32)
