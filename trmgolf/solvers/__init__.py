@@ -6,29 +6,15 @@ of trial (each family's ``tier``: the cheapest networks first), whatever the imp
 ``check(graph, examples)`` runs a graph in the IR interpreter against examples.
 """
 
-from trmgolf.solvers import (  # noqa: F401
-    basic,
-    blocks,
-    components,
-    crop_box,
-    flood,
-    geometry,
-    holes,
-    iterate,
-    local_rule,
-    moves,
-    objects,
-    periodic,
-    rays,
-    regions,
-    select_object,
-    sight,
-    statistics,
-    symmetry,
-    views,
-)
+import importlib
+import pkgutil
+
 from trmgolf.solvers.base import SOLVERS, Solver, solver_table
 from trmgolf.solvers.common import check
+
+# every module of the package, so a new family is one new module (sorted: deterministic)
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    importlib.import_module(f"{__name__}.{_module}")
 
 SOLVERS.update(solver_table())
 
