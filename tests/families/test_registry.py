@@ -64,3 +64,14 @@ def test_a_solver_build_becomes_a_fit_yielding_one_labelled_candidate():
     steps = list(made.fit(same, None))
     assert len(steps) == 1 and isinstance(steps[0], Candidate) and steps[0].label == "same"
     assert list(made.fit(fit_data([Example([[1]], [[2]])]), None)) == []
+
+
+def test_the_cost_estimate_counts_every_output_of_a_several_output_node():
+    """A Split's outputs each count (the gravity solver writes one; the estimate raised)."""
+    from trmgolf.families.contract import estimated_cost
+    from trmgolf.ir.builder import Builder
+
+    b = Builder()
+    top, bottom = b.ops("split", b.input, axis=2, sizes=(15, 15))
+    graph = b.finish(b.op("concat", bottom, top, axis=2))
+    assert estimated_cost(graph) == 2 * top.type.nbytes

@@ -138,10 +138,11 @@ def estimated_cost(graph: Graph) -> int:
     """Memory + params of a graph as emitted (final node free; shape operands of pads count)."""
     total = 0
     for node in graph.nodes:
-        if node.op == "constant":
-            total += node.output.type.numel
-        elif node.output is not graph.output:
-            total += node.output.type.nbytes
+        for value in node.outputs:  # a Split has several
+            if node.op == "constant":
+                total += value.type.numel
+            elif value is not graph.output:
+                total += value.type.nbytes
         if node.op == "pad":
             total += 8
     return total
