@@ -9,6 +9,8 @@ may import what it lists and whatever those list in turn. So an upward import
 (``scoring`` -> ``ir``) is a violation. Only ``cli`` and ``commands`` may import click.
 No module may import another module's private (``_underscore``) names, by ``from m import
 _x`` or by ``m._x`` on an imported module: a shared helper gets a public name.
+Inside a unit, modules may not import each other in a circle either (an import inside a
+function counts: it hides a circle from Python, not from a reader).
 
     python bench/layers.py            # print the graph, then any violation (exit 1 if any)
 """
@@ -40,10 +42,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "kernels": frozenset({"ir", *LEAVES}),
     "ir": frozenset(LEAVES),
     "scoring": frozenset({"errors", "fsutil", "tasks"}),
-    "solvers": frozenset({"grid", "ir", "tasks"}),
-    "search": frozenset({"compiler", "grid", "tasks"}),  # structure search: candidate networks as IR
+    "solvers": frozenset({"families", "grid", "ir", "tasks"}),
+    "search": frozenset({"families", "compiler", "grid", "tasks"}),  # structure search: networks as IR
+    "families": frozenset({"ir", "tasks"}),  # the family contract and registry, below solvers and search
     "grid": frozenset({"ir", "tasks"}),  # the vocabulary of grid primitives (numpy + IR)
-    "router": frozenset({"solvers", "tasks", "errors", "fsutil"}),
+    "router": frozenset({"solvers", "families", "tasks", "errors", "fsutil"}),
     "trainer": frozenset({"tasks", "errors", "fsutil", "progress"}),
     "errors": frozenset(),
     "fsutil": frozenset({"errors"}),
@@ -153,6 +156,60 @@ def violations(edges: list[Edge]) -> list[str]:
     return out
 
 
+def module_name(path: Path, root: Path = PACKAGE_ROOT) -> str:
+    """``trmgolf/scoring/cost.py`` -> ``trmgolf.scoring.cost`` (a package is its ``__init__``)."""
+    parts = path.relative_to(root.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def module_graph(root: Path = PACKAGE_ROOT) -> dict[str, set[str]]:
+    """Module -> the modules it imports (a name reduced to the longest module it names); a
+    module's own package and its subpackages are left out (importing a package runs its
+    ``__init__``, which naming a submodule does on purpose)."""
+    files = {module_name(p, root): p for p in sorted(root.rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        tree = ast.parse(path.read_text(), filename=str(path))
+        targets: set[str] = set()
+        for imported, _ in imported_names(tree, _package_parts(path, root)):
+            while imported and imported not in files:
+                imported = imported.rpartition(".")[0]
+            related = name.startswith(imported + ".") or imported.startswith(name + ".")
+            if imported and imported != name and not related:
+                targets.add(imported)
+        graph[name] = targets
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles among modules (strongly connected sets of two or more), sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = [stack.pop()]
+            while group[-1] != v:
+                group.append(stack.pop())
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(found)
+
+
 def graph_lines(edges: list[Edge]) -> list[str]:
     """``unit -> target, target`` per importing unit, sorted."""
     targets: dict[str, set[str]] = {}
@@ -203,6 +260,7 @@ def main() -> int:
     edges = import_edges()
     print("\n".join(graph_lines(edges)))
     bad = violations(edges) + private_imports()
+    bad += [f"import circle: {' <-> '.join(c)}" for c in circles(module_graph())]
     print("\n".join(bad) if bad else "layering: ok")
     return 1 if bad else 0
 

@@ -22,9 +22,9 @@ MAX_TRIED = 6  # candidates compiled and verified per task at most
 
 def best_candidate(number: int, budget_s: float) -> dict:
     from trmgolf.compiler.driver import compile_graph
+    from trmgolf.families.contract import Budget, Candidate, fit_data
     from trmgolf.scoring.answers import verify
     from trmgolf.search import einsum_fit
-    from trmgolf.search.fitdata import fit_data
     from trmgolf.submission.split import split_task
     from trmgolf.tasks import load_task
 
@@ -33,10 +33,10 @@ def best_candidate(number: int, budget_s: float) -> dict:
     deadline = t0 + budget_s
     data = fit_data(list(split_task(task).fit))
     tried = 0
-    for cost, found in einsum_fit.candidates(data, lambda: time.perf_counter() > deadline):
-        if found is None:
+    for step in einsum_fit.candidates(data, Budget(10**9, budget_s)):
+        if not isinstance(step, Candidate):
             continue
-        label, graph = found
+        cost, label, graph = step.cost, step.label, step.graph
         result = verify(compile_graph(graph).data, task, threads_check=False)
         tried += 1
         if result.points is not None:

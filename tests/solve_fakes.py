@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 import trmgolf.solvers  # noqa: F401 - register the real solvers before tests swap the table
+from trmgolf.families.contract import Trait
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
 from trmgolf.solvers import base
@@ -58,10 +59,15 @@ FAKES = {
     "color_swap": ("color_map", lambda fit: perm_conv_graph({1: 2, 2: 1}) if _swap(fit) else None),
     "broken": ("broken", _boom),
 }
+#: What each fake declares to the router (``broken`` none: a neutral score, as a hand-built
+#: ``Solver`` may have; registration refuses a family without traits).
+TRAITS = {"local_conv": {Trait.LOCAL_RULE}, "identity": {Trait.IDENTITY}, "color_swap": {Trait.COLOR_MAP},
+          "broken": set()}
 
 
 def install(monkeypatch, names: tuple[str, ...] = tuple(FAKES)) -> dict[str, Solver]:
-    table = {n: Solver(n, FAKES[n][0], _counted(n, FAKES[n][1])) for n in names}
+    table = {n: Solver(n, FAKES[n][0], _counted(n, FAKES[n][1]), traits=frozenset(TRAITS[n]))
+             for n in names}
     monkeypatch.setattr(base, "SOLVERS", table)
     BUILDS.clear()
     return table

@@ -11,8 +11,10 @@ from bench.layers import (  # noqa: E402
     ALLOWED,
     PACKAGE_ROOT,
     Edge,
+    circles,
     import_edges,
     imported_names,
+    module_graph,
     private_imports,
     private_imports_in,
     reachable,
@@ -88,3 +90,18 @@ def test_allowed_layering_is_acyclic_and_scoring_is_below_the_compiler():
     assert "scoring" in reachable("compiler")
     assert reachable("scoring") == {"errors", "fsutil", "tasks"}
     assert "compiler" in reachable("cli")
+
+
+def test_no_module_imports_another_in_a_circle():
+    assert circles(module_graph()) == []
+
+
+def test_a_circle_hidden_in_function_level_imports_is_found(tmp_path):
+    pkg = tmp_path / "trmgolf" / "sub"
+    pkg.mkdir(parents=True)
+    (tmp_path / "trmgolf" / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from trmgolf.sub.b import g\n")
+    (pkg / "b.py").write_text("def g():\n    from trmgolf.sub.a import x\n")
+    (pkg / "c.py").write_text("from trmgolf.sub import a\n")
+    assert circles(module_graph(tmp_path / "trmgolf")) == [["trmgolf.sub.a", "trmgolf.sub.b"]]

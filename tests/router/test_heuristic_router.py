@@ -5,22 +5,29 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from trmgolf.families.contract import Trait
 from trmgolf.router.features import task_features
 from trmgolf.router.heuristic import HeuristicRouter, category
 from trmgolf.solvers.base import Solver
+from trmgolf.submission.registry import load_solvers
 from trmgolf.tasks import Example, Task
 
-SOLVERS = [Solver(n, f, lambda fit: None) for n, f in (
-    ("local_rule", "local_rule"),
-    ("identity", "identity"),
-    ("color_map", "color_map"),
-    ("flip_horizontal", "dihedral"),
-    ("tile", "tile"),
-    ("upscale", "scale"),
-    ("crop_object", "crop"),
-    ("gravity", "gravity"),
-    ("mystery", "mystery"),
-)]
+
+def fake(name: str, *traits: Trait) -> Solver:
+    return Solver(name, name, lambda fit: None, traits=frozenset(traits))
+
+
+SOLVERS = [
+    fake("local_rule", Trait.LOCAL_RULE),
+    fake("identity", Trait.IDENTITY),
+    fake("color_map", Trait.COLOR_MAP),
+    fake("flip_horizontal", Trait.DIHEDRAL),
+    fake("tile", Trait.TILES_INPUT),
+    fake("upscale", Trait.SCALE),
+    fake("crop_object", Trait.OUT_IS_SUBGRID, Trait.OBJECTS),
+    fake("gravity", Trait.MOVES),
+    fake("mystery", Trait.PARTS),
+]
 
 
 def grids(n: int = 3, h: int = 4, w: int = 5, seed: int = 0) -> list[np.ndarray]:
@@ -90,15 +97,15 @@ def test_trm_flag_follows_the_canvas_not_the_family():
     assert not router.route(varying, SOLVERS).train_trm
 
 
-def test_unknown_families_keep_registration_order():
-    odd = [Solver(n, "zzz", lambda fit: None) for n in ("b_solver", "a_solver", "c_solver")]
+def test_equal_scores_keep_registration_order():
+    odd = [fake(n, Trait.PERIODIC) for n in ("b_solver", "a_solver", "c_solver")]
     assert HeuristicRouter().route(make(gravity), odd).solvers == ("b_solver", "a_solver", "c_solver")
 
 
 def test_real_solver_families():
-    solvers = [Solver(n, f, lambda fit: None) for n, f in (
-        ("identity", "identity"), ("constant", "constant"), ("color_map", "color_map"),
-        ("geometry_fixed", "geometry"), ("geometry", "geometry"), ("local_rule", "local_rule"))]
+    real = load_solvers()
+    names = ("identity", "constant", "color_map", "geometry_fixed", "geometry", "local_rule")
+    solvers = [real[n] for n in names]
     router = HeuristicRouter()
     assert router.route(make(lambda g: np.rot90(g), h=4, w=4), solvers).first == "geometry_fixed"
     assert router.route(make(lambda g: np.tile(g, (1, 3))), solvers).first == "geometry_fixed"
@@ -115,7 +122,7 @@ def test_masked_colour_routes_symmetry_completion():
     task = Task("t", {"train": [Example(np.where(patch, 5, g).tolist(), g.tolist()) for g in pictures]})
     f = task_features(task)
     assert f.masked_colour == 5
-    solvers = SOLVERS + [Solver("symmetry_complete", "symmetry", lambda fit: None)]
+    solvers = SOLVERS + [load_solvers()["symmetry_complete"]]
     assert HeuristicRouter().route(task, solvers).first == "symmetry_complete"
     assert task_features(make(lambda g: g[:, ::-1])).masked_colour is None
 
@@ -133,6 +140,6 @@ def test_per_example_colour_swap_routes_the_rank_map():
     task = Task("t", {"train": [Example(g.tolist(), swap(g).tolist()) for g in gs]})
     f = task_features(task)
     assert f.example_color_maps and not f.color_map
-    solvers = SOLVERS + [Solver("colour_rank_map", "statistics", lambda fit: None)]
+    solvers = SOLVERS + [load_solvers()["colour_rank_map"]]
     assert HeuristicRouter().route(task, solvers).first == "colour_rank_map"
     assert not task_features(make(lambda g: g[:, ::-1])).example_color_maps

@@ -12,14 +12,16 @@ from llm_server import FakeLLM
 
 from trmgolf.cli import cli
 from trmgolf.errors import UserError
+from trmgolf.families.contract import Trait
 from trmgolf.router import HeuristicRouter, LLMConfig, LLMRouter, make_router
 from trmgolf.router.prompt import grid_text, messages
 from trmgolf.solvers.base import Solver
 from trmgolf.tasks import Example, Task
 
 KEY = "sk-test-SECRET-0123456789"
-SOLVERS = [Solver(n, f, lambda fit: None) for n, f in
-           (("identity", "identity"), ("flip", "dihedral"), ("local_rule", "local_rule"))]
+SOLVERS = [Solver(n, f, lambda fit: None, traits=frozenset({t})) for n, f, t in
+           (("identity", "identity", Trait.IDENTITY), ("flip", "dihedral", Trait.DIHEDRAL),
+            ("local_rule", "local_rule", Trait.LOCAL_RULE))]
 
 
 def task(seed: int = 0) -> Task:

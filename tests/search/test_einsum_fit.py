@@ -7,10 +7,10 @@ import pytest
 from search_testlib import exact_in_onnxruntime
 
 from trmgolf.compiler.driver import compile_graph
+from trmgolf.families.contract import Budget, Candidate, fit_data
 from trmgolf.scoring.official import measure
 from trmgolf.search import search
 from trmgolf.search.einsum_fit import FACTOR, PICK_IN, candidates, fit_rule, form_graph, forms
-from trmgolf.search.fitdata import fit_data
 from trmgolf.tasks import Example
 
 
@@ -90,12 +90,12 @@ def test_estimated_cost_is_the_graders():
 
 def test_candidates_are_cheapest_first_and_deterministic():
     data = fit_data(_examples(crop_flip_swap, 20, 4, (5, 5)))
-    steps = [s for s in candidates(data, lambda: False) if s[1] is not None]
-    costs = [c for c, _ in steps]
+    steps = [s for s in candidates(data, Budget(10**9, 3600)) if isinstance(s, Candidate)]
+    costs = [s.cost for s in steps]
     assert costs == sorted(costs) and len(steps) > 3
-    again = [s for s in candidates(data, lambda: False) if s[1] is not None]
-    first = [compile_graph(g).data for _, (_, g) in steps[:3]]
-    assert first == [compile_graph(g).data for _, (_, g) in again[:3]]
+    again = [s for s in candidates(data, Budget(10**9, 3600)) if isinstance(s, Candidate)]
+    first = [compile_graph(s.graph).data for s in steps[:3]]
+    assert first == [compile_graph(s.graph).data for s in again[:3]]
 
 
 def test_rejects_a_rule_that_is_not_separable():
@@ -106,7 +106,7 @@ def test_rejects_a_rule_that_is_not_separable():
     data = fit_data(_examples(rule, 30, 5, (4, 5), colours=3))
     assert fit_rule(data, False, lambda: False) is None
     assert fit_rule(data, True, lambda: False) is None
-    assert [s for s in candidates(data, lambda: False) if s[1] is not None] == []
+    assert [s for s in candidates(data, Budget(10**9, 3600)) if isinstance(s, Candidate)] == []
 
 
 def test_rejects_a_colour_map_that_is_not_a_function():

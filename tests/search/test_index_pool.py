@@ -3,16 +3,14 @@ and rules that are no such maximum."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import onnx
 from onnx import TensorProto
 
 from trmgolf.compiler.driver import compile_graph
+from trmgolf.families.contract import Budget, Candidate, fit_data
 from trmgolf.scoring.answers import verify
 from trmgolf.search import index_pool
-from trmgolf.search.fitdata import Budget, fit_data
 from trmgolf.tasks import Example, Task
 
 
@@ -22,8 +20,9 @@ def _examples(rule, n: int, seed: int, size=(4, 5), colours=(0, 0, 0, 3, 7)) -> 
 
 
 def _candidates(examples: list[Example]):
-    budget = Budget(20_000, time.process_time() + 60)
-    return [found for _, found in index_pool.candidates(fit_data(examples), budget) if found]
+    budget = Budget(20_000, 60)
+    steps = index_pool.candidates(fit_data(examples), budget)
+    return [(c.label, c.graph) for c in steps if isinstance(c, Candidate)]
 
 
 def _max_down_column(g: np.ndarray) -> np.ndarray:

@@ -8,10 +8,10 @@ import pytest
 from onnx import TensorProto, helper
 
 from trmgolf.compiler.driver import compile_graph
+from trmgolf.families.contract import fit_data
 from trmgolf.ir.roi_reference import max_roi_pool, roi_align
 from trmgolf.scoring.answers import verify
 from trmgolf.search import search
-from trmgolf.search.fitdata import fit_data
 from trmgolf.search.pooling import fitting_axis_maps, grid_sizes, max_roi_pool_maps
 from trmgolf.tasks import Example, Task
 

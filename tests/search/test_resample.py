@@ -10,12 +10,12 @@ from onnx import numpy_helper as nh
 from search_testlib import exact_in_onnxruntime
 
 from trmgolf.compiler.driver import compile_graph
+from trmgolf.families.contract import fit_data
 from trmgolf.ir.interp import run
 from trmgolf.ir.resize_reference import resize_nearest
 from trmgolf.scoring.official import measure
 from trmgolf.search import resample, search
 from trmgolf.search.einsum_fit import fit_rule, forms
-from trmgolf.search.fitdata import fit_data
 from trmgolf.tasks import Example, grid_to_onehot
 
 

@@ -9,10 +9,10 @@ import onnx
 import pytest
 
 from trmgolf.compiler.driver import compile_graph
+from trmgolf.families.contract import fit_data
 from trmgolf.scoring.answers import verify
 from trmgolf.search import search
 from trmgolf.search.conv_lp import AxisTaps, ConvShape, TapCache, conv_shapes, fit_shape_tied
-from trmgolf.search.fitdata import fit_data
 from trmgolf.search.upscale import block_shapes
 from trmgolf.tasks import Example, Task
 

@@ -6,8 +6,8 @@ import numpy as np
 import onnxruntime as ort
 
 from trmgolf.compiler.driver import compile_graph
+from trmgolf.families.contract import Budget, Candidate, fit_data
 from trmgolf.search import cellmap, cellpair, linemask, movement, partmix
-from trmgolf.search.fitdata import Budget, fit_data
 from trmgolf.search.sizeclass import Probe, fill_missing
 from trmgolf.tasks import Example, grid_to_onehot
 
@@ -24,7 +24,8 @@ def _examples(rule, sizes, n: int = 12, seed: int = 0) -> list[Example]:
 
 def _found(family, examples: list[Example]) -> list[tuple[str, object]]:
     data = fit_data(examples)
-    return [step[1] for step in family(data, Budget(10_000, float("inf"))) if step[1] is not None]
+    steps = family(data, Budget(10_000, float("inf")))
+    return [(c.label, c.graph) for c in steps if isinstance(c, Candidate)]
 
 
 def _exact_in_onnxruntime(graph, examples: list[Example]) -> bool:

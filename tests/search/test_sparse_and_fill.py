@@ -4,18 +4,16 @@ compile path, and absent where the rule is a different one."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import onnx
 
 from trmgolf.compiler.driver import compile_graph
+from trmgolf.families.contract import Budget, Candidate, fit_data
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.interp import run
 from trmgolf.scoring.answers import verify
 from trmgolf.search import colour_fill, conv_lp, crop_conv
 from trmgolf.search.conv_lp import AxisTaps, ConvShape, conv_shapes
-from trmgolf.search.fitdata import Budget, fit_data
 from trmgolf.tasks import Example, Task
 
 
@@ -34,12 +32,12 @@ def _onnx_exact(graph, examples: list[Example]) -> onnx.ModelProto:
 
 def _first_conv(examples: list[Example], below: int) -> tuple[str, object] | None:
     """The conv family's first network under ``below`` params."""
-    budget = Budget(20_000, time.monotonic() + 120)
-    for cost, item in conv_lp.candidates(fit_data(examples), budget):
-        if cost >= below:
+    budget = Budget(20_000, 120)
+    for step in conv_lp.candidates(fit_data(examples), budget):
+        if step.cost >= below:
             return None
-        if item is not None:
-            return item
+        if isinstance(step, Candidate):
+            return step.label, step.graph
     return None
 
 
@@ -125,7 +123,8 @@ def _least_frequent(rng, h, w):
 
 def test_colour_fill_paints_the_most_frequent_colour():
     fit = fit_data(_examples(_most_frequent, 20, seed=5, sizes=(3, 8)))
-    found = [item for _, item in colour_fill.candidates(fit, Budget(100, time.monotonic() + 10)) if item]
+    steps = colour_fill.candidates(fit, Budget(100, 10))
+    found = [(c.label, c.graph) for c in steps if isinstance(c, Candidate)]
     label, graph = found[0]
     assert label == "colour_fill/most/grid"
     model = _onnx_exact(graph, _examples(_most_frequent, 40, seed=6, sizes=(2, 12)))
@@ -135,7 +134,7 @@ def test_colour_fill_paints_the_most_frequent_colour():
 
 def test_colour_fill_does_not_fit_the_least_frequent_colour():
     fit = fit_data(_examples(_least_frequent, 20, seed=7, sizes=(3, 8)))
-    assert not [item for _, item in colour_fill.candidates(fit, Budget(100, time.monotonic() + 10)) if item]
+    assert not [c for c in colour_fill.candidates(fit, Budget(100, 10)) if isinstance(c, Candidate)]
 
 
 def _red_corners(rng, h, w):
@@ -156,8 +155,9 @@ def _recolour_all(rng, h, w):
 
 
 def _first_crop_conv(examples: list[Example]):
-    budget = Budget(20_000, time.monotonic() + 120)
-    return next((item for _, item in crop_conv.candidates(fit_data(examples), budget) if item), None)
+    budget = Budget(20_000, 120)
+    steps = crop_conv.candidates(fit_data(examples), budget)
+    return next(((c.label, c.graph) for c in steps if isinstance(c, Candidate)), None)
 
 
 def test_crop_conv_reads_two_channels_of_the_small_grid():

@@ -1,28 +1,22 @@
 """The heuristic router: order solvers by how well their family fits the task's features.
 
-Solvers are matched to a rule by keywords in their name or family, so a new solver
-is routed sensibly without editing this file; a solver no rule matches keeps a
-neutral score and its registration order. The scores only rank: nothing here
-decides whether a task is solved.
+Each solver declares the task traits it suits (``families.contract.Trait``, checked at
+registration: no family goes without); a solver scores the best of its traits' scores
+for the task, so a new family is routed by what it declares, never by words in its name.
+The scores only rank: nothing here decides whether a task is solved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
+from trmgolf.families.contract import Trait
 from trmgolf.router.base import Route
 from trmgolf.router.features import Features, task_features
 from trmgolf.solvers.base import Solver
 from trmgolf.tasks import Task
 
 TRM_MAX_SIDE = 30
-
-
-@dataclass(frozen=True)
-class Rule:
-    keywords: tuple[str, ...]
-    score: Callable[[Features], float]
 
 
 def _local(f: Features) -> float:
@@ -57,46 +51,39 @@ def _statistics(f: Features) -> float:
     return -1.0
 
 
-RULES: tuple[Rule, ...] = (
-    Rule(("identity", "copy"), lambda f: 10.0 if f.identity else -5.0),
-    Rule(("color_map", "colour_map", "recolor", "recolour", "palette"),
-         lambda f: 9.0 if f.color_map else -3.0),
-    Rule(("dihedral", "flip", "rotat", "rot90", "transpose"),
-         lambda f: 9.0 if f.dihedral else -3.0),
-    Rule(("tile", "tiling", "repeat"),
-         lambda f: 8.0 if f.tiles_input else (3.0 if f.scale_up else -2.0)),
-    Rule(("scale", "upsample", "zoom", "resize", "kron"),
-         lambda f: 7.0 if f.scale_up else (5.0 if f.scale_down else -2.0)),
-    Rule(("downsample", "pool", "shrink"), lambda f: 7.0 if f.scale_down else -2.0),
-    Rule(("crop", "extract", "subgrid", "select"),
-         lambda f: 7.0 if f.out_is_subgrid else (3.0 if f.out_smaller else -2.0)),
-    Rule(("gravity", "shift", "translat", "move", "slide", "roll"),
-         lambda f: 6.5 if f.same_shape and f.same_color_counts else -2.0),
-    Rule(("fill", "flood", "enclos", "hole", "draw", "line", "ray"),
-         lambda f: 5.0 if f.only_background_changes else (1.0 if f.same_shape else -2.0)),
-    Rule(("symmetr", "mirror", "complete"),
-         lambda f: 7.5 if f.masked_colour is not None else
-         (5.0 if f.out_symmetric and not f.in_symmetric else -1.0)),
-    Rule(("periodic", "lattice"),
-         lambda f: 7.5 if f.masked_colour is not None else -1.0),
-    Rule(("object", "component", "count", "largest", "smallest"),
-         lambda f: (3.0 if f.in_objects >= 2 else 0.0) + (2.0 if f.out_smaller else 0.0)),
-    Rule(("constant", "fixed_output"), lambda f: 10.0 if f.constant_output else -5.0),
-    Rule(("geometry", "index_map"), _geometry),
-    Rule(("part",), _parts),
-    Rule(("statistic", "rank", "colour_list", "count_fill", "stat_fill"), _statistics),
-    Rule(("local", "conv", "cellular", "neighbo", "stencil", "perceptron", "rule", "lsq", "linear"),
-         _local),
-)
+#: How well each trait fits a task's features (``FIXED_INPUT_SIZE`` qualifies, see below).
+TRAIT_SCORES: dict[Trait, Callable[[Features], float]] = {
+    Trait.IDENTITY: lambda f: 10.0 if f.identity else -5.0,
+    Trait.COLOR_MAP: lambda f: 9.0 if f.color_map else -3.0,
+    Trait.DIHEDRAL: lambda f: 9.0 if f.dihedral else -3.0,
+    Trait.TILES_INPUT: lambda f: 8.0 if f.tiles_input else (3.0 if f.scale_up else -2.0),
+    Trait.SCALE: lambda f: 7.0 if f.scale_up else (5.0 if f.scale_down else -2.0),
+    Trait.SCALE_DOWN: lambda f: 7.0 if f.scale_down else -2.0,
+    Trait.OUT_IS_SUBGRID: lambda f: 7.0 if f.out_is_subgrid else (3.0 if f.out_smaller else -2.0),
+    Trait.MOVES: lambda f: 6.5 if f.same_shape and f.same_color_counts else -2.0,
+    Trait.BACKGROUND_FILL:
+        lambda f: 5.0 if f.only_background_changes else (1.0 if f.same_shape else -2.0),
+    Trait.SYMMETRY: lambda f: 7.5 if f.masked_colour is not None else
+        (5.0 if f.out_symmetric and not f.in_symmetric else -1.0),
+    Trait.PERIODIC: lambda f: 7.5 if f.masked_colour is not None else -1.0,
+    Trait.OBJECTS: lambda f: (3.0 if f.in_objects >= 2 else 0.0) + (2.0 if f.out_smaller else 0.0),
+    Trait.CONSTANT_OUTPUT: lambda f: 10.0 if f.constant_output else -5.0,
+    Trait.INDEX_MAP: _geometry,
+    Trait.PARTS: _parts,
+    Trait.STATISTICS: _statistics,
+    Trait.LOCAL_RULE: _local,
+}
+#: Points a ``FIXED_INPUT_SIZE`` family loses when the task's inputs vary in size.
+FIXED_PENALTY = 4.0
 
 
 def solver_score(solver: Solver, f: Features) -> float:
-    """The best score of any rule whose keyword occurs in the solver's name or family."""
-    text = f"{solver.name} {solver.family}".lower()
-    scores = [rule.score(f) for rule in RULES if any(k in text for k in rule.keywords)]
+    """The best score of the solver's declared traits (0 when it declares none, which only a
+    ``Solver`` built by hand can: registration refuses it)."""
+    scores = [TRAIT_SCORES[t](f) for t in solver.traits if t in TRAIT_SCORES]
     score = max(scores) if scores else 0.0
-    if "fixed" in solver.name and not f.fixed_in_shape:
-        score -= 4.0  # a "fixed" variant bakes in the one input size of its fit examples
+    if Trait.FIXED_INPUT_SIZE in solver.traits and not f.fixed_in_shape:
+        score -= FIXED_PENALTY  # it bakes in the one input size of its fit examples
     return score
 
 

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
 from trmgolf.search import sizeclass
-from trmgolf.search.fitdata import Budget, FitData, Step
 from trmgolf.search.sizeclass import Probe, grid_sizes
 
 GRID = 30
@@ -123,14 +124,15 @@ def shapes(data: FitData) -> list[CellMapShape]:
     return sorted(found, key=lambda s: s.cost)
 
 
+@family("cellmap", tier=30, traits={Trait.INDEX_MAP, Trait.TILES_INPUT})
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
-    """Each cell map exact on the fit examples, cheapest first, with a ``(cost, None)``
-    marker before each fit (see ``fitdata.Step``)."""
-    yield 0, None
+    """Each cell map exact on the fit examples, cheapest first, with a ``Level``
+    marker before each fit (see ``families.contract.Step``)."""
+    yield Level(0)
     for shape in shapes(data):
-        yield shape.cost, None
+        yield Level(shape.cost)
         if budget():
             return
         graph = fit_shape(data, shape, budget)
         if graph is not None:
-            yield shape.cost, (shape.label(), graph)
+            yield Candidate(shape.cost, shape.label(), graph)

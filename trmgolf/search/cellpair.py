@@ -21,9 +21,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
-from trmgolf.search.fitdata import Budget, FitData, Step
 from trmgolf.search.sizeclass import grid_sizes
 
 GRID = 30
@@ -100,15 +101,16 @@ def pair_graph(crop: tuple[int, int], out: tuple[int, int], first: np.ndarray, s
     return b.finish(block)
 
 
+@family("cellpair", tier=50, traits={Trait.TILES_INPUT, Trait.PARTS})
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """The cell-pair map where one is exact on the fit examples."""
-    yield 0, None
+    yield Level(0)
     found = corners(data)
     if found is None:
         return
     crop, out = found
-    yield cost(crop, out), None
+    yield Level(cost(crop, out))
     pairs = fit_pairs(data, crop, out, budget)
     if pairs is not None:
         label = f"cell_pair/{crop[0]}x{crop[1]}->{out[0]}x{out[1]}"
-        yield cost(crop, out), (label, pair_graph(crop, out, *pairs))
+        yield Candidate(cost(crop, out), label, pair_graph(crop, out, *pairs))

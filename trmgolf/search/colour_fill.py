@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
-from trmgolf.search.fitdata import Budget, FitData, Step
 
 GRID = 30
 COLORS = 10
@@ -105,6 +106,7 @@ def fill_graph(fill: Fill) -> Graph:
     return b.finish(out)
 
 
+@family("colour_fill", tier=60, traits={Trait.STATISTICS, Trait.BACKGROUND_FILL})
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each colour fill exact on the fit examples, cheapest first."""
     block = _fixed_block(data.y)
@@ -112,7 +114,7 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     fills = sorted((Fill(skip, region) for skip in (False, True) for region in regions),
                    key=lambda f: (f.cost, f.label()))
     for fill in fills:
-        yield fill.cost, None
+        yield Level(fill.cost)
         budget.spend(1)
         if fits(data, fill):
-            yield fill.cost, (fill.label(), fill_graph(fill))
+            yield Candidate(fill.cost, fill.label(), fill_graph(fill))

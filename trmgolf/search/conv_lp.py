@@ -26,9 +26,10 @@ from itertools import product
 import numpy as np
 from scipy.optimize import linprog
 
+from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
-from trmgolf.search.fitdata import Budget, FitData, Step
 
 GRID = 30
 COLORS = 10
@@ -38,7 +39,7 @@ FAR_DILATIONS = range(4, 10)  # two taps far apart on an axis: a period, a partn
 SHIFTS = tuple(s for s in range(-8, 9) if s)  # one tap away from the output cell: a translation
 BLOCK = 4  # a 4x4 square of adjacent taps, at its two central alignments
 PRECHECK_EXAMPLES = 8
-LP_WORK = 5  # work units (``fitdata.Budget``) of one channel's LP solve; a conflict check is 1
+LP_WORK = 5  # work units (``families.contract.Budget``) of one channel's LP solve; a conflict check is 1
 
 
 @dataclass(frozen=True)
@@ -340,11 +341,12 @@ def _window(shape: ConvShape) -> tuple[int, int, int, str, str]:
     return shape.rows.stride, shape.cols.stride, shape.group, shape.kind, shape.long_axis
 
 
+@family("conv", tier=90, traits={Trait.LOCAL_RULE})
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each Conv exact on the fit examples, cheapest first (cost = params: one node writing
     ``output``); before the work on shapes of a new param count, a ``(params, None)`` marker, so
     the caller can stop before shapes it does not need. Stops early once the budget is spent."""
-    yield 0, None
+    yield Level(0)
     cache, head = TapCache(data.x), TapCache(data.x[:PRECHECK_EXAMPLES])
     y_head = data.y[:PRECHECK_EXAMPLES]
     shapes = conv_shapes()
@@ -364,7 +366,7 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     for shape in shapes:
         if shape.params != level:  # one marker per cost level: the caller pays a work unit per step
             level = shape.params
-            yield level, None
+            yield Level(level)
         if budget():
             return
         if _window(shape) in hopeless:
@@ -384,8 +386,8 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
         graph = fit_shape(cache, data.y, shape, budget)
         if graph is None:
             continue
-        yield shape.params, (shape.label(), graph)
+        yield Candidate(shape.params, shape.label(), graph)
         if shape.group == 1:  # the same shape again, colours tied: for the caller's held-out gate
             tied = fit_shape_tied(cache, data.y, shape)
             if tied is not None:
-                yield shape.params, (shape.label() + "/tied", tied)
+                yield Candidate(shape.params, shape.label() + "/tied", tied)

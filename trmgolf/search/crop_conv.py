@@ -24,6 +24,8 @@ from typing import Protocol
 
 import numpy as np
 
+from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
 from trmgolf.search.conv_lp import (
@@ -35,7 +37,6 @@ from trmgolf.search.conv_lp import (
     fit_channel,
     tap_features,
 )
-from trmgolf.search.fitdata import Budget, FitData, Step
 
 GRID = 30
 COLORS = 10
@@ -166,11 +167,12 @@ def zero_outside(x: np.ndarray, crop: tuple[int, int, int, int]) -> np.ndarray:
     return out
 
 
+@family("crop_conv", tier=100, traits={Trait.OUT_IS_SUBGRID, Trait.LOCAL_RULE})
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each cropped-channel Conv exact on the fit examples, cheapest first."""
     block = input_block(data)
     smallest = max(block[0] - 2, 1) * max(block[1] - 2, 1)
-    yield FLOAT_BYTES * smallest + COLORS + 9, None  # the cheapest: one channel, one tap
+    yield Level(FLOAT_BYTES * smallest + COLORS + 9)  # the cheapest: one channel, one tap
     axes = kernel_axes()
     window = sorted({t for a in axes for t in a.taps})
     union = [(1, r, 1, c) for r, c in product(window, window)]
@@ -223,7 +225,7 @@ def fitted_steps(shapes: Sequence[CroppedShape], caches: dict[tuple, tuple[TapCa
     for shape in shapes:
         if shape.cost != level:  # one marker per cost level
             level = shape.cost
-            yield level, None
+            yield Level(level)
         if budget():
             return
         cache, head = caches[shape.channels, shape.crop]
@@ -236,4 +238,4 @@ def fitted_steps(shapes: Sequence[CroppedShape], caches: dict[tuple, tuple[TapCa
             continue
         graph = fit_shape(cache, y, shape, budget)
         if graph is not None:
-            yield shape.cost, (shape.label(), graph)
+            yield Candidate(shape.cost, shape.label(), graph)

@@ -30,6 +30,8 @@ import numpy as np
 from onnx import helper
 from scipy.optimize import linprog
 
+from trmgolf.families.contract import Budget, FitData, Level, Step, Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
 from trmgolf.search.conv_lp import LP_WORK, PRECHECK_EXAMPLES, AxisTaps, TapCache, conflict_free, tap_features
@@ -46,7 +48,6 @@ from trmgolf.search.crop_conv import (
     tap_offsets,
     zero_outside,
 )
-from trmgolf.search.fitdata import Budget, FitData, Step
 
 OPSET = 13  # QuantizeLinear-13, ConvInteger-10
 MAX_CHANNELS = 2  # the crop costs 5 bytes a cell a channel: more channels never beat a float Conv
@@ -191,11 +192,12 @@ def with_mask(x: np.ndarray, crop: tuple[int, int, int, int]) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate([zero_outside(x, crop), mask], axis=1))
 
 
+@family("crop_int", tier=110, traits={Trait.OUT_IS_SUBGRID, Trait.LOCAL_RULE})
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each cropped-channel ConvInteger exact on the fit examples, cheapest first."""
     block = input_block(data)
     smallest = max(block[0] - 2, 1) * max(block[1] - 2, 1)
-    yield (FLOAT_BYTES + 1) * smallest + COLORS + 9 + 1, None  # the cheapest: one channel, one tap
+    yield Level((FLOAT_BYTES + 1) * smallest + COLORS + 9 + 1)  # the cheapest: one channel, one tap
     axes = kernel_axes()
     window = sorted({t for a in axes for t in a.taps})
     union = [(1, r, 1, c) for r, c in product(window, window)]

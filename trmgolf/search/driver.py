@@ -1,6 +1,6 @@
 """The search loop: candidates of every family, cheapest first, within a work budget.
 
-Each family is a lazy stream of ``fitdata.Step``: networks in order of their cost
+Each family is a lazy stream of ``families.contract.Step``: networks in order of their cost
 estimate (params + bytes of intermediate tensors), with markers that say what cost it
 is about to work on. The loop merges the streams without running a family further than
 needed (a transpose that fits means no Conv is fitted), drops anything not cheaper than
@@ -18,30 +18,10 @@ still depend on the machine's speed.
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
-import numpy as np
-
-from trmgolf.ir.graph import Graph
-from trmgolf.ir.interp import run
-from trmgolf.search import (
-    cellmap,
-    cellpair,
-    colour_fill,
-    conv_lp,
-    crop_conv,
-    crop_int,
-    einsum_fit,
-    index_pool,
-    linemask,
-    movement,
-    partmix,
-    pooling,
-    upscale,
-)
-from trmgolf.search.fitdata import Budget, FitData, Step, fit_data
+from trmgolf.families.contract import Budget, Candidate, Family, Step, exact, fit_data
+from trmgolf.families.registry import families
 from trmgolf.tasks import Example
 
 #: Work units per task by default (see ``Budget``): enough for every movement and pooling
@@ -53,25 +33,12 @@ DEFAULT_WORK = 20_000
 #: search within the minute.
 DEFAULT_BUDGET_S = 50.0
 
-Family = Callable[[FitData, Budget], Iterator[Step]]
-FAMILIES: list[tuple[str, Family]] = [
-    ("movement", movement.candidates), ("linemask", linemask.candidates),
-    ("cellmap", cellmap.candidates), ("partmix", partmix.candidates),
-    ("cellpair", cellpair.candidates), ("colour_fill", colour_fill.candidates),
-    ("pooling", pooling.candidates), ("einsum", einsum_fit.candidates),
-    ("conv", conv_lp.candidates), ("crop_conv", crop_conv.candidates),
-    ("crop_int", crop_int.candidates), ("index_pool", index_pool.candidates),
-    ("upscale", upscale.candidates)]
 
 
-@dataclass(frozen=True)
-class Found:
-    """A candidate network exact on every fit example; ``cost`` is its estimated
-    memory + params (what the grader's score takes the log of)."""
-
-    label: str
-    cost: int
-    graph: Graph
+def search_families() -> list[Family]:
+    """The search families in their declared order (ties in cost go to the earlier one);
+    importing ``trmgolf.search`` registers them."""
+    return families("search")
 
 
 class Stream:
@@ -81,45 +48,35 @@ class Stream:
         self.steps = steps
         self.budget = budget
         self.level = 0  # the family works on networks of at least this cost next
-        self.ready: Found | None = None
+        self.ready: Candidate | None = None
         self.done = False
 
-    def peek_below(self, limit: float) -> Found | None:
+    def peek_below(self, limit: float) -> Candidate | None:
         """The family's next network if it costs less than ``limit``, else None."""
         while self.ready is None and not self.done and self.level < limit and not self.budget():
             step = next(self.steps, None)
             self.budget.spend(1)
             if step is None:
                 self.done = True
-            elif step[1] is None:
-                self.level = step[0]
             else:
-                self.level = step[0]
-                self.ready = Found(step[1][0], step[0], step[1][1])
+                self.level = step.cost
+                if isinstance(step, Candidate):
+                    self.ready = step
         return self.ready if self.ready is not None and self.ready.cost < limit else None
 
 
-def exact(graph: Graph, data: FitData) -> bool:
-    """Whether the IR interpreter gives exactly the expected cells on every fit example."""
-    for x, y in zip(data.x, data.y, strict=True):
-        out = run(graph, x[None].astype(np.float32))
-        if not np.array_equal(out[0] > 0, y):
-            return False
-    return True
-
-
 def search(examples: list[Example], work: int = DEFAULT_WORK, below: int | None = None,
-           budget_s: float = DEFAULT_BUDGET_S) -> Iterator[Found]:
+           budget_s: float = DEFAULT_BUDGET_S) -> Iterator[Candidate]:
     """Candidates exact on ``examples``, in order of cost (ties: family order), each costing
     less than ``below`` when given; stops after ``work`` units (see ``Budget``) or, as a
     safety net only, ``budget_s`` seconds."""
     if not examples or work <= 0 or budget_s <= 0:
         return
-    budget = Budget(work, time.process_time() + budget_s)
+    budget = Budget(work, budget_s)
     data = fit_data(examples)
-    streams = [Stream(family(data, budget), budget) for _, family in FAMILIES]
+    streams = [Stream(family.fit(data, budget), budget) for family in search_families()]
     while not budget():
-        best: tuple[Stream, Found] | None = None
+        best: tuple[Stream, Candidate] | None = None
         for stream in streams:
             limit = best[1].cost if best else (below if below is not None else math.inf)
             found = stream.peek_below(limit)

@@ -29,10 +29,11 @@ from itertools import product
 
 import numpy as np
 
+from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.search import resample
-from trmgolf.search.fitdata import FitData, Step
 
 GRID = 30
 COLORS = 10
@@ -411,25 +412,24 @@ def _as_matmul(form: Form, x: Value, const: Callable[[np.ndarray], Value], b: Bu
     return None
 
 
-def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
+@family("einsum", tier=80, traits={Trait.INDEX_MAP, Trait.COLOR_MAP})
+def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each written form of each separable rule exact on the fit examples (plain, then
-    transposed) and the plain rule's two-Resize form, cheapest first; a ``(cost, None)``
-    marker before the fit. ``expired`` is the search's ``Budget`` (or any callable): when it
-    can ``spend``, the Resize fit's step fits are charged to it."""
-    yield FIRST_LEVEL, None
-    spend = getattr(expired, "spend", None)
+    transposed) and the plain rule's two-Resize form, cheapest first; a ``Level`` marker
+    before the fit. The Resize fit's step fits are charged to ``budget``."""
+    yield Level(FIRST_LEVEL)
     fits = [0]
 
     def charge(n: int) -> None:
         fits[0] += n
-        if spend is not None and fits[0] % resample.STEPS_PER_UNIT == 0:
-            spend(1)
+        if fits[0] % resample.STEPS_PER_UNIT == 0:
+            budget.spend(1)
 
     found: list[tuple[int, str, Callable[[], Graph]]] = []
     for transposed in (False, True):
-        if expired():
+        if budget():
             return
-        rule = fit_rule(data, transposed, expired)
+        rule = fit_rule(data, transposed, budget)
         if rule is None:
             continue
         found += [(f.cost, f.label(), partial(form_graph, f)) for f in forms(rule)]
@@ -438,6 +438,6 @@ def candidates(data: FitData, expired: Callable[[], bool]) -> Iterator[Step]:
             if p is not None:
                 found.append((p.cost, p.label(), partial(resample.plan_graph, p)))
     for cost, label, build in sorted(found, key=lambda f: (f[0], f[1])):
-        if expired():
+        if budget():
             return
-        yield cost, (label, build())
+        yield Candidate(cost, label, build())

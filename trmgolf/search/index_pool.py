@@ -24,9 +24,10 @@ from itertools import product
 
 import numpy as np
 
+from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
-from trmgolf.search.fitdata import Budget, FitData, Step
 
 GRID = 30
 COLORS = 10
@@ -142,6 +143,7 @@ def _label(size_in: tuple[int, int], size_out: tuple[int, int], rows: Window, co
     return f"index_pool/{sizes}/window{axis(rows)}x{axis(cols)}"
 
 
+@family("index_pool", tier=120, traits={Trait.SCALE_DOWN, Trait.STATISTICS})
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each window whose maximum under some colour order is exact on the fit examples."""
     size_in, size_out = grid_size(data.x), grid_size(data.y)
@@ -153,7 +155,7 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
         rc[0].dilation, rc[1].dilation))
     if not windows:
         return
-    yield cost(size_in, size_out, (windows[0][0].size, windows[0][1].size) != (1, 1)), None
+    yield Level(cost(size_in, size_out, (windows[0][0].size, windows[0][1].size) != (1, 1)))
     colour_in = data.x[:, :, :h, :w].argmax(axis=1)
     colour_out = data.y[:, :, :oh, :ow].argmax(axis=1)
     bits = (1 << colour_in).astype(np.int32)
@@ -165,4 +167,4 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
         if rank is not None:
             pooled = (rows.size, cols.size) != (1, 1)
             graph = index_graph(size_in, size_out, rank, rows, cols)
-            yield cost(size_in, size_out, pooled), (_label(size_in, size_out, rows, cols), graph)
+            yield Candidate(cost(size_in, size_out, pooled), _label(size_in, size_out, rows, cols), graph)

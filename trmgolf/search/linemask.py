@@ -16,9 +16,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
-from trmgolf.search.fitdata import Budget, FitData, Step
 from trmgolf.search.sizeclass import grid_sizes
 
 GRID = 30
@@ -68,13 +69,14 @@ def cost(lines: int) -> int:
     return lines + 4 + 1 + 4 + lines + GRID
 
 
+@family("linemask", tier=20, traits={Trait.OUT_IS_SUBGRID})
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """The row and the column line mask where one is exact on the fit examples."""
     rows, cols = grid_sizes(data.y)
     shapes = sorted(((cost(int(size.max())), axis) for axis, size in ((2, rows), (3, cols))))
-    yield 0, None
+    yield Level(0)
     for line_cost, axis in shapes:
-        yield line_cost, None
+        yield Level(line_cost)
         if budget():
             return
         budget.spend(1)
@@ -82,4 +84,4 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
             continue
         t = fit_thresholds(data, axis)
         if t is not None:
-            yield line_cost, (f"line_mask/{AXIS_NAMES[axis]}", line_mask_graph(axis, t))
+            yield Candidate(line_cost, f"line_mask/{AXIS_NAMES[axis]}", line_mask_graph(axis, t))

@@ -12,10 +12,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
 from trmgolf.search import sizeclass
-from trmgolf.search.fitdata import Budget, FitData, Step
 
 AXIS_NAMES = {1: "colours", 2: "rows", 3: "cols"}
 GRID = 30
@@ -71,27 +72,28 @@ def fit_gather(data: FitData, axis: int) -> list[int] | None:
     return index
 
 
+@family("movement", tier=10, traits={Trait.INDEX_MAP, Trait.DIHEDRAL})
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each single movement node exact on the fit examples, cheapest first, with a
-    ``(cost, None)`` marker before each fit (see ``fitdata.Step``; cost = params here)."""
-    yield 0, None
+    ``Level`` marker before each fit (see ``families.contract.Step``; cost = params here)."""
+    yield Level(0)
     if np.array_equal(np.swapaxes(data.x > 0, 2, 3), data.y):
-        yield 0, ("transpose", transpose_graph())
+        yield Candidate(0, "transpose", transpose_graph())
     for axis in (1, 2, 3):
-        yield data.x.shape[axis], None
+        yield Level(data.x.shape[axis])
         if budget():
             return
         index = fit_gather(data, axis)
         if index is not None:
-            yield len(index), (f"gather_{AXIS_NAMES[axis]}", gather_graph(axis, index))
+            yield Candidate(len(index), f"gather_{AXIS_NAMES[axis]}", gather_graph(axis, index))
     by_size = sorted(((p.cost + 4 * GRID + p.classes * GRID, axis, p) for axis in (2, 3)
                       for p in sizeclass.probes(data) if p is not None), key=lambda c: c[:2])
     for cost, axis, probe in by_size:
-        yield cost, None
+        yield Level(cost)
         if budget():
             return
         budget.spend(probe.classes)
         table = fit_gather_by_size(data, axis, probe)
         if table is not None:
             label = f"gather_{AXIS_NAMES[axis]}/{probe.label()}"
-            yield cost, (label, gather_by_size_graph(axis, probe, table))
+            yield Candidate(cost, label, gather_by_size_graph(axis, probe, table))

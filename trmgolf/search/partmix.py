@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
-from trmgolf.search.fitdata import Budget, FitData, Step
 from trmgolf.search.sizeclass import grid_sizes
 
 GRID = 30
@@ -152,13 +153,14 @@ def mix_graph(mix: Mix) -> Graph:
     return b.finish(block)
 
 
+@family("partmix", tier=40, traits={Trait.PARTS})
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """The first panel mix exact on the fit examples (cost bounded by ten colour channels)."""
-    yield 0, None
+    yield Level(0)
     sizes = fixed_sizes(data)
     if sizes is None:
         return
-    yield cost(sizes[1], 1), None
+    yield Level(cost(sizes[1], 1))
     mix = fit(data, budget)
     if mix is not None:
-        yield cost(mix.out, max(mix.colours) + 1), (mix.label(), mix_graph(mix))
+        yield Candidate(cost(mix.out, max(mix.colours) + 1), mix.label(), mix_graph(mix))

@@ -29,16 +29,17 @@ import numpy as np
 import onnx
 from onnx import helper
 
+from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
 from trmgolf.ir.roi_reference import align_samples, roi_pool_bins
-from trmgolf.search.fitdata import Budget, FitData, Step
 
 GRID = 30
 OPSET = 16  # RoiAlign-16: coordinate_transformation_mode (half_pixel allows reversed ROIs)
 PARAMS = 5  # MaxRoiPool: rois [1,5]; RoiAlign: rois [1,4] + batch_indices [1]
 PRECHECK_EXAMPLES = 8
-PAIRS_PER_UNIT = 8  # pair checks on the pre-check examples per work unit (``fitdata.Budget``)
+PAIRS_PER_UNIT = 8  # pair checks on the pre-check examples per work unit (``families.contract.Budget``)
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,10 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
+@family("pooling", tier=70, traits={Trait.SCALE_DOWN, Trait.OUT_IS_SUBGRID})
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each ROI node exact on the fit examples (cost: its 5 params), MaxRoiPool first."""
-    yield PARAMS, None
+    yield Level(PARAMS)
     in_rows, in_cols = grid_sizes(data.x)
     out_rows, out_cols = grid_sizes(data.y)
     head = _prefix(data.x[:PRECHECK_EXAMPLES])
@@ -194,7 +196,7 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
                     row = (float(rows.start[i]), float(rows.end[i]))
                     col = (float(cols.start[j]), float(cols.end[j]))
                     label = f"{name}/rows{_fmt(row[0])}:{_fmt(row[1])}/cols{_fmt(col[0])}:{_fmt(col[1])}"
-                    yield PARAMS, (label, build(row, col))
+                    yield Candidate(PARAMS, label, build(row, col))
                     break  # one network per op: the next equal-cost one adds nothing
             else:
                 continue

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trmgolf.families.contract import FitData
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Value
-from trmgolf.search.fitdata import FitData
 
 AXIS_NAMES = {2: "height", 3: "width"}
 

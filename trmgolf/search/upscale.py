@@ -15,10 +15,11 @@ from itertools import product
 
 import numpy as np
 
+from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
 from trmgolf.search.conv_lp import COLORS, GRID, GROUPS, LP_WORK, fit_channel
-from trmgolf.search.fitdata import Budget, FitData, Step
 
 PRECHECK_EXAMPLES = 8
 SCALES = (1, 2, 3, 4, 5)  # per axis; (1, 1) is no upscale and is left to conv_lp
@@ -99,13 +100,14 @@ def block_graph(shape: BlockShape, weight: np.ndarray, bias: np.ndarray | None) 
     return b.finish(out)
 
 
+@family("upscale", tier=130, traits={Trait.SCALE})
 def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
     """Each block upscale exact on the fit examples, cheapest first, with a ``(params, None)``
-    marker before each fit (see ``fitdata.Step``). A precheck on a few examples is charged as
+    marker before each fit (see ``families.contract.Step``). A precheck on a few examples is charged as
     one LP (it takes about as long); a full fit as one LP per colour channel."""
-    yield 0, None
+    yield Level(0)
     for shape in block_shapes():
-        yield shape.params, None
+        yield Level(shape.params)
         if budget():
             return
         budget.spend(LP_WORK)
@@ -114,4 +116,4 @@ def candidates(data: FitData, budget: Budget) -> Iterator[Step]:
         budget.spend(LP_WORK * COLORS)
         graph = fit_block(data, shape)
         if graph is not None:
-            yield shape.params, (shape.label(), graph)
+            yield Candidate(shape.params, shape.label(), graph)

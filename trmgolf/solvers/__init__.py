@@ -1,30 +1,21 @@
 """Analytical solvers: each recognises one family of ARC rules and writes its network as IR.
 
-``SOLVERS`` maps a solver's name to its ``Solver`` (name, family, build); modules are
-imported cheap-first, so iterating ``SOLVERS`` tries the cheapest networks first.
+Importing this package imports every solver module, which registers each solver as a family
+of kind ``solver``; ``SOLVERS`` maps a solver's name to its ``Solver`` in the declared order
+of trial (each family's ``tier``: the cheapest networks first), whatever the import order.
 ``check(graph, examples)`` runs a graph in the IR interpreter against examples.
 """
 
-# registration order = default order: the cheapest networks first
-from trmgolf.solvers import basic, geometry, local_rule  # noqa: F401
+import importlib
+import pkgutil
 
-# isort: split
-from trmgolf.solvers import moves  # noqa: F401
-
-# isort: split
-from trmgolf.solvers import blocks, crop_box, views  # noqa: F401
-
-# isort: split
-from trmgolf.solvers import flood, holes, objects, periodic, rays, regions, sight, statistics, symmetry  # noqa: F401
-
-# isort: split
-from trmgolf.solvers import components, select_object  # noqa: F401
-
-# isort: split
-from trmgolf.solvers import iterate  # noqa: F401
-
-# isort: split
-from trmgolf.solvers.base import SOLVERS, Solver, solver
+from trmgolf.solvers.base import SOLVERS, Solver, solver_table
 from trmgolf.solvers.common import check
 
-__all__ = ["SOLVERS", "Solver", "check", "solver"]
+# every module of the package, so a new family is one new module (sorted: deterministic)
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    importlib.import_module(f"{__name__}.{_module}")
+
+SOLVERS.update(solver_table())
+
+__all__ = ["SOLVERS", "Solver", "check"]

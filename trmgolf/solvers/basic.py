@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, pairs, same_shapes
 from trmgolf.tasks import COLORS, GRID, Example, grid_to_onehot
 
 
-@solver("identity", "identity")
+@family("identity", kind="solver", group="identity", tier=10, traits={Trait.IDENTITY})
 def identity(examples: list[Example]) -> Graph | None:
     """The output equals the input."""
     if not examples or not all(e.input == e.output for e in examples):
@@ -30,7 +31,7 @@ def identity(examples: list[Example]) -> Graph | None:
     return b.finish(b.input)
 
 
-@solver("constant", "constant")
+@family("constant", kind="solver", group="constant", tier=20, traits={Trait.CONSTANT_OUTPUT})
 def constant(examples: list[Example]) -> Graph | None:
     """Every output is the same grid, whatever the input."""
     if not examples or any(e.output != examples[0].output for e in examples):
@@ -80,7 +81,7 @@ def permutation(mapping: dict[int, int]) -> list[int] | None:
     return [idx[o] for o in range(COLORS)]
 
 
-@solver("color_map", "color_map")
+@family("color_map", kind="solver", group="color_map", tier=30, traits={Trait.COLOR_MAP})
 def color_map(examples: list[Example]) -> Graph | None:
     """Each cell's colour is replaced by a fixed function of itself."""
     mapping = fit_color_map(examples)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, grid_extent, pairs
 from trmgolf.tasks import COLORS, GRID, Example
 
@@ -75,7 +76,7 @@ def flat_indices(h: int, w: int, kh: int, kw: int, plan: list[list[str]]) -> np.
     return idx.ravel()
 
 
-@solver("block_map", "geometry")
+@family("block_map", kind="solver", group="geometry", tier=100, traits={Trait.INDEX_MAP})
 def block_map(examples: list[Example]):
     """Tilings of rotated / reflected copies of the input (square inputs of any size, or one shape)."""
     fitted = fit_blocks(examples)

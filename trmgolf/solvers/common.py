@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.families.contract import exact, fit_data
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.ir.interp import run
-from trmgolf.tasks import GRID, Example, exact_on, grid_to_onehot
+from trmgolf.tasks import Example
 
 
 def arr(grid: list[list[int]]) -> np.ndarray:
@@ -30,14 +30,9 @@ def same_shapes(examples: list[Example]) -> bool:
 
 
 def check(graph: Graph, examples: list[Example]) -> bool:
-    """Whether the graph, run by the IR interpreter, is exact on every example."""
-    for ex in examples:
-        out = run(graph, grid_to_onehot(ex.input))
-        if out.shape != (1, 10, GRID, GRID):
-            return False
-        if not exact_on(out, ex.output):
-            return False
-    return True
+    """Whether the graph, run by the IR interpreter, is exact on every example (the
+    contract's one ``exact``)."""
+    return exact(graph, fit_data(examples))
 
 
 def checked(graph: Graph | None, examples: list[Example]) -> Graph | None:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.grid.labels import MAX_STEPS, NOT_BACKGROUND, Grouping, label_steps, labels_ir, labels_of
 from trmgolf.grid.vocab import (
     BACKGROUND,
@@ -38,7 +40,6 @@ from trmgolf.grid.vocab import (
 )
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs
 from trmgolf.solvers.planes import Planes, fit_planes, fit_side
 from trmgolf.solvers.regions import enclosed, enclosed_plane, steps_needed
@@ -296,7 +297,7 @@ def object_planes_def(objects: Objects) -> Planes:
                   lambda b, x: object_planes_ir(b, x, objects))
 
 
-@solver("recolour_objects", "objects")
+@family("recolour_objects", kind="solver", group="objects", tier=270, traits={Trait.COLOR_MAP, Trait.OBJECTS})
 def recolour_objects(examples: list[Example]) -> Graph | None:
     """Same-size tasks that recolour whole objects (connected components) by a property: their
     size, their size rank (largest, smallest ...), touching the border, having a hole."""

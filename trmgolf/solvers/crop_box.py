@@ -32,10 +32,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 from onnx import helper
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.grid.vocab import bbox
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, grid_extent, pairs
 from trmgolf.solvers.geometry import estimated_cost
 from trmgolf.tasks import COLORS, GRID, Example
@@ -369,7 +370,7 @@ def cheapest_exact(rule: CropRule | None, examples: list[Example]) -> Graph | No
     return min(exact, key=estimated_cost) if exact else None
 
 
-@solver("crop_box", "crop_box")
+@family("crop_box", kind="solver", group="crop_box", tier=110, traits={Trait.OUT_IS_SUBGRID})
 def crop_box(examples: list[Example]) -> Graph | None:
     """The input cropped to the bounding box of one colour's cells (or of every colour but a
     background), moved to the top-left: whole, shrunk, or a fixed window at its edge,
@@ -378,7 +379,7 @@ def crop_box(examples: list[Example]) -> Graph | None:
     return cheapest_exact(fit_rule(examples), examples)
 
 
-@solver("crop_box_wide", "crop_box")
+@family("crop_box_wide", kind="solver", group="crop_box", tier=120, traits={Trait.OUT_IS_SUBGRID})
 def crop_box_wide(examples: list[Example]) -> Graph | None:
     """``crop_box`` with room for a box as long as the largest fit grid (dearer, and exact
     where the held-out boxes are longer than every fit output)."""

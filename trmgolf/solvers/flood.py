@@ -17,10 +17,11 @@ import math
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.grid.vocab import BACKGROUND
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs, same_shapes
 from trmgolf.solvers.planes import Planes, fit_planes, object_colours, register_planes
 from trmgolf.solvers.rays import seed_colours
@@ -80,7 +81,7 @@ def flood_steps(examples: list[Example], colours: tuple[int, ...]) -> int | None
     return steps if steps <= MAX_STEPS else None
 
 
-@solver("flood_from_colour", "regions")
+@family("flood_from_colour", kind="solver", group="regions", tier=170, traits={Trait.BACKGROUND_FILL})
 def flood_from_colour(examples: list[Example]) -> Graph | None:
     """Same-size tasks whose changes depend on which colours a cell's background region touches."""
     if not examples or not same_shapes(examples):

@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from trmgolf.families.contract import Trait, estimated_cost
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import check, grid_extent, pairs, square_side
 from trmgolf.tasks import GRID, Example
 
@@ -296,20 +297,8 @@ def cropped_graph(m: IndexMap, shape: tuple[int, int]) -> Graph | None:
     return b.finish(out)
 
 
-def estimated_cost(graph: Graph) -> int:
-    """Memory + params of a graph as emitted (final node free; shape operands of pads count)."""
-    total = 0
-    for node in graph.nodes:
-        if node.op == "constant":
-            total += node.output.type.numel
-        elif node.output is not graph.output:
-            total += node.output.type.nbytes
-        if node.op == "pad":
-            total += 8
-    return total
-
-
-@solver("geometry_fixed", "geometry")
+@family("geometry_fixed", kind="solver", group="geometry", tier=40,
+        traits={Trait.INDEX_MAP, Trait.FIXED_INPUT_SIZE})
 def geometry_fixed(examples: list[Example]) -> Graph | None:
     """Index maps of tasks whose fit inputs all have one shape: constant Gather indices."""
     shapes = {(len(e.input), len(e.input[0])) for e in examples}
@@ -322,7 +311,7 @@ def geometry_fixed(examples: list[Example]) -> Graph | None:
     return _cheapest_exact([index_map_graph(m, shape), cropped_graph(m, shape)], examples)
 
 
-@solver("geometry", "geometry")
+@family("geometry", kind="solver", group="geometry", tier=50, traits={Trait.INDEX_MAP})
 def geometry(examples: list[Example]) -> Graph | None:
     """Index maps (flips, rotations, transposes, tilings, mirrors, scaling, crops) of any size:
     Gathers or one routed Einsum, with indices from the run-time extent, the cheaper first."""

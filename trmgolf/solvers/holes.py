@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.grid.vocab import shift, shift_ir
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs, same_shapes
 from trmgolf.solvers.planes import Planes, fit_planes, register_planes
 from trmgolf.solvers.regions import enclosed, enclosed_plane, propagation_steps
@@ -117,7 +118,7 @@ def largest_hole_side(examples: list[Example], steps: int) -> int:
     return best
 
 
-@solver("fill_holes_by_shape", "regions")
+@family("fill_holes_by_shape", kind="solver", group="regions", tier=180, traits={Trait.BACKGROUND_FILL})
 def fill_holes_by_shape(examples: list[Example]) -> Graph | None:
     """Same-size tasks that colour enclosed holes by their width and height (by size, by parity,
     only the square ones)."""

@@ -24,9 +24,10 @@ from collections import deque
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, pairs, same_shapes
 from trmgolf.solvers.local_rule import Stencil, fit_weights
 from trmgolf.solvers.planes import crop_input, fit_side
@@ -141,7 +142,7 @@ def fit_iterated(examples: list[Example], connectivity: int, same_colour: bool,
     return graph
 
 
-@solver("grow_rule", "local_rule")
+@family("grow_rule", kind="solver", group="local_rule", tier=290, traits={Trait.LOCAL_RULE})
 def grow_rule(examples: list[Example]) -> Graph | None:
     """Same-size tasks whose output is a 3 x 3 rule's fixpoint, reached from the input by growth
     outwards from the objects (rings, creeping lines, spreading colour that stops at walls)."""

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, pairs, same_shapes
 from trmgolf.tasks import COLORS, GRID, Example
 
@@ -290,7 +291,7 @@ def fit_stencils(examples: list[Example], stencils: list[Stencil], featurize: Fe
     return fallback
 
 
-@solver("local_rule", "local_rule")
+@family("local_rule", kind="solver", group="local_rule", tier=60, traits={Trait.LOCAL_RULE})
 def build(examples: list[Example]) -> Graph | None:
     """Same-size tasks whose output cell is a function of the input's k x k neighbourhood."""
     if not examples or not same_shapes(examples):
@@ -320,7 +321,7 @@ def part_stencils(examples: list[Example]) -> list[Stencil]:
     return [Stencil(ah[0], aw[0], ah[1], aw[1], 0, 0)]
 
 
-@solver("part_rule", "local_rule")
+@family("part_rule", kind="solver", group="local_rule", tier=70, traits={Trait.PARTS, Trait.LOCAL_RULE})
 def build_parts(examples: list[Example]) -> Graph | None:
     """Fixed-size tasks whose output overlays the input's equal parts cell by cell (AND/OR/XOR
     of two halves ...): a dilated Conv reads the same cell of every part."""

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, pairs, same_shapes
 from trmgolf.tasks import COLORS, GRID, Example
 
@@ -80,7 +81,7 @@ def shift_graph(dy: int, dx: int, fill: int) -> Graph:
     return b.finish(out)
 
 
-@solver("shift", "shift")
+@family("shift", kind="solver", group="shift", tier=80, traits={Trait.MOVES})
 def shift(examples: list[Example]) -> Graph | None:
     """The grid shifted by a fixed offset; vacated cells take one fill colour (not wrap-around)."""
     fitted = fit_shift(examples)
@@ -149,7 +150,7 @@ def gravity_graph(direction: str, background: int) -> Graph:
     return b.finish(out)
 
 
-@solver("gravity", "gravity")
+@family("gravity", kind="solver", group="gravity", tier=90, traits={Trait.MOVES})
 def gravity(examples: list[Example]) -> Graph | None:
     """Every non-background cell falls down / up / left / right until blocked, keeping its order."""
     fitted = fit_gravity(examples)

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.grid.vocab import boxed, colour_counts_ir
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, pairs
 from trmgolf.solvers.planes import crop_input, fit_side
 from trmgolf.tasks import COLORS, GRID, Example
@@ -108,7 +109,7 @@ def crop_colour_graph(selection: str, side: int) -> Graph:
     return b.finish(out)
 
 
-@solver("crop_colour", "objects")
+@family("crop_colour", kind="solver", group="objects", tier=190, traits={Trait.OUT_IS_SUBGRID, Trait.OBJECTS})
 def crop_colour(examples: list[Example]) -> Graph | None:
     """The output is the box around the cells of one colour: the least or most frequent colour
     other than 0, or a fixed one (an object cut out with everything inside its box)."""

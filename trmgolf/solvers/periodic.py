@@ -23,9 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, pairs, same_shapes
 from trmgolf.solvers.planes import crop_input, fit_side
 from trmgolf.tasks import COLORS, GRID, Example
@@ -137,7 +138,7 @@ def periodic_graph(lattices: list[Lattice], mask: int, side: int) -> Graph:
     return b.finish(out)
 
 
-@solver("periodic_repair", "periodic")
+@family("periodic_repair", kind="solver", group="periodic", tier=200, traits={Trait.PERIODIC})
 def periodic_repair(examples: list[Example]) -> Graph | None:
     """Same-size tasks whose output is the input's repeating pattern with the mask colour's
     cells restored; the period (rectangular or along a diagonal) may differ per example."""

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs, same_shapes
 from trmgolf.solvers.local_rule import stable_colours
 from trmgolf.solvers.planes import Planes, fit_planes, object_colours, register_planes
@@ -137,7 +138,7 @@ def seed_colours(examples: list[Example]) -> tuple[int, ...]:
     return tuple(sorted(seen - {0})) or (0,)
 
 
-@solver("rays", "rays")
+@family("rays", kind="solver", group="rays", tier=140, traits={Trait.BACKGROUND_FILL})
 def rays(examples: list[Example]) -> Graph | None:
     """Same-size tasks whose output cell depends on its neighbourhood and on which colours lie
     to its left / right / above / below (lines drawn from seeds, gaps filled between cells)."""
@@ -152,7 +153,7 @@ def rays(examples: list[Example]) -> Graph | None:
     return fit_planes(examples, planes) or (fit_planes(examples, planes, kept=kept) if kept else None)
 
 
-@solver("rays_diagonal", "rays")
+@family("rays_diagonal", kind="solver", group="rays", tier=150, traits={Trait.BACKGROUND_FILL})
 def rays_diagonal(examples: list[Example]) -> Graph | None:
     """As ``rays``, seeing along the diagonals too (lines drawn at 45 degrees, X-shaped rays).
     Colours that never change are kept (``local_rule.keep_colours``)."""

@@ -19,10 +19,11 @@ import math
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.grid.vocab import BACKGROUND
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs, same_shapes
 from trmgolf.solvers.planes import Planes, fit_planes, register_planes
 from trmgolf.tasks import COLORS, Example
@@ -116,7 +117,7 @@ def propagation_steps(examples: list[Example]) -> int | None:
     return steps
 
 
-@solver("fill_enclosed", "regions")
+@family("fill_enclosed", kind="solver", group="regions", tier=160, traits={Trait.BACKGROUND_FILL})
 def fill_enclosed(examples: list[Example]) -> Graph | None:
     """Same-size tasks that change enclosed background cells (holes) by a local rule that also
     sees which cells are enclosed."""

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.grid.labels import NOT_BACKGROUND, Grouping, labels_of
 from trmgolf.grid.vocab import BACKGROUND, colour_masks_ir, on_grid_ir
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, pairs
 from trmgolf.solvers.components import (
     MARKER_KINDS,
@@ -115,7 +116,8 @@ def some_object_fits(data: list[tuple[np.ndarray, np.ndarray]], grouping: Groupi
     return True
 
 
-@solver("select_object", "objects")
+@family("select_object", kind="solver", group="objects", tier=280,
+        traits={Trait.OUT_IS_SUBGRID, Trait.OBJECTS})
 def select_object(examples: list[Example]) -> Graph | None:
     """The output is one object of the input, picked by size, border contact, a hole or a marker
     colour (most cells of it, containing it, touching it): kept in place with the rest cleared,

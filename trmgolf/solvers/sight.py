@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.grid.vocab import BACKGROUND
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import pairs, same_shapes
 from trmgolf.solvers.local_rule import stable_colours
 from trmgolf.solvers.planes import Planes, fit_planes, object_colours, register_planes
@@ -96,7 +97,7 @@ def sight_planes(colours: tuple[int, ...]) -> Planes:
 register_planes("sight", sight_planes, object_colours)
 
 
-@solver("rays_blocked", "rays")
+@family("rays_blocked", kind="solver", group="rays", tier=210, traits={Trait.BACKGROUND_FILL})
 def rays_blocked(examples: list[Example]) -> Graph | None:
     """Same-size tasks whose output cell depends on its neighbourhood and on the colour first seen
     to its left / right / above / below (rays stopped by walls, gaps closed between facing cells).

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.grid.vocab import colour_counts_ir, on_grid_ir
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.basic import fit_color_map
 from trmgolf.solvers.common import checked, pairs
 from trmgolf.solvers.planes import crop_input, fit_side
@@ -233,7 +234,7 @@ def rank_map_graph(rule: RankMap) -> Graph:
     return b.finish(b.op("conv2d", x, weight))
 
 
-@solver("colour_rank_map", "statistics")
+@family("colour_rank_map", kind="solver", group="statistics", tier=220, traits={Trait.STATISTICS})
 def colour_rank_map(examples: list[Example]) -> Graph | None:
     """Each colour becomes a colour named by frequency rank (the most frequent one, the rarest,
     the i-th) or a fixed colour, by its own frequency rank (a per-input colour swap)."""
@@ -290,7 +291,7 @@ def colour_list_graph(rule: ColourList) -> Graph:
     return b.finish(b.op("pad", strip, pads=(0, 0, 0, 0, 0, 0, GRID - h, GRID - w)))
 
 
-@solver("colour_list", "statistics")
+@family("colour_list", kind="solver", group="statistics", tier=230, traits={Trait.STATISTICS})
 def colour_list(examples: list[Example]) -> Graph | None:
     """The output is a row or column of the input's colours sorted by cell count, most first."""
     data = pairs(examples)
@@ -483,7 +484,8 @@ def count_fill_graph(rule: CountFill, side: int) -> Graph:
     return b.finish(b.op("pad", grid, pads=(0, 0, 0, 0, 0, 0, GRID - h, GRID - w)))
 
 
-@solver("count_fill", "statistics")
+@family("count_fill", kind="solver", group="statistics", tier=240,
+        traits={Trait.BACKGROUND_FILL, Trait.OBJECTS, Trait.STATISTICS})
 def count_fill(examples: list[Example]) -> Graph | None:
     """An output whose cells light up in a fixed order as a count grows (a colour's cells or
     objects, the non-0 cells, the colours), of a fixed shape or as long as the count."""
@@ -554,7 +556,8 @@ def stat_fill_graph(statistic: str, shape: tuple[int, int] | None) -> Graph:
     return b.finish(b.op("pad", block, pads=(0, 0, 0, 0, 0, 0, GRID - h, GRID - w)))
 
 
-@solver("stat_fill", "statistics")
+@family("stat_fill", kind="solver", group="statistics", tier=250,
+        traits={Trait.BACKGROUND_FILL, Trait.STATISTICS})
 def stat_fill(examples: list[Example]) -> Graph | None:
     """The output is filled with one colour picked by a statistic of the input: the most or least
     frequent colour, or the colour whose bounding box is largest or smallest; a fixed-shape block

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, pairs, same_shapes
 from trmgolf.solvers.planes import crop_input, fit_side
 from trmgolf.tasks import COLORS, GRID, Example
@@ -149,7 +150,7 @@ def symmetry_graph(mirrors: list[Mirror], rounds: int, mask: int, side: int) -> 
     return b.finish(y)
 
 
-@solver("symmetry_complete", "symmetry")
+@family("symmetry_complete", kind="solver", group="symmetry", tier=260, traits={Trait.SYMMETRY})
 def symmetry_complete(examples: list[Example]) -> Graph | None:
     """Same-size tasks whose output restores the cells of one mask colour from mirrored copies
     of a symmetric picture (mirrors fixed on the canvas: flips about a line, transposes)."""

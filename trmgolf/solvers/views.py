@@ -34,10 +34,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trmgolf.families.contract import Trait
+from trmgolf.families.registry import family
 from trmgolf.grid.vocab import bbox, colour_masks_ir
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.base import solver
 from trmgolf.solvers.common import checked, grid_extent, pairs
 from trmgolf.solvers.geometry import (
     AxisMap,
@@ -471,7 +472,7 @@ def fit_table(examples: list[Example], views: tuple[View, ...], st: Stencil) -> 
     return checked(graph, examples)
 
 
-@solver("view_rule", "view_rule")
+@family("view_rule", kind="solver", group="view_rule", tier=130, traits={Trait.LOCAL_RULE})
 def view_rule(examples: list[Example]) -> Graph | None:
     """Output cells as a linear-threshold function of a 1x1 / 3x3 stencil over several views
     of the input (mirror images, rotations, scalings, tilings, bounding-box crops)."""

@@ -30,8 +30,8 @@ import numpy as np
 from trmgolf.errors import UserError
 from trmgolf.fsutil import write_atomic
 from trmgolf.scoring.networks import read_networks
+from trmgolf.submission.limits import TaskTimeout, first_line, time_limit
 from trmgolf.submission.results import SEARCH_PREFIX
-from trmgolf.submission.worker import TaskTimeout, first_line, time_limit
 
 if TYPE_CHECKING:
     from trmgolf.compiler.optimize import Optimized

@@ -9,7 +9,7 @@ from trmgolf.solvers.base import Solver
 
 
 def load_solvers() -> dict[str, Solver]:
-    """Every registered solver, in registration order (the default order without a router).
+    """Every registered solver, in declared order (its tier: the default order without a router).
 
     Read at call time (not bound at import), so a test can swap the table.
     """

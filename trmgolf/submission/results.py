@@ -18,6 +18,10 @@ RESULT_VERSION = 1
 #: The solver name of a network the structure search found (``search:conv3x3/g1``); its family
 #: stays that of the solver that proved the rule.
 SEARCH_PREFIX = "search:"
+#: The solver name of a network compiled from a given TRM checkpoint (``--trm``).
+TRM_SOLVER = "trm"
+#: The solver name of a network TRM training found for the task (``trm-train:<rung>``).
+TRM_TRAIN_PREFIX = "trm-train:"
 
 # Attempt outcomes, in the order the pipeline can reach them.
 OUTCOMES = (

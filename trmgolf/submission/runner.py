@@ -22,8 +22,8 @@ from trmgolf.solvers.base import Solver
 from trmgolf.submission.bundle import write_submission
 from trmgolf.submission.registry import load_solvers
 from trmgolf.submission.report import write_tables
-from trmgolf.submission.results import TaskResult, finished_results, load_result, onnx_path
-from trmgolf.submission.worker import TRM_TRAIN_PREFIX, Job, solve_job
+from trmgolf.submission.results import TRM_TRAIN_PREFIX, TaskResult, finished_results, load_result, onnx_path
+from trmgolf.submission.worker import Job, solve_job
 from trmgolf.submission.workers import run_in_workers
 from trmgolf.tasks import load_task_file, resolve_task_path
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from trmgolf.submission.limits import TaskTimeout, first_line
 from trmgolf.submission.split import Split
 from trmgolf.tasks import Example, load_task_file
 
@@ -129,7 +130,6 @@ def ladder(task_path: str, split: Split, folder: Path, budget_s: float,
     """Train, then compile (cropped, narrowed, checked against PyTorch) each rung in turn; the
     caller gates each network and stops the generator at the first that passes."""
     from trmgolf.frontend.compile import compile_checkpoint
-    from trmgolf.submission.worker import TaskTimeout, first_line
 
     task = load_task_file(task_path)
     canvas = task.max_shape()

@@ -8,9 +8,6 @@ killed run loses at most the tasks in flight.
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,8 +15,11 @@ from pathlib import Path
 
 from trmgolf.scoring.answers import VerifyResult, verify
 from trmgolf.solvers.base import Solver
+from trmgolf.submission.limits import TaskTimeout, contained, first_line, time_limit
 from trmgolf.submission.results import (
     SEARCH_PREFIX,
+    TRM_SOLVER,
+    TRM_TRAIN_PREFIX,
     Attempt,
     TaskResult,
     onnx_path,
@@ -31,8 +31,6 @@ from trmgolf.submission.split import FIT_SPLITS, HELDOUT_SPLITS, OFFICIAL, Split
 from trmgolf.tasks import load_task_file, task_number
 
 MODES = ("all", "first")
-TRM_SOLVER = "trm"
-TRM_TRAIN_PREFIX = "trm-train:"
 
 
 @dataclass(frozen=True)
@@ -66,39 +64,6 @@ class Candidate:
 class _State:
     attempts: list[Attempt] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
-
-
-class TaskTimeout(Exception):
-    """The task's time budget ran out (raised by SIGALRM between Python bytecodes)."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise TaskTimeout after ``seconds`` (main thread on POSIX only; else no limit).
-
-    A call stuck inside C code is interrupted only when it returns to Python.
-    """
-    main = threading.current_thread() is threading.main_thread()
-    usable = seconds and hasattr(signal, "setitimer") and main
-    if not usable:
-        yield
-        return
-
-    def _raise(_sig, _frame):
-        raise TaskTimeout
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, float(seconds))
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-def first_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return f"{type(e).__name__}: {text[0][:200]}" if text else type(e).__name__
 
 
 def _failed(result: VerifyResult, splits: tuple[str, ...]) -> int:
@@ -143,25 +108,17 @@ def try_solver(solver: Solver, split: Split) -> tuple[Attempt, bytes | None, Ver
 
     attempt = Attempt(solver.name, solver.family, "no_fit")
     t0 = time.perf_counter()
-    try:
+    data: bytes | None = None
+    with contained(attempt) as failed:
         graph = solver.build(list(split.fit))
-        if graph is None:
-            return attempt, None, None
-        data = compile_graph(graph).data
-    except TaskTimeout:
-        raise
-    except Exception as e:  # noqa: BLE001 - a solver bug must not stop the run
-        attempt.outcome, attempt.detail = "error", first_line(e)
+        if graph is not None:
+            data = compile_graph(graph).data
+    attempt.build_s = time.perf_counter() - t0
+    if failed or data is None:
         return attempt, None, None
-    finally:
-        attempt.build_s = time.perf_counter() - t0
-    try:
+    with contained(attempt):
         return attempt, data, _check(attempt, data, split)
-    except TaskTimeout:
-        raise
-    except Exception as e:  # noqa: BLE001
-        attempt.outcome, attempt.detail = "error", first_line(e)
-        return attempt, data, None
+    return attempt, data, None
 
 
 Tried = tuple[Attempt, bytes | None, VerifyResult | None]
@@ -172,15 +129,12 @@ def try_trm(checkpoint: str, task_path: str, split: Split) -> Tried:
 
     attempt = Attempt(TRM_SOLVER, TRM_SOLVER, "no_fit")
     t0 = time.perf_counter()
-    try:
+    data: bytes | None = None
+    with contained(attempt):
         data = trm_network(checkpoint, task_path)
-    except TaskTimeout:
-        raise
-    except Exception as e:  # noqa: BLE001
-        attempt.outcome, attempt.detail = "error", first_line(e)
+    attempt.build_s = time.perf_counter() - t0
+    if data is None:
         return attempt, None, None
-    finally:
-        attempt.build_s = time.perf_counter() - t0
     return attempt, data, _check(attempt, data, split)
 
 
