@@ -117,6 +117,9 @@ def _resized(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[Tens
     if attrs.get("nearest_mode", "round_prefer_floor") not in ("round_prefer_floor", "round_prefer_ceil",
                                                                 "floor", "ceil"):
         raise IRTypeError("resize: unknown nearest_mode")
+    fill = float(attrs.get("extrapolation_value", 0.0))
+    if float(np.asarray(fill).astype(x.np_dtype)) != fill:
+        raise IRTypeError(f"resize: extrapolation_value {fill} is not a {x.dtype} value")
     shape = resized_shape(x.shape, sizes, axes)
     if x.rank == 4 and shape == (x.shape[0], x.shape[1], 2 * x.shape[2], 2 * x.shape[3]):
         raise IRTypeError("resize: onnxruntime's 2x fast path (scales 1,1,2,2) ignores the ROI; not modelled")
