@@ -149,7 +149,9 @@ def test_a_graph_is_emitted_where_its_ops_keep_their_version():
     their graphs are written at 21 and 18; a ConvInteger alone stays at the target's 24."""
     b = Builder()
     pooled = b.op("max_roi_pool", b.input, b.const(np.array([[0, 0, 0, 29, 29]], F32)), pooled_shape=(30, 30))
-    assert onnx.load_from_string(compile_graph(b.finish(pooled)).data).opset_import[0].version == 21
+    pool = b.finish(pooled)
+    assert onnx.load_from_string(compile_graph(pool).data).opset_import[0].version == 21
+    assert emit(pool).model.opset_import[0].version == 21  # emit alone picks it too
 
     def crop_conv(quantize: bool) -> Graph:
         b = Builder()

@@ -22,7 +22,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 import onnx
 
-from trmgolf.compiler.emit import Emitted, emit
+from trmgolf.compiler.emit import Emitted, emit, lowerable_at
 from trmgolf.compiler.importer import carried_nodes_fit
 from trmgolf.compiler.passes.narrow_dtypes import Keep, narrow_dtypes
 from trmgolf.compiler.pipeline import PIPELINE, Pass, pass_names, stages
@@ -30,7 +30,6 @@ from trmgolf.compiler.select import check_forced
 from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.errors import UserError
 from trmgolf.ir.graph import Graph
-from trmgolf.kernels.base import alternatives
 from trmgolf.scoring.cost_model import CostModel, get_cost_model
 
 #: ``(stage name, graph after it)``: the first is the input, then one per pass run.
@@ -130,12 +129,6 @@ class Compilation:
                 return graph
         raise UserError(f"no stage {name!r} in this compile (precision {self.precision}; "
                         f"stages: {', '.join([*self.stage_names(), FINAL_STAGE])})")
-
-
-def lowerable_at(graph: Graph, opset: int) -> bool:
-    """Whether every node of ``graph`` has a lowering available at ``opset``."""
-    return all(any(alt.available(node, opset) for alt in alternatives(node.op))
-               for node in graph.nodes if node.op != "constant")
 
 
 def emission_opset(graph: Graph, target_opset: int) -> int | None:
