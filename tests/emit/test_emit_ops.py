@@ -383,6 +383,25 @@ CASES["max_pool2d"] = [
     Case("dilated", TensorType("float32", (1, 2, 5, 7)),
          unary("max_pool2d", kernel=(2, 3), dilations=(2, 2))),
 ]
+# -- ops modelled on onnxruntime's kernels (exactly: tests/emit/test_emit_modelled_ops.py)
+NCHW_SMALL = TensorType("float32", (1, 2, 5, 6))
+ROIS5 = np.array([[0, 1, 0, 4, 3], [0, -2, 1, 7.5, 2]], np.float32)  # (batch, x1, y1, x2, y2)
+ROI4 = np.array([[4.25, 3.5, 0.5, -0.75]], np.float32)  # reversed: a flip
+CASES.update({
+    "max_roi_pool": [Case("two_rois", NCHW_SMALL,
+                          lambda b, x: b.op("max_roi_pool", x, b.const(ROIS5), pooled_shape=(3, 4)))],
+    "roi_align": [Case("reversed_half_pixel", NCHW_SMALL, lambda b, x: b.op(
+        "roi_align", x, b.const(ROI4), b.const(np.zeros(1, np.int64)), output_height=4, output_width=3,
+        sampling_ratio=1))],
+    "resize": [Case("crop_and_resize", NCHW_SMALL, unary(
+        "resize", sizes=(7, 3), axes=(2, 3), roi=(0.1, 0.0, 0.9, 1.2), nearest_mode="floor",
+        coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=-1.0))],
+    "quantize_linear": [Case("uint8_ties", F, binary("quantize_linear", np.float32(0.5)),
+                             lambda rng, shape: integral(rng, shape) / 4)],
+    "conv_integer": [Case("zero_point_pads", TensorType("uint8", (1, 2, 4, 5)), lambda b, x: b.op(
+        "conv_integer", x, b.const(c(3, 2, 2, 3, dtype=np.int8, low=-9, high=9)), b.const(np.uint8(7)),
+        pads=(1, 2, 3, 0)), lambda rng, shape: rng.integers(0, 256, size=shape).astype(np.uint8))],
+})
 for _op in ("reduce_prod", "reduce_l1", "reduce_l2", "reduce_sum_square", "reduce_log_sum",
             "reduce_log_sum_exp"):
     gen = positive if _op == "reduce_log_sum" else normal

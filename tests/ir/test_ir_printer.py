@@ -62,6 +62,28 @@ def foreign() -> Graph:
     return b.finish(b.op("cast", le, to="float32"))
 
 
+def resampled() -> Graph:
+    """The ops that resample through a box: a MaxRoiPool crop, a reversed RoiAlign, then a
+    nearest Resize back to the grid."""
+    b = Builder()
+    pooled = b.op("max_roi_pool", b.input, b.const(np.array([[0, 2, 1, 11, 10]], np.float32)),
+                  pooled_shape=(10, 10))
+    flipped = b.op("roi_align", b.input, b.const(np.array([[9.5, 9.5, -0.5, -0.5]], np.float32)),
+                   b.const(np.zeros(1, np.int64)), output_height=10, output_width=10, sampling_ratio=1)
+    return b.finish(b.op("resize", b.op("max", pooled, flipped), sizes=(30, 30), axes=(2, 3),
+                         roi=(0.0, 0.0, 1.5, 1.5), coordinate_transformation_mode="tf_crop_and_resize",
+                         nearest_mode="floor"))
+
+
+def quantized() -> Graph:
+    """A cropped colour plane quantized to uint8, read by a ConvInteger padded with its zero point."""
+    b = Builder()
+    crop = b.op("slice", b.input, starts=(5, 1, 1), ends=(6, 8, 8), axes=(1, 2, 3))
+    q = b.op("quantize_linear", crop, b.const(np.float32(0.5)))
+    w = b.const(np.arange(-45, 45, dtype=np.int8).reshape(10, 1, 3, 3))
+    return b.finish(b.op("conv_integer", q, w, b.const(np.uint8(1)), pads=(2, 2, 23, 23)))
+
+
 def non_grid() -> Graph:
     b = Builder(TensorType("int64", (2, 3)))
     y = b.op("argmax", b.op("matmul", b.input, b.const(np.eye(3, 4, dtype=np.int64))), axis=1, keepdims=0)
@@ -70,7 +92,7 @@ def non_grid() -> Graph:
 
 
 GRAPHS = {"regions": regions, "constants": constants, "split_attrs": split_and_attrs,
-          "foreign": foreign, "non_grid": non_grid}
+          "foreign": foreign, "non_grid": non_grid, "resampled": resampled, "quantized": quantized}
 
 
 @pytest.mark.parametrize("name", sorted(GRAPHS))

@@ -22,8 +22,8 @@ from typing import NamedTuple, Protocol
 import numpy as np
 import onnx
 
-from trmgolf.compiler.emit import Emitted, emit
-from trmgolf.compiler.importer import emit_opset
+from trmgolf.compiler.emit import Emitted, emit, lowerable_at
+from trmgolf.compiler.importer import carried_nodes_fit
 from trmgolf.compiler.passes.narrow_dtypes import Keep, narrow_dtypes
 from trmgolf.compiler.pipeline import PIPELINE, Pass, pass_names, stages
 from trmgolf.compiler.select import check_forced
@@ -131,13 +131,18 @@ class Compilation:
                         f"stages: {', '.join([*self.stage_names(), FINAL_STAGE])})")
 
 
-def carried_opset(graph: Graph, target_opset: int) -> int | None:
-    """The opset to emit ``graph`` at when its carried nodes need one below ``target_opset``."""
+def emission_opset(graph: Graph, target_opset: int) -> int | None:
+    """The opset to emit ``graph`` at when it cannot be ``target_opset`` (None: it can): the
+    highest one below where every carried ``onnx_node`` keeps the meaning it was built with and
+    every node has a lowering (a node whose ONNX op has a newer version there, like the
+    MaxRoiPool-22 onnxruntime lacks, holds its graph at the opsets before)."""
     carried = [int(n.attrs["opset"]) for n in graph.nodes if n.op == "onnx_node"]
-    if not carried:
+    if not carried and lowerable_at(graph, target_opset):
         return None
-    opset = emit_opset(graph, target_opset, max(carried))
-    return None if opset == target_opset else opset
+    for opset in range(target_opset, 0, -1):
+        if carried_nodes_fit(graph, opset) and lowerable_at(graph, opset):
+            return None if opset == target_opset else opset
+    return max(carried) if carried else None  # nowhere: emission names the node it cannot lower
 
 
 def compile_graph(graph: Graph, *, target: str = DEFAULT_TARGET, forced: Mapping[str, str] | None = None,
@@ -147,12 +152,13 @@ def compile_graph(graph: Graph, *, target: str = DEFAULT_TARGET, forced: Mapping
     """Run every stage on ``graph`` and emit for ``target``; ``forced`` maps op -> lowering,
     ``source`` names the input stage, ``pipeline`` the passes (default: ``PIPELINE``; ``[]``:
     none), ``opset`` overrides the target's (by default, a graph carrying ``onnx_node``s built at
-    an older opset is emitted at the highest one where they keep their meaning and their kernel:
-    onnxruntime has no MaxRoiPool-22); each of ``other_opsets`` is tried too and kept where its
-    network is cheaper. Raises the policy's refusal if no candidate passes."""
+    an older opset, or ops lowered only at older opsets, is emitted at the highest one where
+    they keep their meaning and their kernel: onnxruntime has no MaxRoiPool-22); each of
+    ``other_opsets`` is tried too and kept where its network is cheaper. Raises the policy's
+    refusal if no candidate passes."""
     pipeline = PIPELINE if pipeline is None else pipeline
     if opset is None:
-        opset = carried_opset(graph, get_target(target).opset)
+        opset = emission_opset(graph, get_target(target).opset)
     t0 = time.perf_counter()
     optimised = [(source, graph), *stages(graph, pipeline, copies=True)]
     seconds = {"passes": time.perf_counter() - t0, "emit": 0.0}

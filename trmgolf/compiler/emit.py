@@ -22,6 +22,7 @@ from trmgolf.compiler.targets import DEFAULT_TARGET, get_target
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.ir.opaque import require_concrete
 from trmgolf.ir.verify import verify
+from trmgolf.kernels.base import alternatives
 from trmgolf.kernels.context import Initializers, onnx_dtype, unique_name
 from trmgolf.scoring.cost_model import OFFICIAL, CostModel
 
@@ -72,6 +73,21 @@ def _value_hint(v: Value) -> str:
     return _clean(f"{region}/{base}" if region else base)
 
 
+def lowerable_at(graph: Graph, opset: int) -> bool:
+    """Whether every node of ``graph`` has a lowering available at ``opset``."""
+    return all(any(alt.available(node, opset) for alt in alternatives(node.op))
+               for node in graph.nodes if node.op != "constant")
+
+
+def default_opset(graph: Graph, target_opset: int) -> int:
+    """``target_opset``, or, where some node has no lowering there (an ONNX op whose newer
+    version onnxruntime lacks, like MaxRoiPool-22), the highest opset below where every node
+    has one (``target_opset`` again when none: emission then names the node)."""
+    if lowerable_at(graph, target_opset):
+        return target_opset
+    return next((o for o in range(target_opset - 1, 0, -1) if lowerable_at(graph, o)), target_opset)
+
+
 def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] | None = None,
          cost_model: str | CostModel = OFFICIAL, *, grid_output: bool = True,
          opset: int | None = None) -> Emitted:
@@ -80,13 +96,14 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
 
     ``grid_output=False`` lets the input and output have any type (tests of single ops);
     ``opset`` overrides the target's (an imported network whose carried nodes have no
-    equivalent at the target's opset is re-emitted at its own).
+    equivalent at the target's opset is re-emitted at its own); without it, a graph some of
+    whose nodes lower only at older opsets is emitted at the highest of those (``default_opset``).
     """
     verify(graph, grid_output=grid_output)
     for node in graph:
         for value in node.attrs.values():
             require_concrete(value)  # a graph parsed without its arrays cannot be written
-    opset = opset or get_target(target).opset
+    opset = opset or default_opset(graph, get_target(target).opset)
     inits = Initializers(used_names=set(RESERVED))
     # One name space for initializers and tensors: a Split's sizes initializer and its
     # outputs both want the name 'split'.

@@ -17,8 +17,8 @@ here, instead of a rule in a pass: ``elementwise`` (each output cell is the refe
 to the matching, broadcast, input cells, so it may be run on value sets), ``monotone`` (per
 input, +1 nondecreasing, -1 nonincreasing, 0 neither, when the other inputs are held fixed; a
 function of the node where it depends on a constant operand or an attribute) and ``moves``
-(the inputs whose values the output only copies or moves, plus the ``fill`` attribute's value
-where it adds cells). An op that declares none of them stops the analyses.
+(the inputs whose values the output only copies or moves, plus the value ``fill`` adds where
+it adds cells: an attribute's value, named, or a number). An op that declares none of them stops the analyses.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ class OpDef:
     elementwise: bool = False
     monotone: Monotone | None = None
     moves: tuple[int, ...] | str = ()
-    fill: str | None = None
+    fill: str | float | None = None
 
     def directions(self, node: Node) -> tuple[int, ...]:
         """Per input of ``node``, how the output moves with it (see ``Monotone``)."""
@@ -130,6 +130,13 @@ class OpDef:
     def moved(self, index: int) -> bool:
         """Whether the output only copies or moves the values of input ``index``."""
         return self.moves == ALL_INPUTS or index in self.moves
+
+    def fill_value(self, node: Node) -> float | None:
+        """The value ``node`` adds where it adds cells (None: it adds none): its ``fill``
+        attribute's value (0 when unset), or the declared number."""
+        if isinstance(self.fill, str):
+            return float(node.attrs.get(self.fill, 0.0))
+        return None if self.fill is None else float(self.fill)
 
     def check_attrs(self, attrs: Mapping[str, Any]) -> None:
         """Raise ``IRTypeError`` for an unknown, missing or mistyped attribute."""
@@ -162,7 +169,8 @@ OPS: dict[str, OpDef] = {}
 def register(name: str, *, infer: Infer, attrs: Mapping[str, Attr] | None = None,
              arity: int | tuple[int, int] = 1,
              commutative: bool = False, elementwise: bool = False, monotone: Monotone | None = None,
-             moves: tuple[int, ...] | str = (), fill: str | None = None) -> Callable[[Compute], Compute]:
+             moves: tuple[int, ...] | str = (), fill: str | float | None = None
+             ) -> Callable[[Compute], Compute]:
     """Register ``name`` with its type rule and declared attributes (required: ``{}`` for
     none) and what the value analyses may assume of it (module docstring); decorates the
     numpy reference implementation."""

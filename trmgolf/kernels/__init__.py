@@ -8,7 +8,9 @@ composite ops of the TRM front end: ``norm`` (rms_norm), ``attention`` (attentio
 RoPE), ``mlp`` (SwiGLU), ``grid_io`` (one-hot grid -> embeddings, states -> answer grid);
 ``operands`` holds their shared constant-operand helpers; ``numeric`` (ops modelled for
 imported networks: mod, clip, tile, old-opset Equal); ``attr_scalars`` (Shrink, Selu, LeakyRelu: a scalar
-in an attribute instead of an initializer).
+in an attribute instead of an initializer); ``resample`` (MaxRoiPool, RoiAlign, Resize) and
+``quantized`` (QuantizeLinear, ConvInteger): one node each, in the opsets where the version
+they write holds.
 """
 
 from trmgolf.kernels import (  # noqa: F401
@@ -21,7 +23,9 @@ from trmgolf.kernels import (  # noqa: F401
     norm,
     numeric,
     pool,
+    quantized,
     reduce,
+    resample,
     shape,
 )
 from trmgolf.kernels.base import LOWERINGS, Lowering, alternatives, lowering

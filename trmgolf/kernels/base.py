@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import onnx
+
 from trmgolf.ir.graph import Node
 from trmgolf.kernels.context import EmitContext
 
@@ -22,6 +24,18 @@ MinOpsetFor = Callable[[Node], int]
 
 def always(node: Node) -> bool:
     return True
+
+
+def schema_span(op_type: str, since: int) -> tuple[int, int | None]:
+    """The opsets at which ONNX's ``op_type`` is the version introduced at opset ``since``: from
+    ``since`` to the opset before its next version (None: the newest version still). A lowering
+    that writes that version declares this window, so a graph holding it is emitted where the
+    node keeps its meaning (onnxruntime has no MaxRoiPool-22, say)."""
+    newest = onnx.defs.onnx_opset_version()
+    for opset in range(since + 1, newest + 1):
+        if onnx.defs.get_schema(op_type, max_inclusive_version=opset, domain="").since_version != since:
+            return since, opset - 1
+    return since, None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
-from onnx import helper
 from scipy.optimize import linprog
 
 from trmgolf.families.contract import Budget, FitData, Level, Step, Trait
@@ -49,7 +48,6 @@ from trmgolf.search.crop_conv import (
     zero_outside,
 )
 
-OPSET = 13  # QuantizeLinear-13, ConvInteger-10
 MAX_CHANNELS = 2  # the crop costs 5 bytes a cell a channel: more channels never beat a float Conv
 ZERO_POINT = 1
 #: The uint8 value of a kept colour: 1 (a Cast), or a QuantizeLinear of scale 1/a.
@@ -151,23 +149,14 @@ def crop_int_graph(shape: IntCropConv, weight: np.ndarray) -> Graph:
     c, (r0, r1, c0, c1) = shape.channels, shape.crop
     crop = b.op("slice", b.input, starts=(c.start, r0, c0), ends=(c.end, r1, c1), axes=(1, 2, 3),
                 steps=(c.step, 1, 1) if c.step != 1 else ())
-    cropped = (1, c.count, r1 - r0, c1 - c0)
     if shape.encoding == 1:
         encoded = b.op("cast", crop, to="uint8")
     else:
-        proto = helper.make_node("QuantizeLinear", ["?", "?"], [])
-        scale = b.const(np.float32(1.0 / shape.encoding))
-        encoded = b.node("onnx_node", [crop, scale], op_type="QuantizeLinear",
-                         node=proto.SerializeToString(deterministic=True), opset=OPSET,
-                         out_types=(("uint8", cropped),)).output
+        encoded = b.op("quantize_linear", crop, b.const(np.float32(1.0 / shape.encoding)))
     (pt, pb), (pl, pr) = shape.rows.pads, shape.cols.pads
-    pads = [pt + r0, pl + c0, pb + GRID - r1, pr + GRID - c1]  # the output is 30x30 again
-    proto = helper.make_node("ConvInteger", ["?", "?", "?"], [], pads=pads,
-                             kernel_shape=[shape.rows.size, shape.cols.size])
-    ins = [encoded, b.const(weight.astype(np.int8)), b.const(np.uint8(ZERO_POINT))]
-    out = b.node("onnx_node", ins, op_type="ConvInteger", node=proto.SerializeToString(deterministic=True),
-                 opset=OPSET, out_types=(("int32", (1, COLORS, GRID, GRID)),)).output
-    return b.finish(out)
+    pads = (pt + r0, pl + c0, pb + GRID - r1, pr + GRID - c1)  # the output is 30x30 again
+    w, zero = b.const(weight.astype(np.int8)), b.const(np.uint8(ZERO_POINT))
+    return b.finish(b.op("conv_integer", encoded, w, zero, pads=pads))
 
 
 def fit(cache: TapCache, y: np.ndarray, shape: IntCropConv, budget: Budget) -> Graph | None:

@@ -26,8 +26,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import onnx
-from onnx import helper
 
 from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
 from trmgolf.families.registry import family
@@ -36,7 +34,6 @@ from trmgolf.ir.graph import Graph
 from trmgolf.ir.roi_reference import align_samples, roi_pool_bins
 
 GRID = 30
-OPSET = 16  # RoiAlign-16: coordinate_transformation_mode (half_pixel allows reversed ROIs)
 PARAMS = 5  # MaxRoiPool: rois [1,5]; RoiAlign: rois [1,4] + batch_indices [1]
 PRECHECK_EXAMPLES = 8
 PAIRS_PER_UNIT = 8  # pair checks on the pre-check examples per work unit (``families.contract.Budget``)
@@ -136,25 +133,17 @@ def pooled(prefix: np.ndarray, rows: tuple[np.ndarray, np.ndarray], cols: tuple[
 
 
 def max_roi_pool_graph(row: tuple[float, float], col: tuple[float, float]) -> Graph:
-    rois = np.array([[0, col[0], row[0], col[1], row[1]]], np.float32)
-    proto = helper.make_node("MaxRoiPool", ["?", "?"], [], pooled_shape=[GRID, GRID], spatial_scale=1.0)
-    return _graph(proto, [rois])
+    b = Builder()
+    rois = b.const(np.array([[0, col[0], row[0], col[1], row[1]]], np.float32))
+    return b.finish(b.op("max_roi_pool", b.input, rois, pooled_shape=(GRID, GRID), spatial_scale=1.0))
 
 
 def roi_align_graph(row: tuple[float, float], col: tuple[float, float]) -> Graph:
-    rois = np.array([[col[0], row[0], col[1], row[1]]], np.float32)
-    proto = helper.make_node("RoiAlign", ["?", "?", "?"], [], mode="avg", output_height=GRID,
-                             output_width=GRID, sampling_ratio=1, spatial_scale=1.0,
-                             coordinate_transformation_mode="half_pixel")
-    return _graph(proto, [rois, np.zeros(1, np.int64)])
-
-
-def _graph(proto: onnx.NodeProto, constants: list[np.ndarray]) -> Graph:
     b = Builder()
-    node = b.node("onnx_node", [b.input] + [b.const(c) for c in constants], op_type=proto.op_type,
-                  node=proto.SerializeToString(deterministic=True), opset=OPSET,
-                  out_types=(("float32", (1, 10, GRID, GRID)),))
-    return b.finish(node.output)
+    rois = b.const(np.array([[col[0], row[0], col[1], row[1]]], np.float32))
+    return b.finish(b.op("roi_align", b.input, rois, b.const(np.zeros(1, np.int64)), mode="avg",
+                         output_height=GRID, output_width=GRID, sampling_ratio=1, spatial_scale=1.0,
+                         coordinate_transformation_mode="half_pixel"))
 
 
 OPS = (("max_roi_pool", max_roi_pool_maps, max_roi_pool_graph),

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
-from onnx import helper
 from scipy.optimize import linprog
 
 from trmgolf.ir.builder import Builder
@@ -37,7 +36,6 @@ from trmgolf.ir.resize_reference import axis_mapping
 GRID = 30
 COLORS = 10
 FLOAT_BYTES = 4
-OPSET = 19  # Resize-19: the ``axes`` attribute
 MODES = ("floor", "round_prefer_floor", "ceil")
 MIN_MARGIN = 0.02  # of a line: float32 error on coordinates below 30 is about 1e-5
 STEPS_PER_UNIT = 2  # step fits (1-3 tiny LPs, ~5 ms) per work unit of the search's Budget
@@ -273,12 +271,7 @@ def plan_graph(p: Plan) -> Graph:
     for step, (shape, mode) in enumerate(steps):
         rois = [a.first if step == 0 else a.second for a in p.axes]
         roi = np.array([r[0] for r in rois] + [r[1] for r in rois], np.float32)
-        sizes = np.array([shape[a] for a in axes], np.int64)
-        proto = helper.make_node("Resize", ["?", "?", "", "?"], [], axes=axes, mode="nearest",
-                                 coordinate_transformation_mode="tf_crop_and_resize", nearest_mode=mode,
-                                 extrapolation_value=0.0)
-        node = b.node("onnx_node", [x, b.const(roi), b.const(sizes)], op_type="Resize",
-                      node=proto.SerializeToString(deterministic=True), opset=OPSET,
-                      out_types=(("float32", tuple(shape)),))
-        x = node.output
+        x = b.op("resize", x, sizes=tuple(shape[a] for a in axes), axes=tuple(axes),
+                 roi=tuple(float(v) for v in roi), coordinate_transformation_mode="tf_crop_and_resize",
+                 nearest_mode=mode, extrapolation_value=0.0)
     return b.finish(x)

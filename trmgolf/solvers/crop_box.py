@@ -30,7 +30,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
-from onnx import helper
 
 from trmgolf.families.contract import Trait
 from trmgolf.families.registry import family
@@ -41,7 +40,6 @@ from trmgolf.solvers.common import checked, grid_extent, pairs
 from trmgolf.solvers.geometry import estimated_cost
 from trmgolf.tasks import COLORS, GRID, Example
 
-ROI_OPSET = 16  # the opset MaxRoiPool is carried at (as the structure search's pooling family)
 MAX_COMBOS = 20_000  # (selection, row rule, column rule) triples checked per task
 
 
@@ -339,10 +337,7 @@ def roi_graph(rule: CropRule) -> Graph | None:
     x1, y1 = shifts[1], shifts[0]
     bias = np.array([[0, x1, y1, x1 + sizes[1] - 1, y1 + sizes[0] - 1]], np.float32)
     rois = b.op("add", b.op("matmul", xy, b.const(a)), b.const(bias))
-    proto = helper.make_node("MaxRoiPool", ["?", "?"], [], pooled_shape=list(sizes), spatial_scale=1.0)
-    pooled = b.node("onnx_node", [b.input, rois], op_type="MaxRoiPool",
-                    node=proto.SerializeToString(deterministic=True), opset=ROI_OPSET,
-                    out_types=(("float32", (1, COLORS, sizes[0], sizes[1])),)).output
+    pooled = b.op("max_roi_pool", b.input, rois, pooled_shape=sizes)
     return _finish(b, rule, terms, [pooled, *operands], eyes)
 
 

@@ -217,9 +217,9 @@ def _moved(node: Node, ranges: list[Range]) -> Range | None:
     out = moved[0]
     for r in moved[1:]:
         out = out.union(r)
-    if opdef.fill is not None:
-        fill = np.array([node.attrs.get(opdef.fill, 0.0)]).astype(node.output.type.np_dtype)
-        out = out.union(Range.of_values(fill))
+    fill = opdef.fill_value(node)
+    if fill is not None:
+        out = out.union(Range.of_values(np.array([fill]).astype(node.output.type.np_dtype)))
     return out
 
 

@@ -23,15 +23,12 @@ zeros (finite inputs: the grid is one-hot).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from trmgolf.compiler.passes.linear_maps import constant_before, linear_map, only_read_by
 from trmgolf.compiler.passes.result import PassResult
+from trmgolf.compiler.passes.rewrite import Rule, rewrite
 from trmgolf.ir.graph import Graph, Node, Value
-
-Rule = Callable[[Node, Graph], Value | None]
 
 
 def selected_rows(matrix: np.ndarray) -> np.ndarray | None:
@@ -177,35 +174,8 @@ def _hoist(node: Node, graph: Graph) -> Value | None:
 RULES: list[Rule] = [_matmul, _conv, _einsum, _hoist]
 
 
-def _remove_dead(graph: Graph, node: Node) -> None:
-    """Remove ``node`` and the producers left without readers by that, so the value a
-    gather reads has no stale reader that would stop the gather's next move."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.graph is not graph or any(v.uses or v is graph.output for v in n.outputs):
-            continue
-        inputs = [v.producer for v in n.inputs if v.producer is not None]
-        graph.remove(n)
-        stack.extend(inputs)
-
-
 def channel_gather(graph: Graph) -> PassResult:
-    """Apply the rules until none fits, so a new gather moves as far as it can in one run;
-    a node replaced is removed at once with what only it read (see ``_remove_dead``)."""
-    changed = True
-    rounds = 0
-    while changed:
-        changed = False
-        for node in graph.nodes:
-            if node.graph is not graph or len(node.outputs) != 1:
-                continue
-            for rule in RULES:
-                replacement = rule(node, graph)
-                if replacement is not None:
-                    graph.replace_uses(node.output, replacement)
-                    _remove_dead(graph, node)
-                    changed = True
-                    break
-        rounds += changed
-    return PassResult(graph, rounds > 0)
+    """Apply the rules until none fits, so a new gather moves as far as it can in one run; a
+    node replaced is removed at once with what only it read, so the value a gather reads has
+    no stale reader that would stop the gather's next move."""
+    return rewrite(graph, RULES, until_settled=True, prune=True)

@@ -17,15 +17,12 @@ original in the last bit (``optimize`` compares the answers on every example).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from trmgolf.compiler.passes.linear_maps import LinearMap, linear_map, only_read_by, reweighted
 from trmgolf.compiler.passes.result import PassResult
+from trmgolf.compiler.passes.rewrite import Rule, rewrite
 from trmgolf.ir.graph import Graph, Node, Value
-
-Rule = Callable[[Node, Graph], Value | None]
 
 
 def _wide(array: np.ndarray) -> np.ndarray:
@@ -118,14 +115,4 @@ RULES: list[Rule] = [_sum, _scaled_output, _scaled_input, _product]
 
 def distribute(graph: Graph) -> PassResult:
     """Apply the first rule that fits to each node, once; dead maps are left to ``dce``."""
-    changed = False
-    for node in graph.nodes:
-        if node.graph is not graph or node.op == "constant" or len(node.outputs) != 1:
-            continue
-        for rule in RULES:
-            replacement = rule(node, graph)
-            if replacement is not None:
-                graph.replace_uses(node.output, replacement)
-                changed = True
-                break
-    return PassResult(graph, changed)
+    return rewrite(graph, RULES)

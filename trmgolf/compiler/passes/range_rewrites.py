@@ -25,11 +25,12 @@ import numpy as np
 from trmgolf.compiler.analysis.cones import cones, move_runs_on
 from trmgolf.compiler.analysis.ranges import Range, exact_in, value_ranges, widens
 from trmgolf.compiler.passes.result import PassResult
+from trmgolf.compiler.passes.rewrite import Rule, rewrite
 from trmgolf.ir.graph import Graph, Node, Value
 from trmgolf.ir.registry import IRTypeError, get_op
 from trmgolf.ir.types import NUMPY_DTYPES
 
-Rule = Callable[[Node, dict[Value, Range], Graph], Value | None]
+RangeRule = Callable[[Node, dict[Value, Range], Graph], Value | None]
 
 #: (wide, narrow) float pairs where rounding to wide then to narrow equals rounding to narrow.
 _INNOCUOUS = {("float64", "float32"), ("float64", "float16"), ("float32", "float16")}
@@ -139,22 +140,21 @@ def _narrow_arithmetic(node: Node, ranges: dict[Value, Range], graph: Graph) -> 
     return graph.insert_before(node, new).output
 
 
-RULES: list[Rule] = [_identity_cone, _noop_bound, _cast_chain, _narrow_arithmetic]
+RULES: list[RangeRule] = [_identity_cone, _noop_bound, _cast_chain, _narrow_arithmetic]
+
+
+def _given(rule: RangeRule, ranges: dict[Value, Range]) -> Rule:
+    """``rule`` reading ``ranges``; a replacement takes the range of the value it replaces."""
+    def run(node: Node, graph: Graph) -> Value | None:
+        replacement = rule(node, ranges, graph)
+        if replacement is not None:
+            ranges.setdefault(replacement, ranges[node.output])
+        return replacement
+    return run
 
 
 def range_rewrites(graph: Graph) -> PassResult:
-    """Apply the first rule that fires to each node; dead producers are left to ``dce``."""
+    """Apply the first rule that fits to each node, once (the ranges are computed once per
+    run); dead producers are left to ``dce``."""
     ranges = value_ranges(graph)
-    changed = False
-    for node in graph.nodes:
-        if node.op == "constant" or len(node.outputs) != 1:
-            continue
-        for rule in RULES:
-            before = len(graph)
-            replacement = rule(node, ranges, graph)
-            if replacement is not None:
-                ranges.setdefault(replacement, ranges[node.output])
-                moved = graph.replace_uses(node.output, replacement)
-                changed = changed or moved > 0 or len(graph) != before
-                break
-    return PassResult(graph, changed)
+    return rewrite(graph, [_given(rule, ranges) for rule in RULES])

@@ -54,7 +54,8 @@ def _retyped(graph: Graph, v: Value, dtype: str, signed: set[Value]) -> list[Val
             return None
         if n.output.type.dtype != v.type.dtype or not move_runs_on(n.op, dtype):
             return None
-        if opdef.fill is not None and not _fill_kept(float(n.attrs.get(opdef.fill, 0.0)), dtype):
+        fill = opdef.fill_value(n)
+        if fill is not None and not _fill_kept(fill, dtype):
             return None
         try:
             opdef.infer_types([v.type.with_dtype(dtype), *(u.type for u in n.inputs[1:])], n.attrs)

@@ -14,15 +14,12 @@ transpose and its inverse around a cast round trip).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from trmgolf.compiler.passes.result import PassResult
+from trmgolf.compiler.passes.rewrite import Rule, rewrite
 from trmgolf.ir.graph import Graph, Node, Value
 from trmgolf.ir.registry import IRTypeError, get_op
-
-Rule = Callable[[Node, Graph], Value | None]
 
 
 def _const_is(v: Value, scalar: float) -> bool:
@@ -225,19 +222,5 @@ RULES: list[Rule] = [_identity, _neutral, _same_type, _identity_gather, _transpo
 
 
 def simplify(graph: Graph) -> PassResult:
-    """Apply every rule to every node once; dead producers are left to ``dce``.
-
-    A rule may insert the nodes of its replacement before ``node``; that changes the graph
-    even when ``node`` has no reader left to move."""
-    changed = False
-    for node in graph.nodes:
-        if node.op == "constant" or len(node.outputs) != 1:
-            continue
-        for rule in RULES:
-            before = len(graph)
-            replacement = rule(node, graph)
-            if replacement is not None:
-                moved = graph.replace_uses(node.output, replacement)
-                changed = changed or moved > 0 or len(graph) != before
-                break
-    return PassResult(graph, changed)
+    """Apply the first rule that fits to each node, once; dead producers are left to ``dce``."""
+    return rewrite(graph, RULES)

@@ -12,5 +12,7 @@ from trmgolf.ir.ops import (  # noqa: F401
     norm,
     numeric,
     pool,
+    quantized,
+    resample,
     shape,
 )

@@ -16,6 +16,7 @@ from onnx import helper
 
 from trmgolf.ir import resize_reference, roi_reference
 from trmgolf.ir.opaque import require_concrete
+from trmgolf.ir.ops.quantized import conv_integer_reference
 from trmgolf.ir.registry import Attr, IRTypeError, register
 from trmgolf.ir.types import TensorType
 
@@ -52,30 +53,15 @@ def _roi_align(arrays: list[np.ndarray], attrs: dict[str, Any], opset: int) -> n
 
 
 def _conv_integer(arrays: list[np.ndarray], attrs: dict[str, Any], opset: int) -> np.ndarray:
-    """ConvInteger (2-D): int32 sums of ``(x - x_zero_point) * (w - w_zero_point)``, the input padded
-    with its zero point (padding adds 0), as onnxruntime computes it; onnx's reference evaluator
-    fails on pads wider than the input."""
+    """ConvInteger (2-D, one group, explicit pads): the ``conv_integer`` op's reference."""
     x, w = arrays[0], arrays[1]
     zeros = [int(a) if a is not None else 0 for a in arrays[2:]] + [0, 0]
-    x_zero, w_zero = zeros[0], zeros[1]
     auto_pad = attrs.get("auto_pad", b"NOTSET")
-    top, left, bottom, right = attrs.get("pads", (0, 0, 0, 0))
-    if x.ndim != 4 or attrs.get("group", 1) != 1 or auto_pad not in (b"NOTSET", "NOTSET") or min(
-            top, left, bottom, right) < 0:
+    pads = attrs.get("pads", (0, 0, 0, 0))
+    if x.ndim != 4 or attrs.get("group", 1) != 1 or auto_pad not in (b"NOTSET", "NOTSET") or min(pads) < 0:
         raise IRTypeError("onnx_node ConvInteger: only 2-D, group 1, explicit pads >= 0 are modelled")
-    sh, sw = attrs.get("strides", (1, 1))
-    dh, dw = attrs.get("dilations", (1, 1))
-    xs = np.pad(x.astype(np.int64) - x_zero, ((0, 0), (0, 0), (top, bottom), (left, right)))
-    ws = w.astype(np.int64) - w_zero
-    kh, kw = ws.shape[2:]
-    oh = (xs.shape[2] - dh * (kh - 1) - 1) // sh + 1
-    ow = (xs.shape[3] - dw * (kw - 1) - 1) // sw + 1
-    out = np.zeros((x.shape[0], ws.shape[0], oh, ow), np.int64)
-    for i in range(kh):
-        for j in range(kw):
-            patch = xs[:, :, i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw]
-            out += np.einsum("nchw,oc->nohw", patch, ws[:, :, i, j])
-    return out.astype(np.int32)
+    return conv_integer_reference(x, w, zeros[0], zeros[1], pads, attrs.get("strides", (1, 1)),
+                                  attrs.get("dilations", (1, 1)))
 
 
 #: ONNX ops (default domain) run by an exact numpy model of onnxruntime's CPU kernel: onnx's
