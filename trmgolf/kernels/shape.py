@@ -214,6 +214,14 @@ def split_attr(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) ->
     ctx.node("Split", ins, outs, axis=node.attrs["axis"], split=list(node.attrs["sizes"]))
 
 
+@lowering("split", "equal_parts", min_opset=2, max_opset=17, applies=_equal_parts,
+          why="the parts are not of equal size")
+def split_unsized(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """Split into equal parts without sizes (before opset 18, a Split given none splits into
+    as many equal parts as it has outputs): no initializer where opsets 13-17 want one."""
+    ctx.node("Split", ins, outs, axis=node.attrs["axis"])
+
+
 @lowering("gather", "direct", min_opset=1)
 def gather(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """One Gather node."""
