@@ -71,19 +71,3 @@ def test_reduction_over_every_longer_axis_needs_no_axes(op, axes, keepdims, pick
     assert [c.lowering for c in emitted.choices] == [picked]
     assert _params(emitted) == params
 
-
-@pytest.mark.parametrize(("sizes", "target", "picked", "params"), [
-    ((2, 2), "opset17", "equal_parts", 0),   # Split-13 with no sizes splits equally
-    ((1, 3), "opset17", "sizes_input", 2),
-    ((2, 2), "ng2026", "num_outputs", 0),
-])
-def test_equal_split_needs_no_sizes(sizes, target, picked, params):
-    """Opsets 13-17 take Split's sizes as an input, but a Split given none makes equal parts
-    (public task346's Split re-emitted 2 params over the original's)."""
-    b = Builder(TensorType("float32", (1, 4, 3)))
-    parts = b.ops("split", b.input, axis=1, sizes=sizes)
-    b.graph.output = b.op("concat", *reversed(parts), axis=1)
-    x = np.random.default_rng(0).normal(size=(1, 4, 3)).astype(np.float32)
-    emitted = check_emitted(b.graph, x, target, grid_output=False)
-    assert [c.lowering for c in emitted.choices if c.op == "split"] == [picked]
-    assert _params(emitted) == params
