@@ -130,3 +130,28 @@ def test_emit_import_round_trip_of_a_foreign_model_is_stable():
     once = emit(import_model(_foreign_model()), "opset17").to_bytes()
     twice = emit(import_model(onnx.load_from_string(once)), "opset17").to_bytes()
     assert once == twice
+
+
+def test_slice_reads_the_int32_indices_a_carried_node_keeps():
+    """A hand-written network's int32 Slice indices, read also by a carried node (a Slice whose
+    end is computed), are emitted once: the modelled Slice picks int32 indices and shares
+    them instead of adding int64 copies (public task109 and task259 re-emitted 3 params over)."""
+    i32 = [h.make_tensor("zero", T.INT32, [1], [0]), h.make_tensor("one", T.INT32, [1], [1])]
+    nodes = [
+        h.make_node("Slice", ["input", "zero", "one", "one"], ["first"]),
+        h.make_node("ReduceMax", ["input"], ["top"], axes=[1, 2, 3], keepdims=0),
+        h.make_node("Cast", ["top"], ["end"], to=T.INT32),
+        h.make_node("Slice", ["input", "zero", "end", "one"], ["computed"]),
+        h.make_node("Add", ["first", "computed"], ["both"]),
+        h.make_node("Add", ["input", "both"], ["output"]),
+    ]
+    model = _model(nodes, i32)
+    model.graph.value_info.append(h.make_tensor_value_info("computed", T.FLOAT, [1, 1, 30, 30]))
+    onehot = np.eye(10, dtype=np.float32)[np.random.default_rng(3).integers(0, 10, (30, 30))]
+    grid = onehot.transpose(2, 0, 1)[None]
+    graph = import_model(model)
+    assert [n.op for n in graph.nodes if n.op not in ("constant", "add")][:1] == ["slice"]
+    emitted = check_emitted(graph, grid, "opset17")
+    assert_same(ort_run(emitted.model, grid), ort_run(model, grid), "re-emitted vs original")
+    assert sorted((t.name, t.data_type) for t in emitted.model.graph.initializer) == [
+        ("one", T.INT32), ("zero", T.INT32)]

@@ -53,3 +53,21 @@ def test_unsqueeze_and_squeeze_need_no_params_before_opset_13():
         graph = _one_op(shape, "reshape", shape=new)
         emitted = emit(graph, grid_output=False, opset=12)
         assert _params(emitted) == 0 and emitted.model.graph.node[0].op_type in ("Unsqueeze", "Squeeze")
+
+
+@pytest.mark.parametrize(("op", "axes", "keepdims", "picked", "params"), [
+    ("reduce_max", (1,), 1, "all_axes", 0),       # the other axes are 1 long: no axes tensor
+    ("reduce_sum", (1, 3), 1, "all_axes", 0),
+    ("reduce_max", (1,), 0, "axes_input", 1),     # dropping the 1-long axes changes the shape
+    ("reduce_max", (2,), 1, "axes_input", 1),     # axis 1 (9 long) is not reduced
+])
+def test_reduction_over_every_longer_axis_needs_no_axes(op, axes, keepdims, picked, params):
+    """With the dims kept, reducing every axis longer than 1 is reducing every axis (a 1-long
+    axis adds no element), so the axes-free form applies (public task188's ReduceMax over C of
+    a [1,9,1,1] pixel re-emitted 1 param over the original's axes attribute)."""
+    graph = _one_op((1, 9, 1, 4 if op == "reduce_sum" else 1), op, axes=axes, keepdims=keepdims)
+    x = np.random.default_rng(0).normal(size=graph.input.type.shape).astype(np.float32)
+    emitted = check_emitted(graph, x, "ng2026", grid_output=False)
+    assert [c.lowering for c in emitted.choices] == [picked]
+    assert _params(emitted) == params
+

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pytest
 from golden_support import sequence
 from onehot_support import check_domain_pass
 
 from trmgolf.compiler.passes.dce import dce
 from trmgolf.compiler.passes.sign_rewrites import sign_rewrites
-from trmgolf.ir import parse, print_graph
+from trmgolf.ir import GRID_TYPE, Builder, parse, print_graph
 from trmgolf.ir.sign import passes_positivity, sign_only_values
 
 HEAD = "graph(%input: f32[1,10,30,30]) {\n"
@@ -110,6 +111,22 @@ def test_rule(name):
     assert _ops(out) == ops
 
 
+def test_bool_cast_of_a_negated_conv_flips_its_weights():
+    """Cast(Conv(x, -W), bool) with the conv in {-1, 0} is > 0 exactly where the conv is < 0, so
+    it becomes Conv(x, W), no cast (fuzzer seed 1079: a colour map scaled by -1, cast to bool)."""
+    b = Builder(GRID_TYPE)
+    w = -np.ones((10, 1, 1, 1), np.float32)
+    w[3] = 0.0
+    conv = b.op("conv2d", b.input, b.const(w), group=10, dilations=(1, 1), pads=(0, 0, 0, 0),
+                strides=(1, 1))
+    graph = b.finish(b.op("cast", conv, to="bool"))
+    out = check_domain_pass(graph, sequence(sign_rewrites, dce),
+                            "passes/sign_rewrites/bool_cast_of_a_negated_conv.txt", up_to_sign=True,
+                            signs=True)
+    assert _ops(out) == ["conv2d"]
+    assert np.array_equal(next(n for n in out.nodes if n.op == "constant").attrs["value"], -w)
+
+
 REFUSED = {
     "negative_scale": """
         %c0 = constant -2.0 : f32[]
@@ -130,6 +147,13 @@ REFUSED = {
         %c1 = constant 0.5 : f32[]
         %1 = relu(%0) : f32[1,10,30,30]
         %2 = add(%1, %c1) : f32[1,10,30,30]
+        return %2""",
+    "bool_cast_of_signed_values": """
+        %c0 = constant -0.5 : f32[]
+        %c1 = constant -1.0 : f32[]
+        %0 = add(%input, %c0) : f32[1,10,30,30]
+        %1 = mul(%0, %c1) : f32[1,10,30,30]
+        %2 = cast(%1) {to='bool'} : bool[1,10,30,30]
         return %2""",
     "clip_that_moves_zero": """
         %0 = clip(%input) {min=0.5} : f32[1,10,30,30]

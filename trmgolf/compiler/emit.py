@@ -120,6 +120,10 @@ def emit(graph: Graph, target: str = DEFAULT_TARGET, forced: Mapping[str, str] |
             out = node.output
             if out.uses or out is graph.output:
                 onnx_name[out] = inits.add(node.attrs["value"], _clean(out.name or "const"))
+                if any(reader.op == "onnx_node" for reader, _ in out.uses):
+                    # A carried node reads it as it is, whatever is chosen elsewhere: a lowering
+                    # that reads it too adds nothing to the model.
+                    inits.committed.add(onnx_name[out])
             continue
         ins = [onnx_name[v] for v in node.inputs]
         outs = []

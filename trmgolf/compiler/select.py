@@ -88,11 +88,13 @@ class LoweringSession:
 
     def costs(self, node: Node, ins: list[str], outs: list[str]) -> dict[str, int]:
         """Each candidate lowering's cost, by name, in registration order."""
-        return {alt.name: cost for alt, cost in self._costed(node, ins, outs)}
+        return {alt.name: cost for alt, cost, _ in self._costed(node, ins, outs)}
 
     def choose(self, node: Node, ins: list[str], outs: list[str]) -> tuple[Lowering, int]:
-        """The cheapest lowering of ``node`` and its cost (ties go to the earliest registered)."""
-        return min(self._costed(node, ins, outs), key=lambda alt_cost: alt_cost[1])
+        """The cheapest lowering of ``node`` and its cost (ties go to the earliest registered).
+        Cheapest counts an initializer that a later node reads anyway as free."""
+        alt, cost, _ = min(self._costed(node, ins, outs), key=lambda costed: costed[2])
+        return alt, cost
 
     def emit(self, node: Node, ins: list[str], outs: list[str], region: str | None = None) -> Lowered:
         """Emit ``node`` with its cheapest (or forced) lowering into the model; the initializers
@@ -134,12 +136,14 @@ class LoweringSession:
         """Force what ``plan`` finds for ``nodes``; lowerings forced already stay."""
         self.forced = {**self.plan(nodes), **self.forced}
 
-    def _costed(self, node: Node, ins: list[str], outs: list[str]) -> list[tuple[Lowering, int]]:
+    def _costed(self, node: Node, ins: list[str], outs: list[str]) -> list[tuple[Lowering, int, int]]:
+        """Each candidate, its cost, and its cost less the committed params it reads."""
         out = []
         for alt in self.candidates(node):
             scratch = EmitContext(self.opset, _copy(self.initializers), set(), prefix="scratch/")
             alt.emit(scratch, node, ins, outs)
-            out.append((alt, self.cost(scratch, node, ins, outs)))
+            cost = self.cost(scratch, node, ins, outs)
+            out.append((alt, cost, cost - scratch.committed_params))
         return out
 
     def _total(self, group: Sequence[Node], lowering: str | None, memo: dict) -> int:
@@ -169,7 +173,7 @@ class LoweringSession:
 def _copy(inits: Initializers) -> Initializers:
     """A view of the model's initializers that a scratch emission may add to freely."""
     return Initializers(dict(inits.by_key), [], set(inits.used_names), dict(inits.sizes),
-                        set(inits.referenced), inits.memo)
+                        set(inits.referenced), inits.memo, inits.committed)
 
 
 def parse_kernels(specs: tuple[str, ...]) -> dict[str, str]:

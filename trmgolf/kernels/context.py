@@ -40,7 +40,9 @@ class Initializers:
     ``sizes`` gives each one's element count and ``referenced`` the names some emitted
     node already reads: a lowering that reads an unreferenced initializer pays for it,
     one that avoids it (reading a smaller derived constant instead) does not, and the
-    emitter finally drops every initializer no node reads.
+    emitter finally drops every initializer no node reads. ``committed`` are those a later
+    node with no choice of lowering (a carried ``onnx_node``) will read anyway: a lowering
+    still pays for reading one first, but selection ranks it as free.
     """
 
     by_key: dict[str, str] = field(default_factory=dict)
@@ -52,6 +54,7 @@ class Initializers:
     # selection emits every alternative of every node, so RoPE tables and rotated weights
     # would otherwise be rebuilt and re-hashed thousands of times. Shared with scratch copies.
     memo: dict[tuple, tuple[np.ndarray, str]] = field(default_factory=dict)
+    committed: set[str] = field(default_factory=set)
 
     @staticmethod
     def key(array: np.ndarray) -> str:
@@ -92,6 +95,12 @@ class EmitContext:
         """Elements of the initializers these nodes read that no earlier node reads."""
         names = {n for node in self.nodes for n in node.input} - self.initializers.referenced
         return sum(self.initializers.sizes.get(n, 0) for n in names)
+
+    @property
+    def committed_params(self) -> int:
+        """The part of ``new_params`` that a later node reads anyway (``Initializers.committed``)."""
+        names = {n for node in self.nodes for n in node.input} - self.initializers.referenced
+        return sum(self.initializers.sizes.get(n, 0) for n in names & self.initializers.committed)
 
     def unique(self, hint: str) -> str:
         return unique_name(self.names, f"{self.prefix}{hint}")

@@ -1,6 +1,8 @@
 """Reductions, argmax, softmax and hardmax. Since opset 13 (ReduceSum) / 18 (the others) the
 axes are an input, an initializer that costs params; before, an attribute. A reduction over
-every axis needs neither: ONNX reads absent axes as all of them (``noop_with_empty_axes`` = 0)."""
+every axis needs neither: ONNX reads absent axes as all of them (``noop_with_empty_axes`` = 0).
+With the dims kept, a reduction whose axes cover every axis longer than 1 is one over every
+axis too: a length-1 axis adds no element to any output, and keeping it keeps the shape."""
 
 from __future__ import annotations
 
@@ -31,16 +33,25 @@ def _reduce_all(op_type: str):
     return emit
 
 
-def _every_axis(node: Node) -> bool:
-    rank = node.inputs[0].type.rank
-    return rank > 0 and {a % rank for a in node.attrs["axes"]} == set(range(rank))
+def covers_every_axis(node: Node) -> bool:
+    """The axes name every axis, or, with the dims kept, every axis longer than 1."""
+    shape = node.inputs[0].type.shape
+    rank = len(shape)
+    if rank == 0:
+        return False
+    axes = {a % rank for a in node.attrs["axes"]}
+    if axes == set(range(rank)):
+        return True
+    longer = {i for i, d in enumerate(shape) if d > 1}
+    return node.attrs.get("keepdims", 1) == 1 and bool(axes) and longer <= axes
 
 
 for _op, (_onnx, _since) in REDUCTIONS.items():
     lowering(_op, "axes_input", min_opset=_since)(_reduce(_onnx, True))
     lowering(_op, "axes_attr", min_opset=1, max_opset=_since - 1)(_reduce(_onnx, False))
-    lowering(_op, "all_axes", min_opset=1, applies=_every_axis,
-             why="needs a reduction over every axis of its input")(_reduce_all(_onnx))
+    lowering(_op, "all_axes", min_opset=1, applies=covers_every_axis,
+             why="needs a reduction over every axis of its input (with the dims kept, every axis "
+                 "longer than 1)")(_reduce_all(_onnx))
 
 
 def _spatial_of_nchw(node: Node) -> bool:

@@ -122,20 +122,34 @@ def transpose(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> 
     ctx.node("Transpose", ins, outs, perm=list(node.attrs["perm"]))
 
 
-@lowering("slice", "direct", min_opset=10)
-def slice_(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
-    """Slice with starts/ends/axes(/steps) as int64 initializers; a node without axes (an
-    imported Slice that left them implicit) gets none."""
-    a = node.attrs
-    starts, ends = list(a["starts"]), list(a["ends"])
-    args = [ins[0], ctx.ints(starts, "starts"), ctx.ints(ends, "ends")]
-    args.append(ctx.ints(list(a["axes"]), "axes") if a.get("axes") else "")
-    steps = list(a.get("steps") or ())
-    if steps and any(s != 1 for s in steps):
-        args.append(ctx.ints(steps, "steps"))
-    while args[-1] == "":
-        args.pop()
-    ctx.node("Slice", args, outs)
+def _slice_indices(dtype: str):
+    def emit(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+        a = node.attrs
+
+        def ints(values: list[int], hint: str) -> str:
+            return ctx.const(np.asarray(values, dtype=np.int64), dtype, hint)
+
+        args = [ins[0], ints(list(a["starts"]), "starts"), ints(list(a["ends"]), "ends")]
+        args.append(ints(list(a["axes"]), "axes") if a.get("axes") else "")
+        steps = list(a.get("steps") or ())
+        if steps and any(s != 1 for s in steps):
+            args.append(ints(steps, "steps"))
+        while args[-1] == "":
+            args.pop()
+        ctx.node("Slice", args, outs)
+
+    emit.__doc__ = (f"Slice with starts/ends/axes(/steps) as {dtype} initializers; a node without axes "
+                    "(an imported Slice that left them implicit) gets none.")
+    return emit
+
+
+# int64 is the default; int32 (Slice takes either, all of one node's indices alike) wins where
+# the model holds int32 index tensors already, as networks written by hand often do.
+slice_ = lowering("slice", "direct", min_opset=10)(_slice_indices("int64"))
+lowering("slice", "int32_indices", min_opset=10,
+         applies=lambda n: all(-2**31 <= v < 2**31 for k in ("starts", "ends", "axes", "steps")
+                               for v in (n.attrs.get(k) or ())),
+         why="an index does not fit in int32")(_slice_indices("int32"))
 
 
 @lowering("pad", "direct", min_opset=11)
@@ -198,6 +212,14 @@ def split_equal(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -
 def split_attr(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
     """Split with the sizes as an attribute (opsets before 13)."""
     ctx.node("Split", ins, outs, axis=node.attrs["axis"], split=list(node.attrs["sizes"]))
+
+
+@lowering("split", "equal_parts", min_opset=2, max_opset=17, applies=_equal_parts,
+          why="the parts are not of equal size")
+def split_unsized(ctx: EmitContext, node: Node, ins: list[str], outs: list[str]) -> None:
+    """Split into equal parts without sizes (before opset 18, a Split given none splits into
+    as many equal parts as it has outputs): no initializer where opsets 13-17 want one."""
+    ctx.node("Split", ins, outs, axis=node.attrs["axis"])
 
 
 @lowering("gather", "direct", min_opset=1)

@@ -15,7 +15,8 @@ whose own result is sign-only and is retyped in turn; and the retyped tensors ma
 more bytes than the cone frees.
 
 A comparison that is positive exactly where its input is negative (``Less(y, 0)``, declared
-nonincreasing) of a linear map ``y = L_A(x)`` read by nothing else becomes ``L_{-A}(x)``:
+nonincreasing; or any unary op found so on every value y can hold, as ``Cast(y, bool)`` of
+y in {-1, 0}) of a linear map ``y = L_A(x)`` read by nothing else becomes ``L_{-A}(x)``:
 negating the weights (and bias) negates every sum exactly.
 
 Rewrites go one at a time, from the output back, with the sign-only set and the ranges
@@ -95,9 +96,29 @@ def _replacement(graph: Graph, cone: Cone, ranges: dict[Value, Range],
     return plan if added <= _freed(graph, cone) else None
 
 
-def _negative_test(node: Node) -> Value | None:
+def _negative_on_its_values(node: Node, ranges: dict[Value, Range]) -> Value | None:
+    """y of a unary elementwise op whose output is > 0 exactly where y < 0 on every value y can
+    hold (its op's numpy reference run on y's known value set): Cast(y, bool) of y in {-1, 0}."""
+    op = get_op(node.op)
+    if not op.elementwise or len(node.inputs) != 1 or len(node.outputs) != 1:
+        return None
+    y = node.inputs[0]
+    held = ranges.get(y)
+    if y.is_constant or held is None or held.values is None or held.nan or not held.values:
+        return None
+    values = np.array(sorted(held.values), dtype=np.float64)
+    typed = values.astype(y.type.np_dtype)
+    if not np.array_equal(typed.astype(np.float64), values):
+        return None
+    out = np.asarray(op.run([typed], node.attrs)[0]) > 0
+    return y if out.shape == values.shape and bool(np.all(out == (values < 0))) else None
+
+
+def _negative_test(node: Node, ranges: dict[Value, Range]) -> Value | None:
     """y of a comparison with constant zeros whose output is > 0 exactly where y < 0."""
     op = get_op(node.op)
+    if len(node.inputs) == 1:
+        return _negative_on_its_values(node, ranges)
     if not op.elementwise or len(node.inputs) != 2 or len(node.outputs) != 1:
         return None
     for index, direction in enumerate(op.directions(node)):
@@ -115,9 +136,9 @@ def _negative_test(node: Node) -> Value | None:
     return None
 
 
-def _flipped_linear(graph: Graph, node: Node, signed: set[Value]) -> bool:
+def _flipped_linear(graph: Graph, node: Node, signed: set[Value], ranges: dict[Value, Range]) -> bool:
     """Less(L_A(x), 0) -> L_{-A}(x) at a sign-only value; whether it was rewritten."""
-    y = _negative_test(node)
+    y = _negative_test(node, ranges)
     lin = linear_map(y) if y is not None else None
     if lin is None or y.type.shape != node.output.type.shape or not only_read_by(y, node, graph):
         return False
@@ -151,7 +172,7 @@ def _one_rewrite(graph: Graph) -> bool:
             for u in plan:
                 u.type = u.type.with_dtype(cone.source.type.dtype)
             return True
-        if _flipped_linear(graph, node, signed):
+        if _flipped_linear(graph, node, signed, ranges):
             return True
     return False
 
