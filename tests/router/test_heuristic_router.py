@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from route_cases import gravity, make
 
 from trmgolf.families.contract import Trait
 from trmgolf.router.features import task_features
@@ -28,24 +29,6 @@ SOLVERS = [
     fake("gravity", Trait.MOVES),
     fake("mystery", Trait.PARTS),
 ]
-
-
-def grids(n: int = 3, h: int = 4, w: int = 5, seed: int = 0) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return [rng.choice([0, 0, 1, 2, 3], size=(h, w)) for _ in range(n)]
-
-
-def make(fn, **kw) -> Task:
-    gs = grids(**kw)
-    return Task("t", {"train": [Example(g.tolist(), np.asarray(fn(g)).tolist()) for g in gs]})
-
-
-def gravity(g: np.ndarray) -> np.ndarray:
-    out = np.zeros_like(g)
-    for c in range(g.shape[1]):
-        col = g[:, c][g[:, c] != 0]
-        out[g.shape[0] - len(col):, c] = col
-    return out
 
 
 CASES = [
