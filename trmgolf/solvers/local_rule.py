@@ -7,7 +7,7 @@ the same canvas cell: the k x k one-hot neighbourhood (``local_rule``, k = 1, 3,
 Outside the grid every channel is zero, so the grid's border is visible. We collect
 the distinct (view -> answer) pairs of the fit examples, where the answer of a cell
 outside the output grid is "no colour"; when no view has two answers, each output
-channel gets an L1-minimal linear separator with a free bias (a linear program):
+channel gets an L1-minimal linear separator with a free bias (``families.separator``):
 score >= 1 for its colour, <= -1 for every other answer. Sparse weights generalise
 best to the examples the rule was not fitted on.
 
@@ -26,6 +26,7 @@ import numpy as np
 
 from trmgolf.families.contract import Trait
 from trmgolf.families.registry import family
+from trmgolf.families.separator import Bias, l1_separator
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
 from trmgolf.solvers.common import checked, pairs, same_shapes
@@ -124,26 +125,6 @@ def dataset(examples: list[Example], st: Stencil, featurize: Featurize = feature
     return x[first], labels
 
 
-def _lp(x: np.ndarray, sign: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """min |w|_1 subject to sign * (x @ w + bias) >= 1 (bias free and unpenalised), by HiGHS.
-
-    None when infeasible or too slow.
-    """
-    from scipy.optimize import linprog
-    from scipy.sparse import csr_matrix, hstack
-
-    m = x.shape[1]
-    a = csr_matrix(x * -sign[:, None])
-    a_ub = hstack([a, -a, csr_matrix(-sign[:, None])]).tocsr()
-    cost = np.concatenate([np.ones(2 * m), [0.0]])
-    bounds = [(0, None)] * (2 * m) + [(None, None)]
-    res = linprog(cost, A_ub=a_ub, b_ub=-np.ones(len(x)), bounds=bounds, method="highs",
-                  options={"time_limit": LP_SECONDS})
-    if res.status != 0:
-        return None
-    return res.x[:m] - res.x[m:2 * m], float(res.x[-1])
-
-
 def separator(x: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, float] | None:
     """An L1-minimal (w, bias) with x@w+bias >= 1 on positive rows and <= -1 on the others.
 
@@ -164,7 +145,7 @@ def separator(x: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, float] |
     work[np.flatnonzero(positive)[:WORK_ROWS]] = True
     work[order[:WORK_ROWS]] = True
     for _ in range(MAX_ROUNDS):
-        fitted = _lp(xu[work], sign[work])
+        fitted = l1_separator(xu[work], positive[work], Bias.FREE, time_limit=LP_SECONDS)
         if fitted is None:
             return None
         w, bias = fitted
