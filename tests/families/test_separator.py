@@ -60,3 +60,24 @@ def test_smooth_pairs_spread_a_free_weight_to_its_neighbours() -> None:
     smooth, _ = l1_separator(x, positive, Bias.SMALL, smooth=[(0, 1), (1, 2)])
     assert np.count_nonzero(np.abs(plain) > 1e-9) == 1
     assert np.allclose(smooth, smooth[0])
+
+
+def test_a_budget_pays_for_the_lp_by_its_iterations() -> None:
+    """The LP spends ``lp_units`` of its size and iterations, the same on every run; too few
+    units stop it unsolved, at the same iteration whatever the clock."""
+    import math
+
+    from trmgolf.families.contract import Budget
+    from trmgolf.families.separator import lp_units
+
+    x, positive, _ = _random_rule(11)
+    free = l1_separator(x, positive)
+    spent = []
+    for _ in range(2):
+        budget = Budget(10**9, math.inf)
+        w, b = l1_separator(x, positive, budget=budget)
+        assert np.array_equal(w, free[0]) and b == free[1]
+        spent.append(10**9 - budget.left)
+    assert spent[0] == spent[1] >= lp_units(x.size, 1)
+    # no units left for iterations: HiGHS gets one, too few for this LP
+    assert l1_separator(x, positive, budget=Budget(10**9, math.inf), max_units=0) is None

@@ -18,6 +18,8 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix, hstack, vstack
 
+from trmgolf.families.contract import Budget
+
 
 class Bias(Enum):
     """How the LP treats the bias ``b``."""
@@ -28,21 +30,39 @@ class Bias(Enum):
 
 
 BIAS_COST = 1e-3  # per unit of |b| (Bias.SMALL), and per unit of |w| when ``smooth`` is given
+# Work units (``contract.Budget``; one is about a millisecond of the reference machine) of an
+# LP: reading its constraint matrix, SETUP_NONZEROS nonzeros a unit, then each simplex
+# iteration over it, ITERATION_NONZEROS iterations x nonzeros a unit. HiGHS counts its
+# iterations the same on every machine, so the work an LP spends is a count, not a clock.
+SETUP_NONZEROS = 2_500
+ITERATION_NONZEROS = 400_000
 
 
-def lp_size(rows: int, columns: int) -> int:
-    """Nonzero-free size of the LP over ``rows`` x ``columns`` 0/1 taps (what its work grows
-    with): rows times the 2 columns per weight, plus one per row for the bias."""
-    return rows * (2 * columns + 1)
+def lp_units(nonzeros: int, iterations: int) -> int:
+    """Work units of an LP over ``nonzeros`` constraint entries that took ``iterations``."""
+    return 1 + nonzeros // SETUP_NONZEROS + iterations * nonzeros // ITERATION_NONZEROS
+
+
+def affordable_iterations(nonzeros: int, units: int) -> int:
+    """The most iterations an LP over ``nonzeros`` entries may take so that its ``lp_units``
+    stay within ``units`` (at least one; at most what HiGHS takes as a limit)."""
+    room = units - lp_units(nonzeros, 0)
+    most = ((room + 1) * ITERATION_NONZEROS - 1) // max(1, nonzeros)
+    return int(min(max(1, most), 2**31 - 1))
 
 
 def l1_separator(x: np.ndarray, positive: np.ndarray, bias: Bias = Bias.FREE,
-                 smooth: Sequence[tuple[int, int]] = (),
-                 time_limit: float | None = None) -> tuple[np.ndarray, float] | None:
+                 smooth: Sequence[tuple[int, int]] = (), time_limit: float | None = None,
+                 budget: Budget | None = None,
+                 max_units: int | None = None) -> tuple[np.ndarray, float] | None:
     """The least-L1 ``(w, b)`` with ``x @ w + b >= 1`` on ``positive`` rows and ``<= -1`` on
     the others (``x``: [rows, columns], any real values), by HiGHS; None when infeasible or
-    when HiGHS stops at ``time_limit`` seconds. With ``smooth`` (pairs of weight indices) the
-    weights cost ``BIAS_COST`` each and every pair costs ``|w_i - w_j|``.
+    when HiGHS stops first. With ``smooth`` (pairs of weight indices) the weights cost
+    ``BIAS_COST`` each and every pair costs ``|w_i - w_j|``.
+
+    With a ``budget``, the LP spends its work (``lp_units``) there and stops, unsolved, after
+    the iterations the budget's units (at most ``max_units``) pay for: the same place on
+    every machine. ``time_limit`` (seconds of HiGHS's clock) is only a safety net.
 
     The weights come back as HiGHS returns them (no rounding): callers that round do so."""
     x = np.asarray(x, np.float64)
@@ -75,9 +95,14 @@ def l1_separator(x: np.ndarray, positive: np.ndarray, bias: Bias = Bias.FREE,
         b_ub = np.concatenate([b_ub, np.zeros(2 * m)])
         cost.append(np.ones(m))
         bounds += [(0, None)] * m
-    options = {} if time_limit is None else {"time_limit": time_limit}
+    options: dict[str, float] = {} if time_limit is None else {"time_limit": time_limit}
+    if budget is not None:
+        units = budget.left if max_units is None else min(budget.left, max_units)
+        options["maxiter"] = affordable_iterations(a_ub.nnz, units)
     res = linprog(np.concatenate(cost), A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs",
                   options=options)
+    if budget is not None:
+        budget.spend(lp_units(a_ub.nnz, int(res.nit)))
     if res.status != 0:
         return None
     w = res.x[:n] - res.x[n:2 * n]
