@@ -86,10 +86,11 @@ def planes_graph(planes: Planes, side: int):
 
 
 def fit_planes(examples: list[Example], planes: Planes, kernels: tuple[int, ...] = (1, 3),
-               kept: tuple[int, ...] = ()) -> Graph | None:
+               budget: Budget | None = None, kept: tuple[int, ...] = ()) -> Graph | None:
     """The first k x k Conv over [input, planes] that fits (and generalises from 3/4 of the
     examples to the last quarter, else is exact on all of them); cells of a ``kept`` colour
-    keep it (see ``local_rule.keep_colours``)."""
+    keep it (see ``local_rule.keep_colours``). ``budget``: by default ``WORK`` units, the
+    seconds only a safety net."""
     side = fit_side(examples)
     cache: dict[tuple, np.ndarray | None] = {}
 
@@ -101,4 +102,5 @@ def fit_planes(examples: list[Example], planes: Planes, kernels: tuple[int, ...]
         return None if p is None else features(a, st, p)
 
     return fit_stencils(examples, [Stencil.square(k) for k in kernels], featurize,
-                        planes_graph(planes, side), budget=Budget(WORK, BUDGET_SECONDS), kept=kept)
+                        planes_graph(planes, side),
+                        budget=Budget(WORK, BUDGET_SECONDS) if budget is None else budget, kept=kept)
