@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
-from scipy.optimize import linprog
 
 from trmgolf.families.contract import Budget, Candidate, FitData, Level, Step, Trait
 from trmgolf.families.registry import family
+from trmgolf.families.separator import Bias, l1_separator
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
 
@@ -219,7 +219,8 @@ def tap_features(cache: TapCache, taps: list[tuple[int, int, int, int]], channel
 
 def fit_channel(features: np.ndarray, labels: np.ndarray, bias: bool,
                 smooth: list[tuple[int, int]] = ()) -> tuple[np.ndarray, float] | None:
-    """Weights (and bias) with ``f.w + b >= 1`` where expected, ``<= -1`` elsewhere, least L1 norm;
+    """Weights (and bias) with ``f.w + b >= 1`` where expected, ``<= -1`` elsewhere, least L1 norm
+    (``families.separator``, over the distinct rows; the bias, when there is one, the smallest);
     with ``smooth`` (pairs of weight indices), least ``sum |w_i - w_j|`` first, so a weight the
     examples leave free takes its neighbour's value instead of zero."""
     packed = np.packbits(features, axis=1)
@@ -235,31 +236,10 @@ def fit_channel(features: np.ndarray, labels: np.ndarray, bias: bool,
     n = f.shape[1]
     if not lab.any():
         return np.zeros(n), (-1.0 if bias else 0.0)
-    sign = np.where(lab, -1.0, 1.0)[:, None]
-    blocks = [f * sign, -f * sign]
-    weight_cost = 1e-3 if smooth else 1.0
-    cost = [np.full(n, weight_cost), np.full(n, weight_cost)]
-    if bias:
-        blocks += [sign, -sign]
-        cost += [np.full(1, 1e-3), np.full(1, 1e-3)]
-    a_ub, b_ub = np.hstack(blocks), -np.ones(len(f))
-    if smooth:
-        # t_k >= |w_i - w_j| for each pair k: two rows each, over the variables (p, q[, bias], t)
-        m, width = len(smooth), a_ub.shape[1]
-        diff = np.zeros((m, width))
-        for k, (i, j) in enumerate(smooth):
-            diff[k, [i, j, n + i, n + j]] = (1.0, -1.0, -1.0, 1.0)
-        slack = -np.eye(m)
-        a_ub = np.vstack([np.hstack([a_ub, np.zeros((len(f), m))]),
-                          np.hstack([diff, slack]), np.hstack([-diff, slack])])
-        b_ub = np.concatenate([b_ub, np.zeros(2 * m)])
-        cost.append(np.ones(m))
-    res = linprog(np.concatenate(cost), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
-    if res.status != 0:
+    fitted = l1_separator(f, lab, Bias.SMALL if bias else Bias.NONE, smooth)
+    if fitted is None:
         return None
-    x = res.x
-    w = x[:n] - x[n:2 * n]
-    b = float(x[2 * n] - x[2 * n + 1]) if bias else 0.0
+    w, b = fitted
     return np.round(w, 6), round(b, 6)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trmgolf.families.contract import Trait
+from trmgolf.families.contract import Budget, Trait
 from trmgolf.families.registry import family
 from trmgolf.grid.vocab import shift, shift_ir
 from trmgolf.ir.builder import Builder
@@ -29,6 +29,8 @@ from trmgolf.solvers.planes import Planes, fit_planes, register_planes
 from trmgolf.solvers.regions import enclosed, enclosed_plane, propagation_steps
 from trmgolf.tasks import Example
 
+WORK = 20_000  # work units of the fit over the hole planes (many planes): twice ``planes.WORK``
+BUDGET_SECONDS = 40.0  # CPU seconds: only a safety net, WORK stops first
 MAX_SIDE = 10  # hole sides past this get no plane of their own (runs saturate at 2K - 1)
 
 SHIFTS = {  # name: (rows, columns) moved; "left": cell j reads j - 1, its left neighbour
@@ -130,4 +132,4 @@ def fill_holes_by_shape(examples: list[Example]) -> Graph | None:
     k = largest_hole_side(examples, steps) + 1
     if k > MAX_SIDE:
         return None
-    return fit_planes(examples, hole_planes(steps, k), budget=20.0)
+    return fit_planes(examples, hole_planes(steps, k), budget=Budget(WORK, BUDGET_SECONDS))

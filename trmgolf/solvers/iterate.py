@@ -19,12 +19,11 @@ a one-hot (Greater, Cast), and pads the last Conv's scores into ``output``.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 
 import numpy as np
 
-from trmgolf.families.contract import Trait
+from trmgolf.families.contract import Budget, Trait
 from trmgolf.families.registry import family
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
@@ -39,7 +38,8 @@ NEIGHBOURS = {
 }
 MAX_SIDE = 20
 MAX_FIT_EXAMPLES = 40  # transitions of this many examples are fitted; the network is checked on all
-BUDGET_SECONDS = 20.0
+WORK = 20_000  # work units per task over every variant: the deterministic limit
+BUDGET_SECONDS = 40.0  # CPU seconds per task: only a safety net, WORK stops first
 
 
 def background(data: list[tuple[np.ndarray, np.ndarray]]) -> int:
@@ -115,7 +115,7 @@ def iterated_graph(weights: np.ndarray, bias: np.ndarray, st: Stencil, side: int
 
 
 def fit_iterated(examples: list[Example], connectivity: int, same_colour: bool,
-                 deadline: float) -> Graph | None:
+                 budget: Budget) -> Graph | None:
     """Fit one step on the transitions of 3/4 of the examples, keep it only if the iterated
     network is exact on the last quarter, then refit on all (subsampled) examples."""
     data = pairs(examples)
@@ -131,9 +131,9 @@ def fit_iterated(examples: list[Example], connectivity: int, same_colour: bool,
     parts.append((examples, examples))
     for fit_on, check_on in parts:
         trans = transitions(pairs(fit_on[:MAX_FIT_EXAMPLES]), bg, connectivity, same_colour)
-        if trans is None or time.process_time() > deadline:
+        if trans is None or budget():
             return None
-        fitted = fit_weights(trans[0], st, deadline)
+        fitted = fit_weights(trans[0], st, budget)
         if fitted is None:
             return None
         graph = checked(iterated_graph(*fitted, st, side, steps), check_on)
@@ -151,10 +151,10 @@ def grow_rule(examples: list[Example]) -> Graph | None:
     data = pairs(examples)
     if max(max(a.shape) for a, _ in data) > MAX_SIDE or all(np.array_equal(a, o) for a, o in data):
         return None
-    deadline = time.process_time() + BUDGET_SECONDS
+    budget = Budget(WORK, BUDGET_SECONDS)
     for same_colour in (True, False):
         for connectivity in (4, 8):
-            graph = fit_iterated(examples, connectivity, same_colour, deadline)
+            graph = fit_iterated(examples, connectivity, same_colour, budget)
             if graph is not None:
                 return graph
     return None

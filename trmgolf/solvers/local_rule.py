@@ -7,7 +7,7 @@ the same canvas cell: the k x k one-hot neighbourhood (``local_rule``, k = 1, 3,
 Outside the grid every channel is zero, so the grid's border is visible. We collect
 the distinct (view -> answer) pairs of the fit examples, where the answer of a cell
 outside the output grid is "no colour"; when no view has two answers, each output
-channel gets an L1-minimal linear separator with a free bias (a linear program):
+channel gets an L1-minimal linear separator with a free bias (``families.separator``):
 score >= 1 for its colour, <= -1 for every other answer. Sparse weights generalise
 best to the examples the rule was not fitted on.
 
@@ -18,14 +18,14 @@ that writes ``output`` directly: no intermediate tensor, 100 kh kw + 10 params.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from trmgolf.families.contract import Trait
+from trmgolf.families.contract import Budget, Trait
 from trmgolf.families.registry import family
+from trmgolf.families.separator import Bias, l1_separator
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
 from trmgolf.solvers.common import checked, pairs, same_shapes
@@ -37,8 +37,13 @@ OUTSIDE = -1
 WORK_ROWS = 1500  # rows added to the working set of the LP per round
 MAX_ROUNDS = 12
 FULL_LP_ROWS = 8000  # below this one LP over every row is faster than constraint generation
-BUDGET_SECONDS = 30.0  # per task, over all kernel sizes (CPU seconds: load elsewhere does not shorten it)
-LP_SECONDS = 5.0  # per output channel; a rule that needs longer is rarely a real one
+WORK = 30_000  # work units per task over all kernel sizes: the deterministic limit
+BUDGET_SECONDS = 60.0  # CPU seconds over all kernel sizes: only a safety net, WORK stops first
+# One work unit is about a millisecond of this project's reference machine: an LP's units are
+# counted by ``families.separator.lp_units``, numpy over feature entries by ``scan_units``.
+SCAN_CELLS = 1_000_000
+LP_WORK = 5_000  # work units per LP; a rule that needs more is rarely a real one
+LP_SECONDS = 10.0  # HiGHS's clock per LP: only a safety net, LP_WORK stops first
 
 
 @dataclass(frozen=True)
@@ -88,18 +93,27 @@ def features(grid: np.ndarray, st: Stencil, planes: np.ndarray | None = None) ->
 Featurize = Callable[[np.ndarray, Stencil], np.ndarray | None]  # grid -> [900, F] (None: no view)
 
 
+def scan_units(cells: int) -> int:
+    """Work units (``families.contract.Budget``) of building or checking ``cells`` feature
+    entries with numpy: counted from sizes, never from a clock."""
+    return 1 + cells // SCAN_CELLS
+
+
 def dataset(examples: list[Example], st: Stencil, featurize: Featurize = features,
-            kept: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray] | None:
+            kept: tuple[int, ...] = (), budget: Budget | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """Distinct (what the Conv sees, answer) rows; None when one view has two answers.
 
     The answer of a cell outside the output grid is OUTSIDE (every channel <= 0).
     Cells of a ``kept`` colour are left out: ``keep_colours`` pins them afterwards.
+    Featurizing spends ``budget`` (when given) by the size of each example's views.
     """
     xs, ys = [], []
     for a, b in pairs(examples):
         feats = featurize(a, st)
         if feats is None:
             return None
+        if budget is not None:
+            budget.spend(scan_units(feats.size))
         y = np.full((GRID, GRID), OUTSIDE, np.int64)
         y[: b.shape[0], : b.shape[1]] = b
         y = y.ravel()
@@ -124,28 +138,11 @@ def dataset(examples: list[Example], st: Stencil, featurize: Featurize = feature
     return x[first], labels
 
 
-def _lp(x: np.ndarray, sign: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """min |w|_1 subject to sign * (x @ w + bias) >= 1 (bias free and unpenalised), by HiGHS.
-
-    None when infeasible or too slow.
-    """
-    from scipy.optimize import linprog
-    from scipy.sparse import csr_matrix, hstack
-
-    m = x.shape[1]
-    a = csr_matrix(x * -sign[:, None])
-    a_ub = hstack([a, -a, csr_matrix(-sign[:, None])]).tocsr()
-    cost = np.concatenate([np.ones(2 * m), [0.0]])
-    bounds = [(0, None)] * (2 * m) + [(None, None)]
-    res = linprog(cost, A_ub=a_ub, b_ub=-np.ones(len(x)), bounds=bounds, method="highs",
-                  options={"time_limit": LP_SECONDS})
-    if res.status != 0:
-        return None
-    return res.x[:m] - res.x[m:2 * m], float(res.x[-1])
-
-
-def separator(x: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """An L1-minimal (w, bias) with x@w+bias >= 1 on positive rows and <= -1 on the others.
+def separator(x: np.ndarray, positive: np.ndarray,
+              budget: Budget | None = None) -> tuple[np.ndarray, float] | None:
+    """An L1-minimal (w, bias) with x@w+bias >= 1 on positive rows and <= -1 on the others;
+    None when there is none, or when ``budget`` runs out first (each round spends its LP's
+    work and its check over every row).
 
     Solved by constraint generation: an LP over a working set of rows, growing it with
     the rows the last solution violates. Few rows are ever active, so this is much
@@ -164,7 +161,12 @@ def separator(x: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, float] |
     work[np.flatnonzero(positive)[:WORK_ROWS]] = True
     work[order[:WORK_ROWS]] = True
     for _ in range(MAX_ROUNDS):
-        fitted = _lp(xu[work], sign[work])
+        if budget is not None:
+            if budget():
+                return None
+            budget.spend(scan_units(xu.size))
+        fitted = l1_separator(xu[work], positive[work], Bias.FREE, time_limit=LP_SECONDS,
+                              budget=budget, max_units=LP_WORK)
         if fitted is None:
             return None
         w, bias = fitted
@@ -221,15 +223,16 @@ def keep_colours(weights: np.ndarray, bias: np.ndarray, st: Stencil,
     return w.astype(np.float32), bias
 
 
-def fit_weights(examples: list[Example], st: Stencil, deadline: float = float("inf"),
+def fit_weights(examples: list[Example], st: Stencil, budget: Budget | None = None,
                 featurize: Featurize = features,
                 kept: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray] | None:
     """Conv weights [10,C,kh,kw] and bias [10] of the rule seen through ``st``, or None
-    (C = 10 for the one-hot input; 10 per view for ``featurize`` over several views).
-    Cells of a ``kept`` colour keep it (see ``keep_colours``)."""
+    (C = 10 for the one-hot input; 10 per view for ``featurize`` over several views), or
+    None once ``budget`` (unlimited when None) is spent. Cells of a ``kept`` colour keep it
+    (see ``keep_colours``)."""
     if kept and centre_tap(st) is None:
         kept = ()
-    data = dataset(examples, st, featurize, kept)
+    data = dataset(examples, st, featurize, kept, budget)
     if data is None:
         return None
     x, y = data
@@ -241,9 +244,9 @@ def fit_weights(examples: list[Example], st: Stencil, deadline: float = float("i
     weights = np.zeros((COLORS, x.shape[1]), np.float64)
     bias = np.zeros(COLORS, np.float64)
     for colour in np.unique(y[y != OUTSIDE]):
-        if time.process_time() > deadline:
+        if budget is not None and budget():
             return None
-        fitted = separator(x, y == colour)
+        fitted = separator(x, y == colour, budget)
         if fitted is None:
             return None
         weights[colour], bias[colour] = fitted
@@ -264,26 +267,27 @@ MakeGraph = Callable[[np.ndarray, np.ndarray, Stencil], Graph]
 
 
 def fit_stencils(examples: list[Example], stencils: list[Stencil], featurize: Featurize = features,
-                 make_graph: MakeGraph = conv_graph, budget: float = BUDGET_SECONDS,
+                 make_graph: MakeGraph = conv_graph, budget: Budget | None = None,
                  fallback_ok: bool = True, kept: tuple[int, ...] = ()) -> Graph | None:
     """The first stencil whose Conv, fitted on 3/4 of the examples, is exact on the last
     quarter too (a rule that only memorises is passed over for a larger stencil), refitted
     on every example; failing that (and with ``fallback_ok``), the first stencil whose Conv
-    fits every example. ``kept``: colours whose cells keep their colour (``keep_colours``)."""
-    deadline = time.process_time() + budget
+    fits every example. ``kept``: colours whose cells keep their colour (``keep_colours``).
+    Stops once ``budget`` is spent (by default ``WORK`` units, ``BUDGET_SECONDS`` as the net)."""
+    budget = Budget(WORK, BUDGET_SECONDS) if budget is None else budget
     cut = len(examples) - len(examples) // 4
     fallback: Graph | None = None
     for st in stencils:
-        if time.process_time() > deadline:
+        if budget():
             break
         if cut < len(examples):
-            part = fit_weights(examples[:cut], st, deadline, featurize, kept)
+            part = fit_weights(examples[:cut], st, budget, featurize, kept)
             if part is None or not checked(make_graph(*part, st), examples[cut:]):
                 if fallback is None and fallback_ok:
-                    full = fit_weights(examples, st, deadline, featurize, kept)
+                    full = fit_weights(examples, st, budget, featurize, kept)
                     fallback = checked(make_graph(*full, st), examples) if full is not None else None
                 continue
-        fitted = fit_weights(examples, st, deadline, featurize, kept)
+        fitted = fit_weights(examples, st, budget, featurize, kept)
         if fitted is not None:
             graph = checked(make_graph(*fitted, st), examples)
             if graph is not None:

@@ -22,12 +22,16 @@ from typing import Any
 
 import numpy as np
 
+from trmgolf.families.contract import Budget
 from trmgolf.grid.vocab import Sampler, register
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.common import pairs
 from trmgolf.solvers.local_rule import Stencil, features, fit_stencils
 from trmgolf.tasks import COLORS, GRID, Example
+
+WORK = 10_000  # work units per fit over [input, planes]: the deterministic limit
+BUDGET_SECONDS = 20.0  # CPU seconds per fit: only a safety net, WORK stops first
 
 
 @dataclass(frozen=True)
@@ -82,10 +86,11 @@ def planes_graph(planes: Planes, side: int):
 
 
 def fit_planes(examples: list[Example], planes: Planes, kernels: tuple[int, ...] = (1, 3),
-               budget: float = 10.0, kept: tuple[int, ...] = ()) -> Graph | None:
+               budget: Budget | None = None, kept: tuple[int, ...] = ()) -> Graph | None:
     """The first k x k Conv over [input, planes] that fits (and generalises from 3/4 of the
     examples to the last quarter, else is exact on all of them); cells of a ``kept`` colour
-    keep it (see ``local_rule.keep_colours``)."""
+    keep it (see ``local_rule.keep_colours``). ``budget``: by default ``WORK`` units, the
+    seconds only a safety net."""
     side = fit_side(examples)
     cache: dict[tuple, np.ndarray | None] = {}
 
@@ -97,4 +102,5 @@ def fit_planes(examples: list[Example], planes: Planes, kernels: tuple[int, ...]
         return None if p is None else features(a, st, p)
 
     return fit_stencils(examples, [Stencil.square(k) for k in kernels], featurize,
-                        planes_graph(planes, side), budget=budget, kept=kept)
+                        planes_graph(planes, side),
+                        budget=Budget(WORK, BUDGET_SECONDS) if budget is None else budget, kept=kept)

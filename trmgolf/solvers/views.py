@@ -28,13 +28,12 @@ a rule must generalise from 3/4 of the fit examples to the last quarter (else th
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from trmgolf.families.contract import Trait
+from trmgolf.families.contract import Budget, Trait
 from trmgolf.families.registry import family
 from trmgolf.grid.vocab import bbox, colour_masks_ir
 from trmgolf.ir.builder import Builder
@@ -61,7 +60,8 @@ from trmgolf.solvers.view_routes import (
 )
 from trmgolf.tasks import COLORS, GRID, Example
 
-BUDGET_SECONDS = 12.0  # per task, over every view set (CPU seconds: load elsewhere does not shorten it)
+WORK = 12_000  # work units per task over every view set: the deterministic limit
+BUDGET_SECONDS = 24.0  # CPU seconds per task: only a safety net, WORK stops first
 MAX_SETS = 40  # view sets whose consistency is checked per task
 MAX_TABLE = 48  # hidden units (distinct views with a colour) of a lookup-table rule
 
@@ -476,7 +476,7 @@ def fit_table(examples: list[Example], views: tuple[View, ...], st: Stencil) -> 
 def view_rule(examples: list[Example]) -> Graph | None:
     """Output cells as a linear-threshold function of a 1x1 / 3x3 stencil over several views
     of the input (mirror images, rotations, scalings, tilings, bounding-box crops)."""
-    deadline = time.process_time() + BUDGET_SECONDS
+    budget = Budget(WORK, BUDGET_SECONDS)
     sets = view_sets(examples)[:MAX_SETS]
     if not sets:
         return None
@@ -486,19 +486,20 @@ def view_rule(examples: list[Example]) -> Graph | None:
     for k in (1, 3):
         st = Stencil.square(k)
         for views in sets:
-            if time.process_time() > deadline:
+            if budget():
                 return fallback
             featurize = featurizer(views)
-            if dataset(probe, st, featurize) is None or dataset(examples, st, featurize) is None:
+            if (dataset(probe, st, featurize, budget=budget) is None
+                    or dataset(examples, st, featurize, budget=budget) is None):
                 continue
             graph = fit_stencils(examples, [st], featurize, views_graph(views, shapes),
-                                 budget=max(0.0, deadline - time.process_time()), fallback_ok=False)
+                                 budget=budget, fallback_ok=False)
             if graph is None:
                 graph = fit_table(examples, views, st)
             if graph is not None:
                 return graph
             if fallback is None and k == 1:
-                full = fit_weights(examples, st, deadline, featurize)
+                full = fit_weights(examples, st, budget, featurize)
                 if full is not None:
                     fallback = checked(views_graph(views, shapes)(*full, st), examples)
     return fallback
