@@ -51,6 +51,22 @@ def default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def catches_sigint(proc: subprocess.Popen, limit: float = 60.0) -> None:
+    """Wait until the child's interpreter has installed its SIGINT handler (``SigCgt`` in
+    /proc): a Ctrl-C before that kills Python with no output at all (exit -2), which on a
+    loaded machine a fixed delay from the fork can reach, and which no program can answer."""
+    status = Path(f"/proc/{proc.pid}/status")
+    end = time.monotonic() + limit
+    while proc.poll() is None and time.monotonic() < end:
+        try:
+            caught = next(line for line in status.read_text().splitlines() if line.startswith("SigCgt:"))
+        except (OSError, StopIteration):
+            return
+        if int(caught.split()[1], 16) & (1 << (signal.SIGINT - 1)):
+            return
+        time.sleep(0.01)
+
+
 def interrupt(args: list[str], delay: float, cwd: Path, again: float | None = None
               ) -> tuple[int, str, str, list[int]]:
     """Run ``trmgolf ARGS`` in its own process group, SIGINT the group after ``delay`` s (and
@@ -59,6 +75,7 @@ def interrupt(args: list[str], delay: float, cwd: Path, again: float | None = No
     proc = subprocess.Popen([sys.executable, "-m", "trmgolf.cli", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, preexec_fn=default_sigint)
+    catches_sigint(proc)
     time.sleep(delay)
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGINT)
