@@ -67,14 +67,31 @@ class Level:
 Step = Candidate | Level
 
 
-@dataclass(frozen=True)
 class FitData:
     """``x``: inputs as uint8 [N,10,30,30]; ``y``: expected outputs as bool [N,10,30,30];
-    ``examples``: the same examples as grids (what the analytical solvers read)."""
+    ``examples``: the same examples as grids (what the analytical solvers read).
 
-    x: np.ndarray
-    y: np.ndarray
-    examples: tuple[Example, ...] = ()
+    Built from examples (``fit_data``), the one-hot arrays are made on first use: the worker
+    hands every solver its examples this way, and solvers read only the grids."""
+
+    def __init__(self, x: np.ndarray | None = None, y: np.ndarray | None = None,
+                 examples: tuple[Example, ...] = ()) -> None:
+        if (x is None) != (y is None) or (x is None and not examples):
+            raise ValueError("FitData needs both arrays, or examples to make them from")
+        self._x, self._y, self.examples = x, y, tuple(examples)
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._arrays()[0]
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._arrays()[1]
+
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._x is None:
+            self._x, self._y = _onehot_arrays(self.examples)
+        return self._x, self._y
 
     @property
     def count(self) -> int:
@@ -85,13 +102,17 @@ class FitData:
         return FitData(self.x[:n], self.y[:n], self.examples[:n])
 
 
+def _onehot_arrays(examples: tuple[Example, ...]) -> tuple[np.ndarray, np.ndarray]:
+    xs = [grid_to_onehot(e.input)[0] > 0 for e in examples]
+    ys = [grid_to_onehot(e.output)[0] > 0 for e in examples]
+    return np.stack(xs).astype(np.uint8), np.stack(ys)
+
+
 def fit_data(examples: list[Example] | tuple[Example, ...]) -> FitData:
     if not examples:
         empty = np.zeros((0, COLORS, GRID, GRID), dtype=np.uint8)
         return FitData(empty, empty.astype(bool), ())
-    xs = [grid_to_onehot(e.input)[0] > 0 for e in examples]
-    ys = [grid_to_onehot(e.output)[0] > 0 for e in examples]
-    return FitData(np.stack(xs).astype(np.uint8), np.stack(ys), tuple(examples))
+    return FitData(examples=tuple(examples))
 
 
 class Budget:
