@@ -31,13 +31,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from trmgolf.families.contract import Trait
+from trmgolf.families.contract import Trait, estimated_cost
 from trmgolf.families.registry import family
 from trmgolf.grid.vocab import bbox
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.common import checked, grid_extent, pairs
-from trmgolf.solvers.geometry import estimated_cost
 from trmgolf.tasks import COLORS, GRID, Example
 
 MAX_COMBOS = 20_000  # (selection, row rule, column rule) triples checked per task

@@ -32,9 +32,10 @@ from itertools import product
 
 import numpy as np
 
+from trmgolf.families.contract import estimated_cost
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
-from trmgolf.solvers.geometry import AxisMap, IndexMap, RuntimeIndices, estimated_cost
+from trmgolf.solvers.geometry import AxisMap, IndexMap, RuntimeIndices
 from trmgolf.solvers.local_rule import Stencil
 from trmgolf.tasks import COLORS, GRID, Example
 
