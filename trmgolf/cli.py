@@ -33,10 +33,11 @@ class _Group(click.Group):
     a Ctrl-C that no command turned into a better message as ``Error: interrupted``."""
 
     interrupted = False  # a Ctrl-C ended the command: ``main`` exits without finalising
+    whole_process = False  # run by ``main``, not in-process (tests): may set signal handlers
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except UserError as e:
             if isinstance(e, Interrupted):
                 self._stop_listening()
@@ -44,6 +45,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             self._stop_listening()
             raise click.ClickException("interrupted") from None
+        if _Group.whole_process:
+            _finished()
+        return result
 
     def _stop_listening(self) -> None:
         """A second Ctrl-C while the one line is printed must not cut the exit short."""
@@ -62,11 +66,22 @@ for _name in COMMAND_MODULES:
         cli.add_command(_command)
 
 
+def _finished() -> None:
+    """The command's work is done and saved: a Ctrl-C from now on is ignored. Otherwise one
+    that lands while the interpreter shuts down (torch, onnxruntime, the worker pool) meets the
+    default handler CPython puts back there and kills a finished run with status -2 and no
+    message; ignoring it survives that reset."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def main() -> None:
+    _Group.whole_process = True
     try:
         cli()
     except SystemExit as e:
         if not _Group.interrupted:
+            if not e.code:
+                _finished()
             raise
         # After a Ctrl-C, leave at once with the command's status: CPython remembers a
         # KeyboardInterrupt that hit C code run at import time and would otherwise end the
