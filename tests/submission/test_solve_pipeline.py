@@ -291,3 +291,26 @@ def test_in_a_terminal_solve_ends_with_a_compact_list_of_the_tasks(tmp_path, dat
     lines = [x for x in res.output.splitlines() if x.startswith("task001 ")]
     assert len(lines) == 1 and "task001 25.00 identity" in lines[0] and "task002 " in lines[0]
     assert any(x.rstrip().endswith("task003 -") for x in res.output.splitlines())
+
+
+def test_time_by_stage_is_recorded_per_task_and_totalled(tmp_path, data, monkeypatch):
+    """Issue 22: where a solve's time goes, per task and stage, in the results, the score
+    table and the summary line; the stages add up to the task's seconds."""
+    from trmgolf.submission.results import STAGES
+
+    fakes.install(monkeypatch)
+    out = tmp_path / "out"
+    res = solve(out, data)
+    assert res.exit_code == 0, res.output
+    assert "time by stage (task-seconds): solver fits " in res.output
+    for n in (1, 2, 3):
+        result = json.loads((out / "results" / f"task{n:03d}.json").read_text())
+        stages = result["stages"]
+        assert set(stages) == set(STAGES) and all(v >= 0 for v in stages.values())
+        assert stages["gate"] > 0  # every task verified at least one network under onnxruntime
+        assert sum(stages.values()) == pytest.approx(result["seconds"], abs=0.01)
+    with open(out / "scores.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert all(float(r["gate_s"]) > 0 for r in rows)
+    totals = json.loads((out / "scores.json").read_text())["summary"]["stages"]
+    assert totals["gate"] == pytest.approx(sum(float(r["gate_s"]) for r in rows), abs=0.1)

@@ -13,11 +13,11 @@ block per cell), ``driver`` (ordering, work budget, checks).
 import importlib
 import pkgutil
 
-from trmgolf.search.driver import search
+from trmgolf.search.driver import search, search_families
 
 # importing a family's module registers it (every module of the package, sorted: a new family
 # is one new module); the order of trial is each family's declared tier, not this order
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
     importlib.import_module(f"{__name__}.{_module}")
 
-__all__ = ["search"]
+__all__ = ["search", "search_families"]

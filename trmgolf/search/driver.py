@@ -2,10 +2,11 @@
 
 Each family is a lazy stream of ``families.contract.Step``: networks in order of their cost
 estimate (params + bytes of intermediate tensors), with markers that say what cost it
-is about to work on. The loop merges the streams without running a family further than
-needed (a transpose that fits means no Conv is fitted), drops anything not cheaper than
-the network to beat, and re-checks each graph with the IR interpreter (float32) on every
-fit example. The held-out gate is the caller's: it verifies what comes out under onnxruntime.
+is about to work on. The one merge (``families.merge``, which also orders the analytical
+solvers in ``solve``) runs no family further than needed (a transpose that fits means no
+Conv is fitted), drops anything not cheaper than the network to beat, and re-checks each
+graph with the IR interpreter (float32) on every fit example. The held-out gate is the
+caller's: it verifies what comes out under onnxruntime.
 
 The search stops on a deterministic work budget (``Budget``): every step pulled from a
 family costs one unit and families charge their expensive fits on top, so the same task
@@ -20,7 +21,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from trmgolf.families.contract import Budget, Candidate, Family, Step, exact, fit_data
+from trmgolf.families.contract import Candidate, Family, fit_data
+from trmgolf.families.merge import Entry, Merge
 from trmgolf.families.registry import families
 from trmgolf.tasks import Example
 
@@ -41,50 +43,18 @@ def search_families() -> list[Family]:
     return families("search")
 
 
-class Stream:
-    """One family's steps, advanced only as far as a caller's bound requires."""
-
-    def __init__(self, steps: Iterator[Step], budget: Budget) -> None:
-        self.steps = steps
-        self.budget = budget
-        self.level = 0  # the family works on networks of at least this cost next
-        self.ready: Candidate | None = None
-        self.done = False
-
-    def peek_below(self, limit: float) -> Candidate | None:
-        """The family's next network if it costs less than ``limit``, else None."""
-        while self.ready is None and not self.done and self.level < limit and not self.budget():
-            step = next(self.steps, None)
-            self.budget.spend(1)
-            if step is None:
-                self.done = True
-            else:
-                self.level = step.cost
-                if isinstance(step, Candidate):
-                    self.ready = step
-        return self.ready if self.ready is not None and self.ready.cost < limit else None
-
-
 def search(examples: list[Example], work: int = DEFAULT_WORK, below: int | None = None,
            budget_s: float = DEFAULT_BUDGET_S) -> Iterator[Candidate]:
     """Candidates exact on ``examples``, in order of cost (ties: family order), each costing
     less than ``below`` when given; stops after ``work`` units (see ``Budget``) or, as a
-    safety net only, ``budget_s`` seconds."""
+    safety net only, ``budget_s`` seconds. The search families alone through the one merge
+    (``families.merge``); a family that raises ends the search with its exception."""
     if not examples or work <= 0 or budget_s <= 0:
         return
-    budget = Budget(work, budget_s)
-    data = fit_data(examples)
-    streams = [Stream(family.fit(data, budget), budget) for family in search_families()]
-    while not budget():
-        best: tuple[Stream, Candidate] | None = None
-        for stream in streams:
-            limit = best[1].cost if best else (below if below is not None else math.inf)
-            found = stream.peek_below(limit)
-            if found is not None:
-                best = (stream, found)
-        if best is None:
-            return
-        stream, found = best
-        stream.ready = None
-        if exact(found.graph, data):
-            yield found
+    merge = Merge(fit_data(examples), [Entry.of(f) for f in search_families()], search_work=work,
+                  search_s=budget_s, bound=math.inf if below is None else below, rule_proven=True)
+    for offer in merge:
+        if offer.error is not None:
+            raise offer.error
+        if offer.candidate is not None:
+            yield offer.candidate

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from trmgolf.submission.results import SEARCH_PREFIX, TaskResult, write_atomic
+from trmgolf.submission.results import SEARCH_PREFIX, STAGES, TaskResult, write_atomic
 
 COLUMNS = (
     "task", "solved", "solver", "family", "memory", "params", "cost", "points",
@@ -16,6 +16,7 @@ COLUMNS = (
     "fit_examples", "heldout_examples", "heldout_passed",
     "route_source", "route_first", "first_choice_kept", "train_trm", "tried", "seconds",
     "timed_out", "note", "trm_config", "trm_train_s", "search_s", "search_found",
+    *(f"{stage}_s" for stage in STAGES),
 )
 BINS = ((1.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 20.0), (20.0, 25.01))
 
@@ -60,7 +61,7 @@ def row(r: TaskResult) -> dict:
         "search_s": None if r.search_s is None else round(r.search_s, 2),
         # family: the rule's family (the solver that proved it); this: the search found the network
         "search_found": bool(r.solved and (r.solver or "").startswith(SEARCH_PREFIX)),
-    }
+    } | {f"{stage}_s": r.stages.get(stage) for stage in STAGES}
 
 
 def _bin(points: float) -> str:
@@ -104,6 +105,7 @@ def summary(results: Iterable[TaskResult]) -> dict:
         "errors": sum(1 for r in results if r.error),
         "seconds": round(sum(r.seconds for r in results), 2),
         "search_s": search_distribution(results),
+        "stages": {stage: round(sum(r.stages.get(stage, 0.0) for r in results), 1) for stage in STAGES},
     }
 
 
@@ -161,6 +163,12 @@ def summary_lines(s: dict) -> list[str]:
     if d.get("tasks"):
         lines.append(f"structure search, CPU per task ({d['tasks']} tasks): median {d['median']:.1f}s, "
                      f"90% {d['p90']:.1f}s, max {d['max']:.1f}s, over a minute: {d['over_60s']}")
+    st = s.get("stages", {})
+    if any(st.values()):
+        names = {"solver_fit": "solver fits", "search_fit": "search fits", "compile": "compiles",
+                 "gate": "gates", "trm": "TRM training", "other": "other"}
+        lines.append("time by stage (task-seconds): " + ", ".join(
+            f"{names[k]} {v:.0f}" for k, v in st.items() if k in names))
     extra = [f"{s[k]} {k.replace('_', ' ')}" for k in ("timed_out", "errors") if s[k]]
     if extra:
         lines.append("; ".join(extra))

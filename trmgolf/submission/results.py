@@ -36,13 +36,19 @@ OUTCOMES = (
 )
 
 
+#: Where a task's wall time goes: solver fits, the structure search's fits and checks,
+#: compiles, the gate under onnxruntime, TRM training, and the rest (reading, writing).
+STAGES = ("solver_fit", "search_fit", "compile", "gate", "trm", "other")
+
+
 @dataclass
 class Attempt:
     solver: str
     family: str
     outcome: str
-    build_s: float = 0.0
-    verify_s: float = 0.0
+    build_s: float = 0.0  # the fit and the compile
+    verify_s: float = 0.0  # the gate under onnxruntime (thread check included)
+    compile_s: float = 0.0  # of build_s, the compile
     cost: int | None = None
     memory: int | None = None
     params: int | None = None
@@ -79,6 +85,7 @@ class TaskResult:
     trm_config: str | None = None  # --trm-train: the ladder rung whose network was kept
     trm_train_s: float | None = None  # --trm-train: seconds spent training on this task
     search_s: float | None = None  # structure search after a solver passed: its CPU seconds
+    stages: dict[str, float] = field(default_factory=dict)  # wall seconds by stage (``STAGES``)
     version: int = RESULT_VERSION
 
     def to_dict(self) -> dict:

@@ -9,15 +9,18 @@ killed run loses at most the tasks in flight.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trmgolf.families.contract import fit_data, solver_fit
+from trmgolf.families.merge import Entry, Merge, Offer
 from trmgolf.scoring.answers import VerifyResult, verify
 from trmgolf.solvers.base import Solver
 from trmgolf.submission.limits import TaskTimeout, contained, first_line, time_limit
 from trmgolf.submission.results import (
     SEARCH_PREFIX,
+    STAGES,
     TRM_SOLVER,
     TRM_TRAIN_PREFIX,
     Attempt,
@@ -102,25 +105,6 @@ def _check(attempt: Attempt, data: bytes, split: Split) -> VerifyResult:
     return result
 
 
-def try_solver(solver: Solver, split: Split) -> tuple[Attempt, bytes | None, VerifyResult | None]:
-    """One solver on one task: the attempt record, and the network + its verification if built."""
-    from trmgolf.compiler.driver import compile_graph
-
-    attempt = Attempt(solver.name, solver.family, "no_fit")
-    t0 = time.perf_counter()
-    data: bytes | None = None
-    with contained(attempt) as failed:
-        graph = solver.build(list(split.fit))
-        if graph is not None:
-            data = compile_graph(graph).data
-    attempt.build_s = time.perf_counter() - t0
-    if failed or data is None:
-        return attempt, None, None
-    with contained(attempt):
-        return attempt, data, _check(attempt, data, split)
-    return attempt, data, None
-
-
 Tried = tuple[Attempt, bytes | None, VerifyResult | None]
 
 
@@ -163,58 +147,113 @@ def _order(job: Job, solvers: dict[str, Solver]) -> list[str]:
     return names[: job.top_k] if job.top_k else names
 
 
-def _run(job: Job, solvers: dict[str, Solver], split: Split, state: _State, task_name: str) -> None:
-    """The attempts, in routed order; leaves what it learnt in ``state`` even when interrupted."""
-    names = _order(job, solvers)
-    tries: list[tuple[str, Callable[[], Tried]]] = [
-        (n, lambda n=n: try_solver(solvers[n], split)) for n in names
-    ]
-    if job.trm:
-        tries.append((TRM_SOLVER, lambda: try_trm(str(job.trm), job.task_path, split)))
-    for rank, (name, go) in enumerate(tries):
-        if name == TRM_SOLVER and state.candidates and job.mode == "first":
-            break
-        attempt, data, result = go()
-        state.attempts.append(attempt)
-        if attempt.outcome == "passed" and data is not None and result is not None:
-            c = Candidate(attempt, data, rank, result)
-            state.candidates.append(c)
-            if job.mode == "first" and _confirm(c, split, job.threads_check):
-                break
+def _entries(names: list[str], solvers: dict[str, Solver], with_search: bool) -> list[Entry]:
+    """The merge's entries: the solvers ``names`` in that order, then (``with_search``) every
+    search family in its declared order."""
+    entries = [Entry(n, "solver", solver_fit(n, solvers[n].build)) for n in names]
+    if with_search:
+        from trmgolf.search import search_families
+
+        entries += [Entry.of(f) for f in search_families()]
+    return entries
 
 
-def _search(job: Job, split: Split, state: _State, result: TaskResult) -> None:
-    """After a solver proved the rule: the structure search's candidates, cheapest first;
-    the first that passes every example (held-out gate included) becomes a candidate too.
-    Its CPU seconds (fits, compiles, gates: the issue's "a minute per task on one core")
-    go to ``result.search_s``."""
+def _gate(offer: Offer, attempt: Attempt, split: Split) -> tuple[bytes | None, VerifyResult | None]:
+    """Compile an offered graph and verify it under onnxruntime; failures become ``attempt``'s
+    outcome. ``attempt.build_s``: the fit's time plus the compile's."""
     from trmgolf.compiler.driver import compile_graph
-    from trmgolf.search import search
 
+    attempt.build_s = offer.seconds
+    if offer.error is not None:
+        attempt.outcome, attempt.detail = "error", first_line(offer.error)
+        return None, None
+    if offer.candidate is None:
+        return None, None
+    t0 = time.perf_counter()
+    data: bytes | None = None
+    with contained(attempt) as failed:
+        data = compile_graph(offer.candidate.graph).data
+    attempt.compile_s = time.perf_counter() - t0
+    attempt.build_s += attempt.compile_s
+    if failed or data is None:
+        return None, None
+    with contained(attempt):
+        return data, _check(attempt, data, split)
+    return data, None
+
+
+def _search_label(offer: Offer) -> str:
+    """A search attempt's name: ``search:`` and the candidate's label (``search:error``)."""
+    return SEARCH_PREFIX + (offer.candidate.label if offer.candidate and offer.error is None else "error")
+
+
+def _cheapest(state: _State) -> Candidate | None:
     passed = [c for c in state.candidates if c.attempt.cost is not None]
-    if job.search_s <= 0 or job.search_work <= 0 or not passed:
-        return
-    best = min(passed, key=lambda c: (c.attempt.cost or 0, c.rank))
-    rank = 1 + max(c.rank for c in state.candidates)
-    start, t0 = time.process_time(), time.perf_counter()
+    return min(passed, key=lambda c: (c.attempt.cost or 0, c.rank)) if passed else None
+
+
+def _merge(job: Job, split: Split, entries: list[Entry], **kw: object) -> Merge:
+    return Merge(fit_data(split.fit), entries, search_work=job.search_work, search_s=job.search_s,
+                 fatal=(TaskTimeout,), **kw)  # type: ignore[arg-type]
+
+
+def _run(job: Job, solvers: dict[str, Solver], split: Split, state: _State, result: TaskResult) -> None:
+    """Every routed solver, then the structure search below the cheapest network proven: one
+    cost-ordered merge (``families.merge``). Each solver's network is compiled and gated; the
+    search starts once one passed, and the first search network that passes and costs less
+    ends it (the rest cost at least its estimate). Leaves what it learnt in ``state`` even
+    when interrupted."""
+    search_on = job.search_s > 0 and job.search_work > 0
+    merge = _merge(job, split, _entries(_order(job, solvers), solvers, search_on))
+    _consume(merge, job, split, state, result, solvers)
+    if job.trm and not (state.candidates and job.mode == "first"):
+        before = _cheapest(state)
+        attempt, data, verdict = try_trm(str(job.trm), job.task_path, split)
+        state.attempts.append(attempt)
+        if attempt.outcome == "passed" and data is not None and verdict is not None:
+            state.candidates.append(Candidate(attempt, data, len(merge.streams), verdict))
+            if search_on and (before is None or (attempt.cost or 0) < (before.attempt.cost or 0)):
+                # the search below the TRM's network, as below a solver's
+                again = _merge(job, split, _entries([], solvers, True), rule_proven=True,
+                               bound=attempt.cost or 0)
+                _consume(again, job, split, state, result, solvers)
+
+
+def _consume(merge: Merge, job: Job, split: Split, state: _State, result: TaskResult,
+             solvers: dict[str, Solver]) -> None:
+    """Gate the merge's offers into attempts and candidates, lowering its bound as networks
+    pass. The search's CPU seconds (its fits, compiles and gates: the issue's "a minute per
+    task on one core") go to ``result.search_s``."""
+    gate_cpu = 0.0
     try:
-        for found in search(list(split.fit), job.search_work, below=best.attempt.cost, budget_s=job.search_s):
-            attempt = Attempt(SEARCH_PREFIX + found.label, best.attempt.family, "no_fit")
+        for offer in merge:
+            if offer.entry.kind == "solver":
+                attempt = Attempt(offer.entry.name, solvers[offer.entry.name].family, "no_fit")
+                data, verdict = _gate(offer, attempt, split)
+                state.attempts.append(attempt)
+                if attempt.outcome == "passed" and data is not None and verdict is not None:
+                    c = Candidate(attempt, data, offer.rank, verdict)
+                    state.candidates.append(c)
+                    merge.rule_proven = True
+                    merge.bound = min(merge.bound, attempt.cost or 0)
+                    if job.mode == "first" and _confirm(c, split, job.threads_check):
+                        merge.close("solver")
+                continue
+            c0 = time.process_time()
+            best = _cheapest(state)
+            attempt = Attempt(_search_label(offer), best.attempt.family if best else "", "no_fit")
             state.attempts.append(attempt)
-            data = compile_graph(found.graph).data
-            attempt.build_s = time.perf_counter() - t0
-            verdict = _check(attempt, data, split)
-            if attempt.outcome == "passed" and (attempt.cost or 0) < (best.attempt.cost or 0):
-                state.candidates.append(Candidate(attempt, data, rank, verdict))
-                return
-            t0 = time.perf_counter()
-    except TaskTimeout:
-        raise
-    except Exception as e:  # noqa: BLE001 - a search bug must not stop the run
-        state.attempts.append(Attempt(SEARCH_PREFIX + "error", best.attempt.family, "error",
-                                      detail=first_line(e)))
+            data, verdict = _gate(offer, attempt, split)
+            gate_cpu += time.process_time() - c0
+            if attempt.outcome == "passed" and data is not None and verdict is not None \
+                    and best is not None and (attempt.cost or 0) < (best.attempt.cost or 0):
+                state.candidates.append(Candidate(attempt, data, offer.rank, verdict))
+                merge.close("search")
     finally:
-        result.search_s = time.process_time() - start
+        for kind, stage in (("solver", "solver_fit"), ("search", "search_fit")):
+            result.stages[stage] = result.stages.get(stage, 0.0) + merge.wall_s.get(kind, 0.0)
+        if merge.rule_proven and any(s.entry.kind == "search" for s in merge.streams):
+            result.search_s = (result.search_s or 0.0) + merge.cpu_s.get("search", 0.0) + gate_cpu
 
 
 def wants_trm_training(job: Job, state: _State) -> bool:
@@ -232,7 +271,7 @@ def _train_trm(job: Job, split: Split, state: _State, result: TaskResult) -> Non
     result.trm_train_s = 0.0
     for run in ladder(job.task_path, split, folder, job.trm_train_s):
         attempt = Attempt(TRM_TRAIN_PREFIX + run.rung, TRM_SOLVER, "no_fit",
-                          build_s=run.train_s + run.compile_s)
+                          build_s=run.train_s + run.compile_s, compile_s=run.compile_s)
         state.attempts.append(attempt)
         result.trm_train_s += run.train_s
         if run.error:
@@ -272,6 +311,18 @@ def _fill(result: TaskResult, best: Candidate, out: Path) -> None:
     result.heldout_passed = bool(held) and _failed(best.result, tuple(held)) == 0
 
 
+def _stages(result: TaskResult) -> None:
+    """The task's wall seconds by stage (``results.STAGES``), rounded; ``other`` is the rest."""
+    st = result.stages
+    st["compile"] = sum(a.compile_s for a in result.attempts)
+    st["gate"] = sum(a.verify_s for a in result.attempts)
+    st["trm"] = result.trm_train_s or 0.0
+    for stage in ("solver_fit", "search_fit"):
+        st.setdefault(stage, 0.0)
+    st["other"] = max(0.0, result.seconds - sum(v for k, v in st.items() if k != "other"))
+    result.stages = {k: round(st[k], 3) for k in STAGES}
+
+
 def solve_job(job: Job, solvers: dict[str, Solver] | None = None) -> TaskResult:
     """Solve the task of ``job``, write its network and result, and return the result."""
     if solvers is None:
@@ -288,8 +339,7 @@ def solve_job(job: Job, solvers: dict[str, Solver] | None = None) -> TaskResult:
     state = _State()
     try:
         with time_limit(job.timeout_s):
-            _run(job, solvers, split, state, task.name)
-            _search(job, split, state, result)
+            _run(job, solvers, split, state, result)
     except TaskTimeout:
         result.timed_out = True
     except Exception as e:  # noqa: BLE001 - recorded; the run goes on
@@ -315,6 +365,7 @@ def solve_job(job: Job, solvers: dict[str, Solver] | None = None) -> TaskResult:
             break
     result.attempts = state.attempts
     result.seconds = time.perf_counter() - t0
+    _stages(result)
     if not result.solved:
         onnx_path(out, number).unlink(missing_ok=True)
     save_result(out, result)
@@ -325,35 +376,28 @@ def cheaper_networks(split: Split, below: int, family: str, *, solvers: dict[str
                      search_work: int = 0, search_s: float = 0.0, threads_check: bool = True
                      ) -> Iterator[Candidate]:
     """Networks for a task whose rule a given network (costing ``below``) already proves:
-    trmgolf's ``solvers`` (when given), then the structure search (``search_work`` > 0).
-    Each is gated as ``solve`` gates its own: fitted on the fit half, kept only when exact on
-    every example, held-out half included, and the same at other thread counts. Yields each
-    one that costs strictly less than the last (so the last one yielded is the cheapest)."""
-    from trmgolf.compiler.driver import compile_graph
-    from trmgolf.search import search
-
-    best = below
-    for solver in (solvers or {}).values():
-        attempt, data, result = try_solver(solver, split)
-        if attempt.outcome == "passed" and data is not None and result is not None \
-                and (attempt.cost or 0) < best:
-            c = Candidate(attempt, data, 0, result)
-            if _confirm(c, split, threads_check):
-                best = attempt.cost or 0
-                yield c
-    if search_work <= 0 or search_s <= 0:
-        return
-    for found in search(list(split.fit), search_work, below=best, budget_s=search_s):
-        attempt = Attempt(SEARCH_PREFIX + found.label, family, "no_fit")
-        try:
-            data = compile_graph(found.graph).data
-            verdict = _check(attempt, data, split)
-        except TaskTimeout:
-            raise
-        except Exception:  # noqa: BLE001 - a candidate that does not compile is skipped
+    trmgolf's ``solvers`` (when given), then the structure search (``search_work`` > 0), as
+    one merge (``families.merge``) below the cheapest so far. Each is gated as ``solve``
+    gates its own: fitted on the fit half, kept only when exact on every example, held-out
+    half included, and the same at other thread counts. Yields each one that costs strictly
+    less than the last (so the last one yielded is the cheapest); the first search network
+    kept ends the search."""
+    table = solvers or {}
+    search_on = search_work > 0 and search_s > 0
+    merge = Merge(fit_data(split.fit), _entries(list(table), table, search_on), search_work=search_work,
+                  search_s=search_s, bound=below, rule_proven=True, fatal=(TaskTimeout,))
+    for offer in merge:
+        solver = table.get(offer.entry.name) if offer.entry.kind == "solver" else None
+        name = offer.entry.name if solver else _search_label(offer)
+        attempt = Attempt(name, solver.family if solver else family, "no_fit")
+        data, verdict = _gate(offer, attempt, split)
+        if attempt.outcome != "passed" or data is None or verdict is None:
             continue
-        if attempt.outcome == "passed" and (attempt.cost or 0) < best:
-            c = Candidate(attempt, data, 0, verdict)
-            if _confirm(c, split, threads_check):
-                yield c
+        if (attempt.cost or 0) >= merge.bound:
+            continue
+        c = Candidate(attempt, data, 0, verdict)
+        if _confirm(c, split, threads_check):
+            merge.bound = attempt.cost or 0
+            yield c
+            if solver is None:
                 return
