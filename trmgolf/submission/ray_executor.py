@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import TypeVar
 
@@ -51,13 +53,31 @@ def call(fn: Callable[[J], R], job: J) -> R:
     return fn(job)
 
 
+@contextlib.contextmanager
+def sigint_deferred() -> Iterator[None]:
+    """A Ctrl-C in this block is raised when the block ends, not in the middle of it: Ray's
+    start-up (seconds) cut short would leave a half-made cluster that ``ray.shutdown`` may not
+    find. Main thread only (elsewhere signals cannot be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    old = signal.signal(signal.SIGINT, lambda sig, _frame: caught.append(sig))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def connect(ray: ModuleType, address: str | None, n_cpus: int) -> None:
     """Join the cluster at ``address`` (``auto``: the one ``ray start`` runs here), or start a
-    private one with ``n_cpus`` CPUs. Its processes ignore SIGINT: the driver alone answers a
-    Ctrl-C, by cancelling the tasks and shutting Ray down."""
+    private one with ``n_cpus`` CPUs. Ray's own processes block SIGINT: the driver alone
+    answers a Ctrl-C, by cancelling the tasks and shutting Ray down."""
     options = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
     try:
-        with sigint_ignored():
+        with sigint_deferred():
             if address:
                 ray.init(address=address, **options)
             else:
@@ -74,10 +94,10 @@ def run_on_ray(fn: Callable[[J], R], jobs: dict[int, J], n_cpus: int, on_done: C
     local cluster of ``n_cpus`` CPUs (and stops what it started)."""
     ray = import_ray()
     started = not ray.is_initialized()
-    if started:
-        connect(ray, address, n_cpus)
     pending: dict = {}
     try:
+        if started:
+            connect(ray, address, n_cpus)
         task = ray.remote(num_cpus=1, max_retries=RETRIES, retry_exceptions=True)(call)
         fn_ref = ray.put(fn)
         pending = {task.remote(fn_ref, jobs[n]): n for n in sorted(jobs)}
@@ -96,5 +116,5 @@ def run_on_ray(fn: Callable[[J], R], jobs: dict[int, J], n_cpus: int, on_done: C
             for ref in pending:
                 with contextlib.suppress(Exception):
                     ray.cancel(ref, force=True)
-            if started:
+            if started and ray.is_initialized():
                 ray.shutdown()
