@@ -93,6 +93,8 @@ def run_on_ray(fn: Callable[[J], R], jobs: dict[int, J], n_cpus: int, on_done: C
     why. Uses the Ray this process already joined if any, else joins ``address`` or starts a
     local cluster of ``n_cpus`` CPUs (and stops what it started)."""
     ray = import_ray()
+    if not jobs:  # every task finished already: no cluster to start
+        return
     started = not ray.is_initialized()
     pending: dict = {}
     try:
