@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,16 @@ def test_address_needs_the_ray_executor(tmp_path, data, monkeypatch):
     res = solve(tmp_path / "out", data, "1-3", "--address", "auto")
     assert res.exit_code == 1
     assert res.output.strip().splitlines() == ["Error: --address needs --executor ray"]
+
+
+def test_nothing_to_do_starts_no_ray(monkeypatch):
+    """A rerun whose tasks all finished already touches no Ray (a bare module stands in)."""
+    from trmgolf.submission.ray_executor import run_on_ray
+
+    monkeypatch.setitem(sys.modules, "ray", types.ModuleType("ray"))  # no init, no is_initialized
+    seen: list = []
+    run_on_ray(str, {}, 2, seen.append, lambda job, error: seen.append(error))
+    assert seen == []
 
 
 @pytest.mark.slow
