@@ -5,6 +5,7 @@ and what finished is kept (a rerun resumes it)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -67,15 +69,20 @@ def catches_sigint(proc: subprocess.Popen, limit: float = 60.0) -> None:
         time.sleep(0.01)
 
 
-def interrupt(args: list[str], delay: float, cwd: Path, again: float | None = None
-              ) -> tuple[int, str, str, list[int]]:
+def interrupt(args: list[str], delay: float, cwd: Path, again: float | None = None,
+              until: Callable[[int], bool] | None = None) -> tuple[int, str, str, list[int]]:
     """Run ``trmgolf ARGS`` in its own process group, SIGINT the group after ``delay`` s (and
-    again ``again`` s later); the exit status, stdout, stderr and the group's survivors."""
+    again ``again`` s later); the exit status, stdout, stderr and the group's survivors. With
+    ``until`` (given the process group), the delay starts once it holds (or the run ended, or
+    two minutes passed)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
     proc = subprocess.Popen([sys.executable, "-m", "trmgolf.cli", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, preexec_fn=default_sigint)
     catches_sigint(proc)
+    end = time.monotonic() + 120
+    while until is not None and not until(proc.pid) and proc.poll() is None and time.monotonic() < end:
+        time.sleep(0.05)
     time.sleep(delay)
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGINT)
@@ -132,6 +139,37 @@ def test_solve_ctrl_c_at_many_points(tmp_path):
     assert res.returncode == 0, res.stderr
     if kept:
         assert f"resuming: {len(kept)} task(s) already finished" in res.stdout
+
+
+def starting_ray(pgid: int) -> bool:
+    """Ray's start-up has begun in the group (its first server runs) but not ended (no worker)."""
+    names = set()
+    for pid in group_members(pgid):
+        with contextlib.suppress(OSError):
+            names.add(Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].rsplit(b"/", 1)[-1])
+    return b"gcs_server" in names and not any(n.startswith(b"ray::") for n in names)
+
+
+def test_solve_on_ray_ctrl_c_stops_ray_and_keeps_finished_tasks(tmp_path):
+    """Issue 22: Ctrl-C during Ray's start-up, then once a task finished on the run's own Ray
+    cluster: each time the same one line as the local pool and no process left (Ray's
+    included); the finished task is kept."""
+    pytest.importorskip("ray")
+    data = solve_fakes.write_tasks(tmp_path / "data")
+    for n in range(4, 7):
+        (data / f"task{n:03d}.json").write_text((data / f"task{(n - 1) % 3 + 1:03d}.json").read_text())
+    out = tmp_path / "out"
+    args = ["solve", "--tasks", "1-6", "-o", str(out), "--data", str(data), "--router", "heuristic",
+            "--executor", "ray", "--jobs", "2", "--search-work", "0"]
+    rc, _, err, survivors = interrupt(args, 0.0, tmp_path, until=starting_ray)
+    assert check_interrupted(rc, err, survivors, RESUME), "the run finished before its interrupt"
+    assert not finished(out / "results")
+    rc, _, err, survivors = interrupt(args, 0.0, tmp_path, until=lambda _: bool(finished(out / "results")))
+    assert check_interrupted(rc, err, survivors, RESUME), "the run finished before its interrupt"
+    kept = finished(out / "results")
+    assert kept
+    for name in kept:  # each finished task's files are whole
+        json.loads((out / "results" / name).read_text())
 
 
 def test_optimize_folder_ctrl_c_at_many_points(tmp_path):

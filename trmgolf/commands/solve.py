@@ -44,7 +44,13 @@ def _warn(msg: str) -> None:
 @click.option("--trm", "trm", help="A TRM checkpoint (from `trmgolf train`) to compile for each "
               "task too, as one more candidate network.")
 @click.option("--jobs", type=int, default=2, show_default=True,
-              help="Worker processes.")
+              help="Worker processes (with --executor ray and no --address: the CPUs of the Ray "
+              "cluster started for the run).")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where tasks run: local, a process pool on this machine; ray, one Ray task per "
+              "task on a Ray cluster (needs pip install -e '.[ray]'). Same output folder either way.")
+@click.option("--address", help="With --executor ray: the Ray cluster to join (auto: the one "
+              "`ray start` runs on this machine; or HOST:6379). Default: start a local one of --jobs CPUs.")
 @click.option("--first-success", is_flag=True,
               help="Stop at the first routed solver that passes (faster; may miss a cheaper one).")
 @click.option("--top-k", type=int, help="Try only the router's first K solvers per task.")
@@ -72,7 +78,8 @@ def _warn(msg: str) -> None:
               "wall-clock limit: on a busy machine fewer steps fit, so results may differ run to run.")
 @click.option("--quiet", is_flag=True, help="No progress bar, no line per finished task.")
 def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: str | None,
-          trm: str | None, jobs: int, first_success: bool, top_k: int | None, timeout_s: float,
+          trm: str | None, jobs: int, executor: str, address: str | None, first_success: bool,
+          top_k: int | None, timeout_s: float,
           llm_timeout: float, no_thread_check: bool, redo: bool, holdout: str | None,
           search_work: int, search_s: float, trm_train: bool, trm_minutes: float, quiet: bool) -> None:
     """Solve tasks with the analytical solvers (and --trm, --trm-train), keeping the cheapest exact network.
@@ -92,7 +99,8 @@ def solve(tasks_spec: str, output: str, data: str | None, router: str, cache: st
     bar = not quiet and terminal()
     opts = SolveOptions(
         tasks=parse_task_range(tasks_spec), out=Path(output), data=data, router=router,
-        cache=cache, trm=trm, jobs=jobs, mode="first" if first_success else "all", top_k=top_k,
+        cache=cache, trm=trm, jobs=jobs, executor=executor, address=address,
+        mode="first" if first_success else "all", top_k=top_k,
         timeout_s=timeout_s if timeout_s > 0 else None, threads_check=not no_thread_check,
         redo=redo, progress=bar, llm_timeout=llm_timeout, log_every=0 if quiet or bar else 1,
         search_s=max(search_s, 0.0), search_work=max(search_work, 0),

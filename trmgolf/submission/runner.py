@@ -7,6 +7,7 @@ tasks at the end, so an interrupted run followed by a rerun gives the same zip.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ from trmgolf.submission.bundle import write_submission
 from trmgolf.submission.registry import load_solvers
 from trmgolf.submission.report import write_tables
 from trmgolf.submission.results import TRM_TRAIN_PREFIX, TaskResult, finished_results, load_result, onnx_path
-from trmgolf.submission.worker import Job, solve_job
+from trmgolf.submission.worker import Job, compute_job, failed_job, solve_job, write_solved
 from trmgolf.submission.workers import run_in_workers
 from trmgolf.tasks import load_task_file, resolve_task_path
 
@@ -53,6 +54,13 @@ class SolveOptions:
     trm_train_s: float = 0.0  # --trm-train: TRM training per unsolved flagged task, seconds (0: off)
     llm_timeout: float = 60.0
     log_every: int = 0  # without a progress bar: a line per this many finished tasks (0: none)
+    executor: str = "local"  # see EXECUTORS
+    address: str | None = None  # --executor ray: the cluster to join (None: start one of `jobs` CPUs)
+
+
+#: Where the tasks run: "local", this machine's process pool (``workers``); "ray", Ray tasks on
+#: a local or remote cluster (``ray_executor``). The output folder is the same either way.
+EXECUTORS = ("local", "ray")
 
 
 @dataclass
@@ -119,6 +127,14 @@ def run_solve(opts: SolveOptions, echo: Echo, warn: Echo) -> RunOutcome:
         raise UserError("--top-k must be at least 1")
     if opts.out.exists() and not opts.out.is_dir():
         raise UserError(f"output folder is a file: {opts.out}")
+    if opts.executor not in EXECUTORS:
+        raise UserError(f"--executor must be one of {', '.join(EXECUTORS)}")
+    if opts.address and opts.executor != "ray":
+        raise UserError("--address needs --executor ray")
+    if opts.executor == "ray":
+        from trmgolf.submission.ray_executor import import_ray
+
+        import_ray()  # before any work: a missing Ray is one line, not a routed run lost
     paths = task_paths(opts.tasks, opts.data)
     solvers = load_solvers()
     if not solvers:
@@ -165,7 +181,15 @@ def run_solve(opts: SolveOptions, echo: Echo, warn: Echo) -> RunOutcome:
                            else "not solved")
                 echo(f"{done}/{len(jobs)} {r.task}: {verdict} ({solved} solved so far)")
 
-        execute(solve_job, jobs, opts.jobs, on_done)
+        if opts.executor == "ray":
+            from trmgolf.submission.ray_executor import run_on_ray
+
+            run_on_ray(functools.partial(compute_job, solvers=solvers), jobs, opts.jobs,
+                       lambda solved: on_done(write_solved(opts.out, solved)),
+                       lambda job, error: on_done(write_solved(opts.out, failed_job(job, error, solvers))),
+                       opts.address)
+        else:
+            execute(solve_job, jobs, opts.jobs, on_done)
     # The zip and the tables cover every finished task in the folder, not only this run's.
     everything = {**finished_results(opts.out), **results}
     ordered = [everything[n] for n in sorted(everything)]

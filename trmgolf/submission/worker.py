@@ -1,9 +1,10 @@
 """Solve one task: for each routed solver, build -> optimise -> emit -> verify, keep the cheapest.
 
-Runs inside a worker process (or inline with ``--jobs 1``). Everything a solver or
-the compiler does wrong becomes an attempt outcome, never a crash of the run. The
-network and then the result JSON are written before the function returns, so a
-killed run loses at most the tasks in flight.
+Runs inside a worker process (or inline with ``--jobs 1``, or as a Ray task). Everything a
+solver or the compiler does wrong becomes an attempt outcome, never a crash of the run.
+``solve_job`` writes the network and then the result JSON before it returns, so a killed run
+loses at most the tasks in flight; a Ray worker runs ``compute_job`` instead and the driver
+writes what it returns with the same ``write_solved``.
 """
 
 from __future__ import annotations
@@ -292,9 +293,8 @@ def _train_trm(job: Job, split: Split, state: _State, result: TaskResult) -> Non
             return
 
 
-def _fill(result: TaskResult, best: Candidate, out: Path) -> None:
-    path = onnx_path(out, result.number)
-    write_atomic(path, best.data)
+def _keep(result: TaskResult, best: Candidate) -> None:
+    """Record ``best`` as the task's network (its file is written by ``write_solved``)."""
     counts: dict[str, list[int]] = {}
     for name, sc in best.result.splits.items():
         c = counts.setdefault(OFFICIAL.get(name, name), [0, 0])
@@ -303,7 +303,7 @@ def _fill(result: TaskResult, best: Candidate, out: Path) -> None:
     a = best.attempt
     result.solved = True
     result.solver, result.family = a.solver, a.family
-    result.onnx, result.sha256 = path.name, sha256(best.data)
+    result.onnx, result.sha256 = onnx_path(Path("."), result.number).name, sha256(best.data)
     result.memory, result.params, result.cost = a.memory, a.params, a.cost
     result.points = float(a.points or 0.0)
     result.splits = counts
@@ -323,14 +323,54 @@ def _stages(result: TaskResult) -> None:
     result.stages = {k: round(st[k], 3) for k in STAGES}
 
 
-def solve_job(job: Job, solvers: dict[str, Solver] | None = None) -> TaskResult:
-    """Solve the task of ``job``, write its network and result, and return the result."""
+@dataclass
+class Solved:
+    """A finished task as a worker hands it back: its result and its network (None when not
+    solved). Small and picklable, so that a worker on another machine can return it and the
+    process holding the output folder writes it (``write_solved``)."""
+
+    result: TaskResult
+    network: bytes | None = None
+
+
+def write_solved(out: Path, solved: Solved) -> TaskResult:
+    """The task's files: the network (or no stale one), then the result that vouches for it
+    by sha256 (last, so that a run killed in between redoes the task)."""
+    path = onnx_path(out, solved.result.number)
+    if solved.network is not None:
+        write_atomic(path, solved.network)
+    else:
+        path.unlink(missing_ok=True)
+    save_result(out, solved.result)
+    return solved.result
+
+
+def _mark_untried(result: TaskResult, job: Job, solvers: dict[str, Solver], tried: set[str],
+                  detail: str) -> None:
+    for name in _order(job, solvers):
+        if name not in tried:
+            result.attempts.append(Attempt(name, solvers[name].family, "skipped", detail=detail))
+
+
+def failed_job(job: Job, error: str, solvers: dict[str, Solver]) -> Solved:
+    """The record of a task whose worker raised or died (``error``: what happened, one line):
+    not solved, every routed solver marked skipped, as a crash inside a solver is recorded."""
+    stem = Path(job.task_path).stem
+    number = task_number(stem)
+    name = f"task{number:03d}" if number is not None else stem  # as load_task_file names it
+    result = TaskResult(name, number or 0, route=dict(job.route), error=error)
+    _mark_untried(result, job, solvers, set(), "worker failed")
+    return Solved(result)
+
+
+def compute_job(job: Job, solvers: dict[str, Solver] | None = None) -> Solved:
+    """Solve the task of ``job``: its result and network, written nowhere yet (--trm-train's
+    checkpoints excepted: they go under ``job.out/trm`` on the machine that trains)."""
     if solvers is None:
         from trmgolf.submission.registry import load_solvers
 
         solvers = load_solvers()
     t0 = time.perf_counter()
-    out = Path(job.out)
     task = load_task_file(job.task_path)
     number = task_number(Path(job.task_path).stem) or 0
     result = TaskResult(task.name, number, route=dict(job.route))
@@ -354,22 +394,23 @@ def solve_job(job: Job, solvers: dict[str, Solver] | None = None) -> TaskResult:
             result.timed_out = True
         except Exception as e:  # noqa: BLE001
             result.error = first_line(e)
-    tried = {a.solver for a in state.attempts}
-    for name in _order(job, solvers):
-        if name not in tried:
-            state.attempts.append(Attempt(name, solvers[name].family, "skipped",
-                                          detail="timeout" if result.timed_out else ""))
+    result.attempts = state.attempts
+    _mark_untried(result, job, solvers, {a.solver for a in state.attempts},
+                  "timeout" if result.timed_out else "")
+    network = None
     for c in sorted(state.candidates, key=lambda c: (c.attempt.cost or 0, c.rank)):
         if _confirm(c, split, job.threads_check):
-            _fill(result, c, out)
+            _keep(result, c)
+            network = c.data
             break
-    result.attempts = state.attempts
     result.seconds = time.perf_counter() - t0
     _stages(result)
-    if not result.solved:
-        onnx_path(out, number).unlink(missing_ok=True)
-    save_result(out, result)
-    return result
+    return Solved(result, network)
+
+
+def solve_job(job: Job, solvers: dict[str, Solver] | None = None) -> TaskResult:
+    """Solve the task of ``job``, write its network and result, and return the result."""
+    return write_solved(Path(job.out), compute_job(job, solvers))
 
 
 def cheaper_networks(split: Split, below: int, family: str, *, solvers: dict[str, Solver] | None = None,
