@@ -308,3 +308,108 @@ def _a_box(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]
 
 register("box_plane", lambda a, colours: box_plane(a, colours)[None], box_plane_ir, some_colours)
 register("crop", lambda a, spans: onehot(crop(a, spans)), crop_ir, _a_box)
+
+
+# ---- nearest cells along lines ---------------------------------------------------------------
+
+#: The four kinds of line through a cell: along its row, its column, its diagonal (row and
+#: column grow together) and its anti-diagonal (row grows, column shrinks).
+LINES = ("row", "col", "diag", "anti")
+#: Position weight of the nearest-cell code ``POSITION * position + colour``: above any colour.
+POSITION = 16
+
+
+def _lines_of(h: int, w: int, line: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(rows, cols) of each line's cells in order along it (rows ascending; a row's columns
+    ascending)."""
+    if line == "row":
+        return [(np.full(w, r), np.arange(w)) for r in range(h)]
+    if line == "col":
+        return [(np.arange(h), np.full(h, c)) for c in range(w)]
+    out = []
+    for k in range(-(h - 1), w) if line == "diag" else range(h + w - 1):
+        rows = np.arange(h)
+        cols = rows + k if line == "diag" else k - rows
+        keep = (cols >= 0) & (cols < w)
+        out.append((rows[keep], cols[keep]))
+    return out
+
+
+def skew(b: Builder, x: Value, anti: bool) -> Value:
+    """[1, k, s, s] -> [1, k, s, 2s -/+ 1]: cell (r, c) moves to column r + c (``anti``) or
+    s + c - r, so each (anti-)diagonal becomes one column."""
+    _, k, s, _ = x.type.shape
+    wide = b.op("pad", x, pads=(0, 0, 0, 0 if anti else s, 0, 0, 0, s if anti else 0))
+    flat = b.op("reshape", wide, shape=(1, k, 2 * s * s))
+    flat = b.op("pad", flat, pads=(0, 0, 0, 0, 0, -s if anti else s))
+    return b.op("reshape", flat, shape=(1, k, s, 2 * s - 1 if anti else 2 * s + 1))
+
+
+def unskew(b: Builder, y: Value, anti: bool) -> Value:
+    """The inverse of ``skew``: [1, k, s, 2s -/+ 1] -> [1, k, s, s]."""
+    _, k, s, width = y.type.shape
+    flat = b.op("reshape", y, shape=(1, k, s * width))
+    flat = b.op("pad", flat, pads=(0, 0, 0, 0, 0, s if anti else -s))
+    wide = b.op("reshape", flat, shape=(1, k, s, 2 * s))
+    return b.op("pad", wide, pads=(0, 0, 0, 0 if anti else -s, 0, 0, 0, -s if anti else 0))
+
+
+def nearest_colours(a: np.ndarray, line: str) -> np.ndarray:
+    """[2, h, w]: along each ``line`` through a cell, the colour of the nearest non-background
+    cell at or before it (plane 0) and at or after it (plane 1); 0 where there is none."""
+    out = np.zeros((2, *a.shape), np.int64)
+    for rows, cols in _lines_of(*a.shape, line):
+        values = a[rows, cols]
+        for plane, order in ((0, slice(None)), (1, slice(None, None, -1))):
+            seq = values[order]
+            at = np.where(seq != BACKGROUND, np.arange(seq.size), -1)
+            last = np.maximum.accumulate(at)
+            seen = np.where(last >= 0, seq[np.maximum(last, 0)], 0)
+            out[plane, rows[order], cols[order]] = seen
+    return out
+
+
+def colour_index_ir(b: Builder, x: Value) -> tuple[Value, Value]:
+    """float32 [1,1,s,s] planes (index, occupied): each cell's colour (-1 past the grid) and
+    1 on its non-background cells, by two 1 x 1 Convs."""
+    code = np.arange(1, COLORS + 1, dtype=np.float32).reshape(1, COLORS, 1, 1)
+    index = b.op("conv2d", x, b.const(code), b.const(np.array([-1.0], np.float32)))
+    occupied = np.ones((1, COLORS, 1, 1), np.float32)
+    occupied[0, BACKGROUND] = 0.0
+    return index, b.op("conv2d", x, b.const(occupied))
+
+
+def nearest_colours_ir(b: Builder, index: Value, occupied: Value, line: str) -> tuple[Value, Value]:
+    """float32 [1,1,s,s] planes (before, after) of ``nearest_colours`` from ``colour_index_ir``'s
+    planes; garbage past the grid. Each non-background cell is coded ``POSITION * position +
+    colour`` (a background cell 0), so a running max along the line (one MaxPool whose window
+    reaches the line's start or end) holds the nearest cell's code, and its remainder modulo
+    ``POSITION`` is that cell's colour. A diagonal is one column of a skewed copy
+    (``skew``), so it runs down the skewed copy's rows."""
+    skewed = line in ("diag", "anti")
+    anti = line == "anti"
+    if skewed:
+        index, occupied = skew(b, index, anti), skew(b, occupied, anti)
+    along = 3 if line == "row" else 2
+    n = index.type.shape[along]
+    shape = (1, 1, 1, n) if along == 3 else (1, 1, n, 1)
+    position = np.arange(n, dtype=np.float32).reshape(shape)
+    planes = []
+    for weight, reach in ((position, "before"), (n - 1 - position, "after")):
+        code = b.op("add", index, b.op("mul", occupied, b.const(POSITION * weight)))
+        pads = [0, 0, 0, 0]  # (top, left, bottom, right)
+        pads[(0 if reach == "before" else 2) + (along - 2)] = n - 1
+        kernel = (1, n) if along == 3 else (n, 1)
+        nearest = b.op("max_pool2d", code, kernel=kernel, pads=tuple(pads))
+        colour = b.op("mod", nearest, b.const(np.float32(POSITION)), fmod=1)
+        planes.append(unskew(b, colour, anti) if skewed else colour)
+    return planes[0], planes[1]
+
+
+def _nearest_colours_ir(b: Builder, x: Value, line: str) -> Value:
+    index, occupied = colour_index_ir(b, x)
+    return b.op("concat", *nearest_colours_ir(b, index, occupied, line), axis=1)
+
+
+register("nearest_colours", nearest_colours, _nearest_colours_ir,
+         lambda rng, a, side: {"line": LINES[int(rng.integers(len(LINES)))]})
