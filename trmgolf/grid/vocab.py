@@ -369,47 +369,69 @@ def nearest_colours(a: np.ndarray, line: str) -> np.ndarray:
     return out
 
 
-def colour_index_ir(b: Builder, x: Value) -> tuple[Value, Value]:
-    """float32 [1,1,s,s] planes (index, occupied): each cell's colour (-1 past the grid) and
-    1 on its non-background cells, by two 1 x 1 Convs."""
-    code = np.arange(1, COLORS + 1, dtype=np.float32).reshape(1, COLORS, 1, 1)
-    index = b.op("conv2d", x, b.const(code), b.const(np.array([-1.0], np.float32)))
-    occupied = np.ones((1, COLORS, 1, 1), np.float32)
-    occupied[0, BACKGROUND] = 0.0
-    return index, b.op("conv2d", x, b.const(occupied))
+def pair_colours(a: np.ndarray, line: str, keys: tuple[int, ...]) -> np.ndarray:
+    """[h, w]: colour c of ``keys`` where the nearest non-background cells at or before and at
+    or after the cell along ``line`` both have colour c (a cell of colour c included), else 0."""
+    before, after = nearest_colours(a, line)
+    return np.where((before == after) & np.isin(before, keys), before, 0)
 
 
-def nearest_colours_ir(b: Builder, index: Value, occupied: Value, line: str) -> tuple[Value, Value]:
-    """float32 [1,1,s,s] planes (before, after) of ``nearest_colours`` from ``colour_index_ir``'s
-    planes; garbage past the grid. Each non-background cell is coded ``POSITION * position +
-    colour`` (a background cell 0), so a running max along the line (one MaxPool whose window
-    reaches the line's start or end) holds the nearest cell's code, and its remainder modulo
-    ``POSITION`` is that cell's colour. A diagonal is one column of a skewed copy
+#: Remainders of the code of a cell that is not a key colour: (before, after) so the two sides
+#: never agree on one; a non-key colour's, then the background's.
+OTHER_SLOTS, BLANK_SLOTS = (10, 11), (12, 13)
+
+
+def pair_colours_ir(b: Builder, x: Value, line: str, keys: tuple[int, ...]) -> tuple[Value, Value]:
+    """(joins bool, colour float16) [1,1,s,s]: ``pair_colours`` > 0 on the grid's cells, and that
+    colour there (garbage elsewhere; ``joins`` too past the grid).
+
+    Each cell is coded ``POSITION * (position + 1) + slot`` (a background cell: its slot
+    alone), its slot its colour when a key, else a number the other side never uses; one
+    Einsum per side writes the codes, a running max along the line (one MaxPool whose window
+    reaches the line's start or end) holds the nearest non-background cell's code, and its
+    remainder modulo ``POSITION`` that cell's slot. A diagonal is one column of a skewed copy
     (``skew``), so it runs down the skewed copy's rows."""
+    s = x.type.shape[2]
     skewed = line in ("diag", "anti")
     anti = line == "anti"
-    if skewed:
-        index, occupied = skew(b, index, anti), skew(b, occupied, anti)
     along = 3 if line == "row" else 2
-    n = index.type.shape[along]
-    shape = (1, 1, 1, n) if along == 3 else (1, 1, n, 1)
-    position = np.arange(n, dtype=np.float32).reshape(shape)
-    planes = []
-    for weight, reach in ((position, "before"), (n - 1 - position, "after")):
-        code = b.op("add", index, b.op("mul", occupied, b.const(POSITION * weight)))
+    slots = []
+    for side in (0, 1):
+        slot = np.full(COLORS, OTHER_SLOTS[side], np.float32)
+        slot[list(keys)] = list(keys)
+        slot[BACKGROUND] = BLANK_SLOTS[side]
+        position = np.arange(s, dtype=np.float32) if side == 0 else s - 1 - np.arange(s, dtype=np.float32)
+        real = (np.arange(COLORS) != BACKGROUND).astype(np.float32)
+        weight = slot[:, None] + POSITION * (position[None, :] + 1) * real[:, None]  # [colour, position]
+        equation = "bcrj,kcj->bkrj" if along == 3 and not skewed else "bcrj,kcr->bkrj"
+        code = b.op("cast", b.op("einsum", x, b.const(weight[None]), equation=equation), to="float16")
+        if skewed:
+            code = skew(b, code, anti)
+        n = code.type.shape[along]  # the line's length (a skewed column: s)
         pads = [0, 0, 0, 0]  # (top, left, bottom, right)
-        pads[(0 if reach == "before" else 2) + (along - 2)] = n - 1
+        pads[(0 if side == 0 else 2) + (along - 2)] = n - 1
         kernel = (1, n) if along == 3 else (n, 1)
         nearest = b.op("max_pool2d", code, kernel=kernel, pads=tuple(pads))
-        colour = b.op("mod", nearest, b.const(np.float32(POSITION)), fmod=1)
-        planes.append(unskew(b, colour, anti) if skewed else colour)
-    return planes[0], planes[1]
+        colour = b.op("mod", nearest, b.const(np.float16(POSITION)), fmod=1)
+        slots.append(unskew(b, colour, anti) if skewed else colour)
+    return b.op("equal", slots[0], slots[1]), slots[0]
 
 
-def _nearest_colours_ir(b: Builder, x: Value, line: str) -> Value:
-    index, occupied = colour_index_ir(b, x)
-    return b.op("concat", *nearest_colours_ir(b, index, occupied, line), axis=1)
+def _pair_colours_ir(b: Builder, x: Value, line: str, keys: tuple[int, ...]) -> Value:
+    joins, colour = pair_colours_ir(b, x, line, keys)
+    return b.op("cast", b.op("where", joins, colour, b.const(np.float16(0.0))), to="float32")
 
 
-register("nearest_colours", nearest_colours, _nearest_colours_ir,
-         lambda rng, a, side: {"line": LINES[int(rng.integers(len(LINES)))]})
+def colour_index_ir(b: Builder, x: Value) -> Value:
+    """float32 [1,1,s,s]: each cell's colour, -1 past the grid (one 1 x 1 Conv)."""
+    code = np.arange(1, COLORS + 1, dtype=np.float32).reshape(1, COLORS, 1, 1)
+    return b.op("conv2d", x, b.const(code), b.const(np.array([-1.0], np.float32)))
+
+
+def _some_keys(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:
+    keys = rng.choice(np.arange(1, COLORS), int(rng.integers(1, COLORS)), replace=False)
+    return {"line": LINES[int(rng.integers(len(LINES)))], "keys": tuple(sorted(int(k) for k in keys))}
+
+
+register("pair_colours", lambda a, line, keys: pair_colours(a, line, keys)[None], _pair_colours_ir,
+         _some_keys)

@@ -21,7 +21,7 @@ import numpy as np
 
 from trmgolf.families.contract import Trait
 from trmgolf.families.registry import family
-from trmgolf.grid.vocab import BACKGROUND, LINES, colour_index_ir, nearest_colours, nearest_colours_ir
+from trmgolf.grid.vocab import BACKGROUND, LINES, colour_index_ir, nearest_colours, pair_colours_ir
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
 from trmgolf.solvers.common import checked, pairs, same_shapes
@@ -53,26 +53,29 @@ def joined(a: np.ndarray, lines: tuple[str, ...], colours: dict[int, int],
 
 
 def join_pairs_graph(lines: tuple[str, ...], colours: dict[int, int], side: int) -> Graph:
-    """The network of ``joined`` on a canvas of ``side`` (the task's largest grid)."""
+    """The network of ``joined`` on a canvas of ``side`` (the task's largest grid): float16
+    planes (every code is an integer below 2048), one Where per line kind."""
     b = Builder()
     x = crop_input(b, side)
-    index, occupied = colour_index_ir(b, x)  # index: -1 past the grid, never drawn on
+    index = colour_index_ir(b, x)  # -1 past the grid: never drawn on, no channel at the end
     blank = b.op("equal", index, b.const(np.float32(BACKGROUND)))
-    identity = colours == ANY_COLOUR
-    table = np.zeros(COLORS + 6, np.float32)  # indexed by a colour, or -1 past the grid
+    out = b.op("cast", index, to="float16")
+    keys = tuple(sorted(colours))
+    drawn_as = set(colours.values())
+    single = drawn_as.pop() if len(drawn_as) == 1 else None  # every key drawn in one colour
+    table = np.zeros(COLORS + 6, np.float16)  # indexed by a key colour (garbage past the grid)
     for c, d in colours.items():
         table[c] = d
-    out = index
     for line in lines:
-        before, after = nearest_colours_ir(b, index, occupied, line)
-        if identity:
-            drawn = before
+        joins, colour = pair_colours_ir(b, x, line, keys)
+        if single is not None:
+            drawn = b.const(np.float16(single))
+        elif all(c == d for c, d in colours.items()):
+            drawn = colour
         else:
-            drawn = b.op("gather", b.const(table), b.op("cast", before, to="int32"), axis=0)
-        joins = b.op("and", b.op("equal", before, after),
-                     b.op("greater", drawn, b.const(np.float32(BACKGROUND))))
+            drawn = b.op("gather", b.const(table), b.op("cast", colour, to="int32"), axis=0)
         out = b.op("where", b.op("and", blank, joins), drawn, out)
-    codes = np.arange(COLORS, dtype=np.float32).reshape(1, COLORS, 1, 1)
+    codes = np.arange(COLORS, dtype=np.float16).reshape(1, COLORS, 1, 1)
     if side >= GRID:
         return b.finish(b.op("equal", out, b.const(codes)))
     grow = (0, 0, 0, 0, 0, 0, GRID - side, GRID - side)
