@@ -178,6 +178,8 @@ def shift(plane: np.ndarray, dr: int, dc: int) -> np.ndarray:
     """[h, w]: ``plane`` moved ``dr`` rows down and ``dc`` columns right, zeros shifted in."""
     h, w = plane.shape
     out = np.zeros_like(plane)
+    if abs(dr) >= h or abs(dc) >= w:
+        return out  # moved wholly off the grid
     out[max(dr, 0):h + min(dr, 0), max(dc, 0):w + min(dc, 0)] = \
         plane[max(-dr, 0):h - max(dr, 0), max(-dc, 0):w - max(dc, 0)]
     return out
