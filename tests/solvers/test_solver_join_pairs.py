@@ -16,8 +16,9 @@ from trmgolf.tasks import Example, Task, grid_to_onehot
 
 RULES = {
     "rows, any colour": (("row",), ANY_COLOUR),
-    "cols over rows, 8 as 3": (("row", "col"), {8: 3}),
-    "diagonals, two keys": (("diag", "anti"), {2: 2, 6: 4}),
+    "cols over rows, 8 as 3": (("row", "col"), {(8, 8): 3}),
+    "diagonals, two keys": (("diag", "anti"), {(2, 2): 2, (6, 6): 4}),
+    "rays from 4, and empty lines": (("col", "row"), {(0, 4): 4, (0, 0): 2}),
 }
 
 
@@ -47,9 +48,11 @@ def _task(lines, colours, n: int, seed: int, side: int | None = None) -> list[Ex
 def test_join_pairs_fits_and_is_exact_on_many_random_grids_under_onnxruntime(name):
     lines, colours = RULES[name]
     fit = [e for e in _task(lines, colours, 400, seed=len(name)) if e.input != e.output][:60]
+    fit += _task(lines, colours, 4, seed=50 + len(name), side=15)  # the canvas: 15 a side
     graph = join_pairs(fit)
     assert graph is not None
-    check = _task(lines, colours, 60, seed=100 + len(name), side=15) + [Example([[0]], [[0]])]
+    check = _task(lines, colours, 60, seed=100 + len(name), side=15)
+    check += [Example(g, joined(np.array(g), lines, colours).tolist()) for g in ([[0]], [[4, 0, 0]])]
     result = verify(compile_graph(graph).data, Task("t", {"train": check}), threads_check=False)
     assert result.passed, result.first_failure
 
@@ -57,11 +60,11 @@ def test_join_pairs_fits_and_is_exact_on_many_random_grids_under_onnxruntime(nam
 def test_graph_equals_meaning_for_every_line_kind_and_size():
     rng = np.random.default_rng(7)
     for lines in [(line,) for line in LINES] + [("anti", "row"), ("col", "diag")]:
-        graph = join_pairs_graph(lines, {3: 5, 7: 7}, side=13)
+        graph = join_pairs_graph(lines, {(3, 3): 5, (7, 7): 7, (0, 3): 4, (3, 7): 6}, side=13)
         for _ in range(6):
             g = _dots(rng, None)[:13, :13]
             g[g == 1] = 3
-            want = joined(g, lines, {3: 5, 7: 7})
+            want = joined(g, lines, {(3, 3): 5, (7, 7): 7, (0, 3): 4, (3, 7): 6})
             got = run(graph, grid_to_onehot(g.tolist()))[0]
             assert np.array_equal(got.argmax(0)[:g.shape[0], :g.shape[1]], want), lines
             assert not got[:, g.shape[0]:].any() and not got[:, :, g.shape[1]:].any()

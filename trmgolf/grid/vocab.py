@@ -385,7 +385,15 @@ OTHER_SLOTS, BLANK_SLOTS = (10, 11), (12, 13)
 
 def pair_colours_ir(b: Builder, x: Value, line: str, keys: tuple[int, ...]) -> tuple[Value, Value]:
     """(joins bool, colour float16) [1,1,s,s]: ``pair_colours`` > 0 on the grid's cells, and that
-    colour there (garbage elsewhere; ``joins`` too past the grid).
+    colour there (garbage elsewhere; ``joins`` too past the grid)."""
+    before, after = nearest_slots_ir(b, x, line, keys)
+    return b.op("equal", before, after), before
+
+
+def nearest_slots_ir(b: Builder, x: Value, line: str, keys: tuple[int, ...]) -> tuple[Value, Value]:
+    """(before, after) float16 [1,1,s,s]: the slot of the nearest non-background cell at or before
+    (after) each grid cell along ``line``: its colour when one of ``keys``, else ``OTHER_SLOTS``,
+    and ``BLANK_SLOTS`` when there is none (garbage past the grid).
 
     Each cell is coded ``POSITION * (position + 1) + slot`` (a background cell: its slot
     alone), its slot its colour when a key, else a number the other side never uses; one
@@ -416,7 +424,44 @@ def pair_colours_ir(b: Builder, x: Value, line: str, keys: tuple[int, ...]) -> t
         nearest = b.op("max_pool2d", code, kernel=kernel, pads=tuple(pads))
         colour = b.op("mod", nearest, b.const(np.float16(POSITION)), fmod=1)
         slots.append(unskew(b, colour, anti) if skewed else colour)
-    return b.op("equal", slots[0], slots[1]), slots[0]
+    return slots[0], slots[1]
+
+
+Pairs = dict[tuple[int, int], int]  # (colour, colour), 0 for none, the smaller first -> drawn colour
+
+
+def pair_map(a: np.ndarray, line: str, pairs: Pairs) -> np.ndarray:
+    """[h, w]: ``pairs[(p, q)]`` where the nearest non-background cells at or before and at or
+    after the cell along ``line`` have colours p and q in either order (0: there is none on
+    that side), else 0."""
+    lut = np.zeros((COLORS, COLORS), np.int64)
+    for (p, q), d in pairs.items():
+        lut[p, q] = lut[q, p] = d
+    before, after = nearest_colours(a, line)
+    return lut[before, after]
+
+
+def pair_map_ir(b: Builder, x: Value, line: str, pairs: Pairs) -> Value:
+    """float16 [1,1,s,s]: ``pair_map`` on the grid's cells (garbage past it): the two slots of
+    ``nearest_slots_ir`` make one index, ``16 * before + after``, read from a 256-entry table."""
+    keys = tuple(sorted({c for pair in pairs for c in pair} - {BACKGROUND}))
+    before, after = nearest_slots_ir(b, x, line, keys)
+    table = np.zeros(POSITION * POSITION, np.float16)
+    for (p, q), d in pairs.items():
+        for u, v in ((p, q), (q, p)):
+            first = BLANK_SLOTS[0] if u == BACKGROUND else u
+            second = BLANK_SLOTS[1] if v == BACKGROUND else v
+            table[POSITION * first + second] = d
+    index = b.op("add", b.op("mul", before, b.const(np.float16(POSITION))), after)
+    return b.op("gather", b.const(table), b.op("cast", index, to="int32"), axis=0)
+
+
+def _some_pairs(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:
+    pairs = {}
+    for _ in range(int(rng.integers(1, 6))):
+        p, q = sorted(int(v) for v in rng.integers(0, COLORS, 2))
+        pairs[(p, q)] = int(rng.integers(1, COLORS))
+    return {"line": LINES[int(rng.integers(len(LINES)))], "pairs": pairs}
 
 
 def _pair_colours_ir(b: Builder, x: Value, line: str, keys: tuple[int, ...]) -> Value:
@@ -437,3 +482,5 @@ def _some_keys(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, 
 
 register("pair_colours", lambda a, line, keys: pair_colours(a, line, keys)[None], _pair_colours_ir,
          _some_keys)
+register("pair_map", lambda a, line, pairs: pair_map(a, line, pairs)[None],
+         lambda b, x, line, pairs: b.op("cast", pair_map_ir(b, x, line, pairs), to="float32"), _some_pairs)

@@ -21,59 +21,74 @@ import numpy as np
 
 from trmgolf.families.contract import Trait
 from trmgolf.families.registry import family
-from trmgolf.grid.vocab import BACKGROUND, LINES, colour_index_ir, nearest_colours, pair_colours_ir
+from trmgolf.grid.vocab import (
+    BACKGROUND,
+    LINES,
+    Pairs,
+    colour_index_ir,
+    nearest_colours,
+    pair_colours_ir,
+    pair_map_ir,
+)
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph
 from trmgolf.solvers.common import checked, pairs, same_shapes
 from trmgolf.solvers.planes import crop_input, fit_side
 from trmgolf.tasks import COLORS, GRID, Example
 
-#: Every colour but the background: the key set of "any colour joins its own pairs".
-ANY_COLOUR = {c: c for c in range(COLORS) if c != BACKGROUND}
+#: Every colour joined to its own pairs as itself (the rule "any colour joins its pairs").
+ANY_COLOUR: Pairs = {(c, c): c for c in range(COLORS) if c != BACKGROUND}
 #: Below this canvas side, the ten one-hot channels are padded (cheaper than padding the
 #: float32 index plane to 30 x 30).
 PAD_CHANNELS_BELOW = 19
 
 
-def joined(a: np.ndarray, lines: tuple[str, ...], colours: dict[int, int],
+def joined(a: np.ndarray, lines: tuple[str, ...], pairs: Pairs,
            nearest: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """``a`` with, for each line kind in ``lines`` in turn, every background cell whose nearest
-    non-background cells along it on both sides have one colour c in ``colours`` drawn
-    ``colours[c]`` (``nearest``: the line kinds' ``nearest_colours`` planes, when known)."""
+    non-background cells along it at or before and at or after it have colours p and q (0:
+    none) drawn ``pairs[(p, q)]`` (``nearest``: the line kinds' ``nearest_colours`` planes,
+    when known)."""
     out = a.copy()
-    lut = np.zeros(COLORS, np.int64)
-    for c, d in colours.items():
-        lut[c] = d
+    lut = np.zeros((COLORS, COLORS), np.int64)
+    for (p, q), d in pairs.items():
+        lut[p, q] = lut[q, p] = d
     for line in lines:
         before, after = nearest[line] if nearest else nearest_colours(a, line)
-        drawn = lut[before]
-        paint = (a == BACKGROUND) & (before == after) & (drawn != BACKGROUND)
+        drawn = lut[before, after]
+        paint = (a == BACKGROUND) & (drawn != BACKGROUND)
         out[paint] = drawn[paint]
     return out
 
 
-def join_pairs_graph(lines: tuple[str, ...], colours: dict[int, int], side: int) -> Graph:
+def join_pairs_graph(lines: tuple[str, ...], pairs: Pairs, side: int) -> Graph:
     """The network of ``joined`` on a canvas of ``side`` (the task's largest grid): float16
-    planes (every code is an integer below 2048), one Where per line kind."""
+    planes (every code is an integer below 2048), one Where per line kind. Pairs of one colour
+    need only the Equal of the two sides' slots; other pairs read a table (``pair_map_ir``)."""
     b = Builder()
     x = crop_input(b, side)
     index = colour_index_ir(b, x)  # -1 past the grid: never drawn on, no channel at the end
     blank = b.op("equal", index, b.const(np.float32(BACKGROUND)))
     out = b.op("cast", index, to="float16")
-    keys = tuple(sorted(colours))
-    drawn_as = set(colours.values())
-    single = drawn_as.pop() if len(drawn_as) == 1 else None  # every key drawn in one colour
+    same = all(p == q != BACKGROUND for p, q in pairs)
+    keys = tuple(sorted(p for p, _ in pairs))
+    drawn_as = set(pairs.values())
+    single = drawn_as.pop() if len(drawn_as) == 1 else None  # every pair drawn in one colour
     table = np.zeros(COLORS + 6, np.float16)  # indexed by a key colour (garbage past the grid)
-    for c, d in colours.items():
+    for (c, _), d in pairs.items():
         table[c] = d
     for line in lines:
-        joins, colour = pair_colours_ir(b, x, line, keys)
-        if single is not None:
-            drawn = b.const(np.float16(single))
-        elif all(c == d for c, d in colours.items()):
-            drawn = colour
+        if not same:
+            drawn = pair_map_ir(b, x, line, pairs)
+            joins = b.op("greater", drawn, b.const(np.float16(BACKGROUND)))
         else:
-            drawn = b.op("gather", b.const(table), b.op("cast", colour, to="int32"), axis=0)
+            joins, colour = pair_colours_ir(b, x, line, keys)
+            if single is not None:
+                drawn = b.const(np.float16(single))
+            elif all(c == d for (c, _), d in pairs.items()):
+                drawn = colour
+            else:
+                drawn = b.op("gather", b.const(table), b.op("cast", colour, to="int32"), axis=0)
         out = b.op("where", b.op("and", blank, joins), drawn, out)
     codes = np.arange(COLORS, dtype=np.float16).reshape(1, COLORS, 1, 1)
     if side >= GRID:
@@ -91,31 +106,75 @@ def line_orders() -> list[tuple[str, ...]]:
     return [order for k in range(1, len(LINES) + 1) for order in permutations(LINES, k)]
 
 
-def fit_colours(data: list[tuple[np.ndarray, np.ndarray]], nearest: list[dict[str, np.ndarray]],
-                lines: tuple[str, ...], seen: set[int]) -> dict[int, int] | None:
-    """The key colours and what each is drawn as, read from the cells the lines would draw
-    (the most common drawn colour per key; the rule is then checked on every example).
-    Every colour of the inputs joined as itself reads as every colour (``ANY_COLOUR``)."""
-    votes: dict[int, dict[int, int]] = {}
-    for (a, o), planes in zip(data, nearest, strict=True):
-        for line in lines:
-            before, after = planes[line]
-            cells = (a == BACKGROUND) & (before == after) & (before != BACKGROUND) & (o != BACKGROUND)
-            for c, d in zip(before[cells].tolist(), o[cells].tolist(), strict=True):
-                tally = votes.setdefault(c, {})
-                tally[d] = tally.get(d, 0) + 1
-    if not votes:
+def fit_pairs(data: list[tuple[np.ndarray, np.ndarray]], nearest: list[dict[str, np.ndarray]],
+              lines: tuple[str, ...], seen: set[int], same: bool) -> Pairs | None:
+    """The pairs of nearest colours that draw, and what each draws, read from the background
+    cells of the inputs, the last line kind first (it is drawn over the others): a pair draws
+    when all of its cells that no later line kind drew (two at least) take one colour but
+    the background; the rule is then checked on every example. ``same``: only pairs of one
+    colour. Every colour of the inputs joined as itself reads as every colour (``ANY_COLOUR``)."""
+    free = [a == BACKGROUND for a, _ in data]  # background cells no later line kind drew
+    found: Pairs = {}
+    for line in reversed(lines):
+        codes = []  # (smaller colour, larger colour, output) of each free cell, as one number
+        for (_, o), planes, cells in zip(data, nearest, free, strict=True):
+            low, high = np.minimum(*planes[line]), np.maximum(*planes[line])
+            codes.append(((low * COLORS + high) * COLORS + o)[cells])
+        outcomes: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for code, count in zip(*(v.tolist() for v in np.unique(np.concatenate(codes), return_counts=True)),
+                               strict=True):
+            pair, d = divmod(code, COLORS)
+            outcomes.setdefault(divmod(pair, COLORS), []).append((d, count))
+        drawn = {(p, q): seen_[0][0] for (p, q), seen_ in outcomes.items()
+                 if len(seen_) == 1 and seen_[0][0] != BACKGROUND and seen_[0][1] >= 2
+                 and (p == q != BACKGROUND or not same)}
+        if any(found.get(key, d) != d for key, d in drawn.items()):
+            return None  # two line kinds draw one pair in two colours
+        found.update(drawn)
+        lut = np.zeros((COLORS, COLORS), bool)
+        for p, q in drawn:
+            lut[p, q] = lut[q, p] = True
+        free = [cells & ~lut[planes[line][0], planes[line][1]]
+                for cells, planes in zip(free, nearest, strict=True)]
+    found = prune(data, nearest, lines, found)
+    if not found:
         return None
-    colours = {c: max(sorted(t), key=lambda d: t[d]) for c, t in sorted(votes.items())}
-    if all(c == d for c, d in colours.items()) and set(colours) == seen:
+    if all(p == q == d for (p, q), d in found.items()) and {p for p, _ in found} == seen:
         return dict(ANY_COLOUR)
-    return colours
+    return dict(sorted(found.items()))
+
+
+def prune(data: list[tuple[np.ndarray, np.ndarray]], nearest: list[dict[str, np.ndarray]],
+          lines: tuple[str, ...], pairs: Pairs) -> Pairs:
+    """``pairs`` less every pair that draws a cell wrong on some example, until none does, then
+    less every pair the rest already explains: a pair whose few cells all happened to be drawn
+    by another line kind looks like a rule of its own, and would draw elsewhere."""
+    pairs = dict(pairs)
+    while pairs:
+        wrong: set[tuple[int, int]] = set()
+        for (a, o), planes in zip(data, nearest, strict=True):
+            bad = joined(a, lines, pairs, planes) != o
+            for line in lines:
+                low, high = np.minimum(*planes[line])[bad], np.maximum(*planes[line])[bad]
+                wrong |= {k for k in zip(low.tolist(), high.tolist(), strict=True) if k in pairs}
+        if not wrong:
+            break
+        for key in wrong:
+            del pairs[key]
+    # then every pair the others already explain (its cells all drawn anyway), last first
+    for key in sorted(pairs, reverse=True):
+        rest = {k: d for k, d in pairs.items() if k != key}
+        if rest and all(np.array_equal(joined(a, lines, rest, planes), o)
+                        for (a, o), planes in zip(data, nearest, strict=True)):
+            pairs = rest
+    return pairs
 
 
 @family("join_pairs", kind="solver", group="lines", tier=135, traits={Trait.BACKGROUND_FILL})
 def join_pairs(examples: list[Example]) -> Graph | None:
-    """Same-size tasks that draw lines between two cells of one colour along rows, columns or
-    diagonals (only background cells change; a fitted line kind is drawn over another)."""
+    """Same-size tasks that draw lines between two cells of one colour (or of a fitted pair of
+    colours, or between a cell and the border) along rows, columns or diagonals (only
+    background cells change; a fitted line kind is drawn over another)."""
     if not examples or not same_shapes(examples):
         return None
     data = pairs(examples)
@@ -126,18 +185,11 @@ def join_pairs(examples: list[Example]) -> Graph | None:
            for (a, o), c in zip(data, changed, strict=True)):
         return None  # only background cells become non-background
     nearest = [{line: nearest_colours(a, line) for line in LINES} for a, _ in data]
-    joinable = {line: [(a == BACKGROUND) & (p[line][0] == p[line][1]) & (p[line][0] != BACKGROUND)
-                       for (a, _), p in zip(data, nearest, strict=True)] for line in LINES}
     seen = set().union(*(np.unique(a).tolist() for a, _ in data)) - {BACKGROUND}
-    for lines in line_orders():
-        covered = all((c & ~np.logical_or.reduce([joinable[line][i] for line in lines])).sum() == 0
-                      for i, c in enumerate(changed))
-        if not covered:
-            continue
-        colours = fit_colours(data, nearest, lines, seen)
-        if colours is None:
-            continue
-        if all(np.array_equal(joined(a, lines, colours, p), o)
-               for (a, o), p in zip(data, nearest, strict=True)):
-            return checked(join_pairs_graph(lines, colours, fit_side(examples)), examples)
+    # pairs of one colour first, on every line order: the narrower rule where both fit
+    for same, lines in [(same, order) for same in (True, False) for order in line_orders()]:
+        found = fit_pairs(data, nearest, lines, seen, same)
+        if found is not None and all(np.array_equal(joined(a, lines, found, p), o)
+                                     for (a, o), p in zip(data, nearest, strict=True)):
+            return checked(join_pairs_graph(lines, found, fit_side(examples)), examples)
     return None
