@@ -1,16 +1,19 @@
-"""Join pairs: background cells between two cells of one colour along a line are drawn.
+"""Join pairs: background cells between two cells along a line are drawn, by their colours.
 
-A class of ARC rules joins two cells of the same colour that share a row, a column or a
-diagonal with a line (of their colour, or of a colour fixed per colour), and says which
-line wins where two cross. The rule as fitted: along each line kind of an ordered tuple
-(``grid.vocab.LINES``), a background cell whose nearest non-background cells on both sides
-are of one key colour c becomes ``colours[c]``; a later line kind is drawn over an earlier
-one. Every line reads the input, so a drawn line neither blocks nor joins another.
+A class of ARC rules joins two cells that share a row, a column or a diagonal with a line:
+two cells of one colour (in their colour, or in a colour fixed per colour), a marker and a
+block of a fixed colour, a cell and the border (a ray), or nothing and nothing (an empty
+line filled). The rule as fitted: along each line kind of an ordered tuple
+(``grid.vocab.LINES``), a background cell whose nearest non-background cells at or before
+and at or after it have colours p and q (0: none) becomes ``pairs[(p, q)]``; a later line
+kind is drawn over an earlier one. Every line reads the input, so a drawn line neither
+blocks nor joins another. Pairs of one colour are tried first, on every line order: where
+both fit, that narrower rule is the one that holds on inputs the examples do not show.
 
-The network is the vocabulary's ``nearest_colours_ir`` (two MaxPools per line kind over a
-position-coded colour plane) and one Where per line kind on a colour-index plane, turned
-into one-hot channels by a single Equal at the end: every intermediate is one plane of the
-task's cropped canvas, never ten.
+The network is the vocabulary's ``nearest_slots_ir`` (one Einsum and one MaxPool a side
+per line kind over a position-coded colour plane, float16) and one Where per line kind on
+a colour-index plane, turned into one-hot channels by a single Equal at the end: every
+intermediate is one plane of the task's cropped canvas, never ten.
 """
 
 from __future__ import annotations
