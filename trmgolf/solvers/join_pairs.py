@@ -41,6 +41,9 @@ from trmgolf.tasks import COLORS, GRID, Example
 
 #: Every colour joined to its own pairs as itself (the rule "any colour joins its pairs").
 ANY_COLOUR: Pairs = {(c, c): c for c in range(COLORS) if c != BACKGROUND}
+#: More pairs than this read from the examples: not a rule of joins (and pruning them costs
+#: a check of every example per pair).
+MAX_PAIRS = 12
 #: Below this canvas side, the ten one-hot channels are padded (cheaper than padding the
 #: float32 index plane to 30 x 30).
 PAD_CHANNELS_BELOW = 19
@@ -139,6 +142,8 @@ def fit_pairs(data: list[tuple[np.ndarray, np.ndarray]], nearest: list[dict[str,
             lut[p, q] = lut[q, p] = True
         free = [cells & ~lut[planes[line][0], planes[line][1]]
                 for cells, planes in zip(free, nearest, strict=True)]
+    if len(found) > MAX_PAIRS:
+        return None
     found = prune(data, nearest, lines, found)
     if not found:
         return None
@@ -189,8 +194,14 @@ def join_pairs(examples: list[Example]) -> Graph | None:
         return None  # only background cells become non-background
     nearest = [{line: nearest_colours(a, line) for line in LINES} for a, _ in data]
     seen = set().union(*(np.unique(a).tolist() for a, _ in data)) - {BACKGROUND}
+    # cells between two cells of one colour, per line kind: pairs of one colour draw no others
+    joinable = {line: [(a == BACKGROUND) & (p[line][0] == p[line][1]) & (p[line][0] != BACKGROUND)
+                       for (a, _), p in zip(data, nearest, strict=True)] for line in LINES}
     # pairs of one colour first, on every line order: the narrower rule where both fit
     for same, lines in [(same, order) for same in (True, False) for order in line_orders()]:
+        if same and any((c & ~np.logical_or.reduce([joinable[line][i] for line in lines])).any()
+                        for i, c in enumerate(changed)):
+            continue
         found = fit_pairs(data, nearest, lines, seen, same)
         if found is not None and all(np.array_equal(joined(a, lines, found, p), o)
                                      for (a, o), p in zip(data, nearest, strict=True)):
