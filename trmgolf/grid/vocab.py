@@ -178,6 +178,8 @@ def shift(plane: np.ndarray, dr: int, dc: int) -> np.ndarray:
     """[h, w]: ``plane`` moved ``dr`` rows down and ``dc`` columns right, zeros shifted in."""
     h, w = plane.shape
     out = np.zeros_like(plane)
+    if abs(dr) >= h or abs(dc) >= w:
+        return out  # moved wholly off the grid
     out[max(dr, 0):h + min(dr, 0), max(dc, 0):w + min(dc, 0)] = \
         plane[max(-dr, 0):h - max(dr, 0), max(-dc, 0):w - max(dc, 0)]
     return out
@@ -308,3 +310,177 @@ def _a_box(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]
 
 register("box_plane", lambda a, colours: box_plane(a, colours)[None], box_plane_ir, some_colours)
 register("crop", lambda a, spans: onehot(crop(a, spans)), crop_ir, _a_box)
+
+
+# ---- nearest cells along lines ---------------------------------------------------------------
+
+#: The four kinds of line through a cell: along its row, its column, its diagonal (row and
+#: column grow together) and its anti-diagonal (row grows, column shrinks).
+LINES = ("row", "col", "diag", "anti")
+#: Position weight of the nearest-cell code ``POSITION * position + colour``: above any colour.
+POSITION = 16
+
+
+def _lines_of(h: int, w: int, line: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(rows, cols) of each line's cells in order along it (rows ascending; a row's columns
+    ascending)."""
+    if line == "row":
+        return [(np.full(w, r), np.arange(w)) for r in range(h)]
+    if line == "col":
+        return [(np.arange(h), np.full(h, c)) for c in range(w)]
+    out = []
+    for k in range(-(h - 1), w) if line == "diag" else range(h + w - 1):
+        rows = np.arange(h)
+        cols = rows + k if line == "diag" else k - rows
+        keep = (cols >= 0) & (cols < w)
+        out.append((rows[keep], cols[keep]))
+    return out
+
+
+def skew(b: Builder, x: Value, anti: bool) -> Value:
+    """[1, k, s, s] -> [1, k, s, 2s -/+ 1]: cell (r, c) moves to column r + c (``anti``) or
+    s + c - r, so each (anti-)diagonal becomes one column."""
+    _, k, s, _ = x.type.shape
+    wide = b.op("pad", x, pads=(0, 0, 0, 0 if anti else s, 0, 0, 0, s if anti else 0))
+    flat = b.op("reshape", wide, shape=(1, k, 2 * s * s))
+    flat = b.op("pad", flat, pads=(0, 0, 0, 0, 0, -s if anti else s))
+    return b.op("reshape", flat, shape=(1, k, s, 2 * s - 1 if anti else 2 * s + 1))
+
+
+def unskew(b: Builder, y: Value, anti: bool) -> Value:
+    """The inverse of ``skew``: [1, k, s, 2s -/+ 1] -> [1, k, s, s]."""
+    _, k, s, width = y.type.shape
+    flat = b.op("reshape", y, shape=(1, k, s * width))
+    flat = b.op("pad", flat, pads=(0, 0, 0, 0, 0, s if anti else -s))
+    wide = b.op("reshape", flat, shape=(1, k, s, 2 * s))
+    return b.op("pad", wide, pads=(0, 0, 0, 0 if anti else -s, 0, 0, 0, -s if anti else 0))
+
+
+def nearest_colours(a: np.ndarray, line: str) -> np.ndarray:
+    """[2, h, w]: along each ``line`` through a cell, the colour of the nearest non-background
+    cell at or before it (plane 0) and at or after it (plane 1); 0 where there is none."""
+    out = np.zeros((2, *a.shape), np.int64)
+    for rows, cols in _lines_of(*a.shape, line):
+        values = a[rows, cols]
+        for plane, order in ((0, slice(None)), (1, slice(None, None, -1))):
+            seq = values[order]
+            at = np.where(seq != BACKGROUND, np.arange(seq.size), -1)
+            last = np.maximum.accumulate(at)
+            seen = np.where(last >= 0, seq[np.maximum(last, 0)], 0)
+            out[plane, rows[order], cols[order]] = seen
+    return out
+
+
+def pair_colours(a: np.ndarray, line: str, keys: tuple[int, ...]) -> np.ndarray:
+    """[h, w]: colour c of ``keys`` where the nearest non-background cells at or before and at
+    or after the cell along ``line`` both have colour c (a cell of colour c included), else 0."""
+    before, after = nearest_colours(a, line)
+    return np.where((before == after) & np.isin(before, keys), before, 0)
+
+
+#: Remainders of the code of a cell that is not a key colour: (before, after) so the two sides
+#: never agree on one; a non-key colour's, then the background's.
+OTHER_SLOTS, BLANK_SLOTS = (10, 11), (12, 13)
+
+
+def pair_colours_ir(b: Builder, x: Value, line: str, keys: tuple[int, ...]) -> tuple[Value, Value]:
+    """(joins bool, colour float16) [1,1,s,s]: ``pair_colours`` > 0 on the grid's cells, and that
+    colour there (garbage elsewhere; ``joins`` too past the grid)."""
+    before, after = nearest_slots_ir(b, x, line, keys)
+    return b.op("equal", before, after), before
+
+
+def nearest_slots_ir(b: Builder, x: Value, line: str, keys: tuple[int, ...]) -> tuple[Value, Value]:
+    """(before, after) float16 [1,1,s,s]: the slot of the nearest non-background cell at or before
+    (after) each grid cell along ``line``: its colour when one of ``keys``, else ``OTHER_SLOTS``,
+    and ``BLANK_SLOTS`` when there is none (garbage past the grid).
+
+    Each cell is coded ``POSITION * (position + 1) + slot`` (a background cell: its slot
+    alone), its slot its colour when a key, else a number the other side never uses; one
+    Einsum per side writes the codes, a running max along the line (one MaxPool whose window
+    reaches the line's start or end) holds the nearest non-background cell's code, and its
+    remainder modulo ``POSITION`` that cell's slot. A diagonal is one column of a skewed copy
+    (``skew``), so it runs down the skewed copy's rows."""
+    s = x.type.shape[2]
+    skewed = line in ("diag", "anti")
+    anti = line == "anti"
+    along = 3 if line == "row" else 2
+    slots = []
+    for side in (0, 1):
+        slot = np.full(COLORS, OTHER_SLOTS[side], np.float32)
+        slot[list(keys)] = list(keys)
+        slot[BACKGROUND] = BLANK_SLOTS[side]
+        position = np.arange(s, dtype=np.float32) if side == 0 else s - 1 - np.arange(s, dtype=np.float32)
+        real = (np.arange(COLORS) != BACKGROUND).astype(np.float32)
+        weight = slot[:, None] + POSITION * (position[None, :] + 1) * real[:, None]  # [colour, position]
+        equation = "bcrj,kcj->bkrj" if along == 3 and not skewed else "bcrj,kcr->bkrj"
+        code = b.op("cast", b.op("einsum", x, b.const(weight[None]), equation=equation), to="float16")
+        if skewed:
+            code = skew(b, code, anti)
+        n = code.type.shape[along]  # the line's length (a skewed column: s)
+        pads = [0, 0, 0, 0]  # (top, left, bottom, right)
+        pads[(0 if side == 0 else 2) + (along - 2)] = n - 1
+        kernel = (1, n) if along == 3 else (n, 1)
+        nearest = b.op("max_pool2d", code, kernel=kernel, pads=tuple(pads))
+        colour = b.op("mod", nearest, b.const(np.float16(POSITION)), fmod=1)
+        slots.append(unskew(b, colour, anti) if skewed else colour)
+    return slots[0], slots[1]
+
+
+Pairs = dict[tuple[int, int], int]  # (colour, colour), 0 for none, the smaller first -> drawn colour
+
+
+def pair_map(a: np.ndarray, line: str, pairs: Pairs) -> np.ndarray:
+    """[h, w]: ``pairs[(p, q)]`` where the nearest non-background cells at or before and at or
+    after the cell along ``line`` have colours p and q in either order (0: there is none on
+    that side), else 0."""
+    lut = np.zeros((COLORS, COLORS), np.int64)
+    for (p, q), d in pairs.items():
+        lut[p, q] = lut[q, p] = d
+    before, after = nearest_colours(a, line)
+    return lut[before, after]
+
+
+def pair_map_ir(b: Builder, x: Value, line: str, pairs: Pairs) -> Value:
+    """float16 [1,1,s,s]: ``pair_map`` on the grid's cells (garbage past it): the two slots of
+    ``nearest_slots_ir`` make one index, ``16 * before + after``, read from a 256-entry table."""
+    keys = tuple(sorted({c for pair in pairs for c in pair} - {BACKGROUND}))
+    before, after = nearest_slots_ir(b, x, line, keys)
+    table = np.zeros(POSITION * POSITION, np.float16)
+    for (p, q), d in pairs.items():
+        for u, v in ((p, q), (q, p)):
+            first = BLANK_SLOTS[0] if u == BACKGROUND else u
+            second = BLANK_SLOTS[1] if v == BACKGROUND else v
+            table[POSITION * first + second] = d
+    index = b.op("add", b.op("mul", before, b.const(np.float16(POSITION))), after)
+    return b.op("gather", b.const(table), b.op("cast", index, to="int32"), axis=0)
+
+
+def _some_pairs(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:
+    pairs = {}
+    for _ in range(int(rng.integers(1, 6))):
+        p, q = sorted(int(v) for v in rng.integers(0, COLORS, 2))
+        pairs[(p, q)] = int(rng.integers(1, COLORS))
+    return {"line": LINES[int(rng.integers(len(LINES)))], "pairs": pairs}
+
+
+def _pair_colours_ir(b: Builder, x: Value, line: str, keys: tuple[int, ...]) -> Value:
+    joins, colour = pair_colours_ir(b, x, line, keys)
+    return b.op("cast", b.op("where", joins, colour, b.const(np.float16(0.0))), to="float32")
+
+
+def colour_index_ir(b: Builder, x: Value) -> Value:
+    """float32 [1,1,s,s]: each cell's colour, -1 past the grid (one 1 x 1 Conv)."""
+    code = np.arange(1, COLORS + 1, dtype=np.float32).reshape(1, COLORS, 1, 1)
+    return b.op("conv2d", x, b.const(code), b.const(np.array([-1.0], np.float32)))
+
+
+def _some_keys(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:
+    keys = rng.choice(np.arange(1, COLORS), int(rng.integers(1, COLORS)), replace=False)
+    return {"line": LINES[int(rng.integers(len(LINES)))], "keys": tuple(sorted(int(k) for k in keys))}
+
+
+register("pair_colours", lambda a, line, keys: pair_colours(a, line, keys)[None], _pair_colours_ir,
+         _some_keys)
+register("pair_map", lambda a, line, pairs: pair_map(a, line, pairs)[None],
+         lambda b, x, line, pairs: b.op("cast", pair_map_ir(b, x, line, pairs), to="float32"), _some_pairs)

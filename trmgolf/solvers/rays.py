@@ -22,6 +22,7 @@ import numpy as np
 
 from trmgolf.families.contract import Trait
 from trmgolf.families.registry import family
+from trmgolf.grid.vocab import skew, unskew
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.common import pairs, same_shapes
@@ -49,25 +50,6 @@ def looking(a: np.ndarray, dy: int, dx: int) -> list[np.ndarray]:
             v[rows, cols] = a[src_r, src_c]
         views.append(v)
     return views
-
-
-def skew(b: Builder, x: Value, anti: bool) -> Value:
-    """[1, k, s, s] -> [1, k, s, 2s -/+ 1]: cell (r, c) moves to column r + c (``anti``) or
-    s + c - r, so each (anti-)diagonal becomes one column."""
-    _, k, s, _ = x.type.shape
-    wide = b.op("pad", x, pads=(0, 0, 0, 0 if anti else s, 0, 0, 0, s if anti else 0))
-    flat = b.op("reshape", wide, shape=(1, k, 2 * s * s))
-    flat = b.op("pad", flat, pads=(0, 0, 0, 0, 0, -s if anti else s))
-    return b.op("reshape", flat, shape=(1, k, s, 2 * s - 1 if anti else 2 * s + 1))
-
-
-def unskew(b: Builder, y: Value, anti: bool) -> Value:
-    """The inverse of ``skew``: [1, k, s, 2s -/+ 1] -> [1, k, s, s]."""
-    _, k, s, width = y.type.shape
-    flat = b.op("reshape", y, shape=(1, k, s * width))
-    flat = b.op("pad", flat, pads=(0, 0, 0, 0, 0, s if anti else -s))
-    wide = b.op("reshape", flat, shape=(1, k, s, 2 * s))
-    return b.op("pad", wide, pads=(0, 0, 0, 0 if anti else -s, 0, 0, 0, -s if anti else 0))
 
 
 def along_diagonals(b: Builder, x: Value, up: Value, down: Value) -> list[Value]:
