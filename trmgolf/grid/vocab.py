@@ -421,15 +421,15 @@ def spread_matrix(b: Builder, factor: Value, out: int, rows: int, tile: bool) ->
 
 def scaled_ir(b: Builder, x: Value, factor: Value, tile: bool, shape: tuple[int, int] | None = None,
               out: int = 30) -> Value:
-    """float32 [1,10,out,out]: ``scaled`` by the run-time ``factor``: M_rows @ x @ M_cols^T.
-    ``shape``: the grid's (h, w), needed to tile and used to crop; None reads the whole canvas."""
+    """float32 [1,10,out,out]: ``scaled`` by the run-time ``factor``: M_rows @ x @ M_cols^T as
+    one Einsum (no [1,10,out,w] intermediate). ``shape``: the grid's (h, w), needed to tile and
+    used to crop; None reads the whole canvas."""
     if shape is not None:
         x = b.op("slice", x, starts=(0, 0), ends=shape, axes=(2, 3))
     h, w = x.type.shape[2], x.type.shape[3]
     rows = spread_matrix(b, factor, out, h, tile)
     cols = rows if w == h else spread_matrix(b, factor, out, w, tile)
-    tall = b.op("matmul", rows, x)  # [1,10,out,w]
-    return b.op("matmul", tall, b.op("transpose", cols, perm=(1, 0)))
+    return b.op("einsum", rows, x, cols, equation="ir,bcrs,js->bcij")
 
 
 def _a_factor(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:
