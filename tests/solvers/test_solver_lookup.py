@@ -99,7 +99,8 @@ def test_an_unseen_value_gets_the_default_output():
     """Seen: 1 colour (most often) and 2 colours; a 3-colour grid gets the 1-colour glyph."""
     rng = np.random.default_rng(6)
     grids = [np.full((3, 3), int(rng.integers(1, 10))) for _ in range(12)]
-    grids += [g for g in (_colours_grid(rng, (3, 3), most=2) for _ in range(40)) if len(np.unique(g)) == 2][:6]
+    pairs_ = (_colours_grid(rng, (3, 3), most=2) for _ in range(40))
+    grids += [g for g in pairs_ if len(np.unique(g)) == 2][:6]
     fit = [Example(g.tolist(), GLYPHS[len(np.unique(g))]) for g in grids]
     graph = feature_lookup(fit)
     assert graph is not None

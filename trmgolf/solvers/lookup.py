@@ -31,9 +31,9 @@ from trmgolf.families.contract import Trait, estimated_cost
 from trmgolf.families.registry import family
 from trmgolf.grid.vocab import (
     BACKGROUND,
+    colour_counts_ir,
     coloured_cells,
     coloured_cells_ir,
-    colour_counts_ir,
     distinct_colours,
     distinct_colours_ir,
     line_uniform,

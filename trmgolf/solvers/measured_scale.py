@@ -23,10 +23,10 @@ from trmgolf.families.contract import Trait, estimated_cost
 from trmgolf.families.registry import family
 from trmgolf.grid.vocab import (
     BACKGROUND,
-    coloured_cells,
-    coloured_cells_ir,
     colour_counts_ir,
     colour_plane,
+    coloured_cells,
+    coloured_cells_ir,
     distinct_colours,
     distinct_colours_ir,
     scaled_ir,
