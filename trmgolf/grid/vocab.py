@@ -355,19 +355,30 @@ def mirror_symmetric(a: np.ndarray, mirror: str) -> np.ndarray:
 
 
 def mirror_symmetric_ir(b: Builder, x: Value, mirror: str, shape: tuple[int, int]) -> Value:
-    """float32 [1,1,1,1]: ``mirror_symmetric`` of the ``shape`` grid in the canvas corner: the
-    cells that equal their mirror image (Mul of the one-hots, ReduceSum) number h * w."""
+    """float32 [1,1,1,1]: ``mirror_symmetric`` of the ``shape`` grid in the canvas corner. A
+    left-right (up-down) test compares the first half of the columns (rows) with the last half
+    read backwards; a transpose test the grid with its transpose. Symmetric when the cells that
+    equal their image (an Einsum of the one-hots) are all of them."""
     h, w = shape
     if mirror == "diag" and h != w:
         return b.const(np.zeros((1, 1, 1, 1), np.float32))
-    grid = b.op("slice", x, starts=(0, 0), ends=(h, w), axes=(2, 3))
+    axis, n = (3, w) if mirror == "lr" else (2, h)
+    half = n // 2
+    if mirror != "diag" and half == 0:  # one column (row) is its own mirror image
+        return b.const(np.ones((1, 1, 1, 1), np.float32))
     if mirror == "diag":
-        image = b.op("transpose", grid, perm=(0, 1, 3, 2))
+        part = b.op("slice", x, starts=(0, 0), ends=(h, w), axes=(2, 3))
+        image = b.op("transpose", part, perm=(0, 1, 3, 2))
+        cells = h * w
     else:
-        axis, n = (3, w) if mirror == "lr" else (2, h)
-        image = b.op("slice", grid, starts=(n - 1,), ends=(-(n + 1),), axes=(axis,), steps=(-1,))
-    same = b.op("reduce_sum", b.op("mul", grid, image), axes=(1, 2, 3), keepdims=1)
-    return b.op("cast", b.op("equal", same, b.const(np.float32(h * w))), to="float32")
+        other = 2 if axis == 3 else 3
+        near = b.op("slice", x, starts=(0, 0), ends=(half, shape[other - 2]), axes=(axis, other))
+        part = near
+        image = b.op("slice", x, starts=(n - 1, 0), ends=(n - 1 - half, shape[other - 2]),
+                     axes=(axis, other), steps=(-1, 1))
+        cells = half * shape[other - 2]
+    same = b.op("reshape", b.op("einsum", part, image, equation="bcij,bcij->b"), shape=(1, 1, 1, 1))
+    return b.op("cast", b.op("equal", same, b.const(np.float32(cells))), to="float32")
 
 
 def line_uniform(a: np.ndarray, axis: int) -> np.ndarray:
@@ -414,9 +425,9 @@ def spread_matrix(b: Builder, factor: Value, out: int, rows: int, tile: bool) ->
         same = b.const((i % rows == r).astype(np.float32))
         inside = b.op("less", b.const(i), b.op("mul", k, b.const(np.float32(rows))))
         return b.op("mul", same, b.op("cast", inside, to="float32"))
-    offset = b.op("sub", b.const(i), b.op("mul", b.const(r), k))  # i - r * k
-    low = b.op("greater_or_equal", offset, b.const(np.float32(0.0)))
-    return b.op("cast", b.op("and", low, b.op("less", offset, k)), to="float32")
+    # floor(i / k) is exact in float32: i / k is a multiple of 1/k >= 1/30 away from the next integer
+    source = b.op("floor", b.op("div", b.const(i), k))  # [out, 1]
+    return b.op("cast", b.op("equal", source, b.const(r)), to="float32")
 
 
 def scaled_ir(b: Builder, x: Value, factor: Value, tile: bool, shape: tuple[int, int] | None = None,

@@ -7,16 +7,18 @@ features of :data:`FEATURES` (whole-grid counts, the one colour, symmetry tests;
 per-column uniformity), keeps those under which no two fit examples share a value but differ
 in output, and returns the cheapest network of them.
 
-The network: the feature (a vocabulary primitive, [1,1,1,1] or one value per line), a one-hot
-of it over the values seen (``Equal`` with a constant row of them), a ``MatMul`` with a
-constant table of output planes, added to a default plane, padded into ``output``.
+The network: the feature (a vocabulary primitive, [1,1,1,1] or one value per line), then a
+``Where`` between two constant planes (a 0/1 feature) or a one-hot of the value over the
+values seen (``Equal`` with a constant row of them) contracted with a constant table of
+output planes; padded into ``output``.
 
 **Unseen values.** A table knows only the values its examples showed. The fit refuses a
 feature whose values seen leave a gap (seen 1 and 3, never 2: the rule for 2 is unknown),
 and one with fewer than two values. A value outside the range seen (say 4 colours when the
 examples had 1 to 3) gets the **default**: the output of the value seen most often (ties:
 the smallest value), stored as the plane every table entry is added to. The held-out gate
-checks that default on examples the fit never saw.
+checks that default on examples the fit never saw. A boolean feature (a symmetry test, a
+uniform line) has both its values seen, so nothing is unseen; its default is 0.
 """
 
 from __future__ import annotations
@@ -69,13 +71,15 @@ class Feature:
     """``per``: "grid" (one value), "row" (one per row) or "col" (one per column); ``measure``:
     the numpy meaning (an int, a vector of ints, or None where undefined); ``build``: the IR on
     the grid cropped to its shape ([1,1,1,1], [1,1,h,1] or [1,1,1,w]); ``boolean``: 0/1 valued
-    (the value itself is then the one-hot of 1)."""
+    (the value itself is then the one-hot of 1); ``crop``: reads the grid cut to its shape, not
+the whole canvas (counts need no crop: cells past the grid hold no colour)."""
 
     name: str
     per: str
     measure: Callable[[np.ndarray], int | np.ndarray | None]
     build: Callable[[Builder, Value, Shape], Value]
     boolean: bool = False
+    crop: bool = True  # reads the grid cut to its shape (a count reads the whole canvas as well)
 
 
 def _scalar(v: np.ndarray) -> int:
@@ -90,11 +94,12 @@ FEATURES: tuple[Feature, ...] = (
     Feature("mirror_diag", "grid", lambda a: _scalar(mirror_symmetric(a, "diag")),
             lambda b, x, s: mirror_symmetric_ir(b, x, "diag", s), boolean=True),
     Feature("colours", "grid", lambda a: _scalar(distinct_colours(a, True)),
-            lambda b, x, s: distinct_colours_ir(b, x, True)),
+            lambda b, x, s: distinct_colours_ir(b, x, True), crop=False),
     Feature("nonzero_colours", "grid", lambda a: _scalar(distinct_colours(a, False)),
-            lambda b, x, s: distinct_colours_ir(b, x, False)),
-    Feature("cells", "grid", lambda a: _scalar(coloured_cells(a)), lambda b, x, s: coloured_cells_ir(b, x)),
-    Feature("only_colour", "grid", only_colour, lambda b, x, s: only_colour_ir(b, x)),
+            lambda b, x, s: distinct_colours_ir(b, x, False), crop=False),
+    Feature("cells", "grid", lambda a: _scalar(coloured_cells(a)), lambda b, x, s: coloured_cells_ir(b, x),
+            crop=False),
+    Feature("only_colour", "grid", only_colour, lambda b, x, s: only_colour_ir(b, x), crop=False),
     Feature("row_uniform", "row", lambda a: line_uniform(a, 1).reshape(-1).astype(int),
             lambda b, x, s: line_uniform_ir(b, x, 1), boolean=True),
     Feature("col_uniform", "col", lambda a: line_uniform(a, 0).reshape(-1).astype(int),
@@ -156,7 +161,8 @@ def fit_lookup(feature: Feature, data: list[tuple[np.ndarray, np.ndarray]]) -> L
     outputs = list(table.values())
     if all(np.array_equal(outputs[0], out) for out in outputs[1:]):
         return None
-    default = min(seen, key=lambda v: (-seen[v], v))
+    # a boolean feature has no unseen value: 0 is the default, so 1 is its own one-hot
+    default = 0 if feature.boolean else min(seen, key=lambda v: (-seen[v], v))
     return Lookup(feature, table, default)
 
 
@@ -168,32 +174,38 @@ def planes(grid: np.ndarray, shape: Shape) -> np.ndarray:
 
 
 def lookup_graph(rule: Lookup, shape: Shape) -> Graph:
-    """default + one-hot(feature) @ (table - default), padded into ``output``. ``shape``: the
-    input grid's, every feature reading the grid cropped to it."""
+    """The table read by the feature, padded into ``output``. ``shape``: the input grid's, the
+    features that need it reading the grid cut to it. A boolean feature picks between two
+    planes by ``Where``; a grid feature's one-hot over the values seen, with a first slot for
+    "none of them" (the default), meets the table in one ``Einsum``."""
     b = Builder()
-    x = b.op("slice", b.input, starts=(0, 0), ends=shape, axes=(2, 3))
+    x = b.op("slice", b.input, starts=(0, 0), ends=shape, axes=(2, 3)) if rule.feature.crop else b.input
     value = rule.feature.build(b, x, shape)
     others = sorted(v for v in rule.table if v != rule.default)
     per = rule.feature.per
     if per == "grid":
         block = (max(o.shape[0] for o in rule.table.values()), max(o.shape[1] for o in rule.table.values()))
-        default = planes(rule.table[rule.default], block)[None]
-        deltas = np.stack([planes(rule.table[v], block) for v in others]) - default
+
+        def entry(v: int) -> np.ndarray:
+            return planes(rule.table[v], block)
     else:  # a line's planes as [10, 1, w] (rows) or [10, h, 1] (columns)
-        def line(v: int) -> np.ndarray:
+        def entry(v: int) -> np.ndarray:
             out = planes(rule.table[v][None], (1, len(rule.table[v])))
             return out if per == "row" else out.transpose(0, 2, 1)
 
-        default = line(rule.default)[None]
-        deltas = np.stack([line(v) for v in others]) - default
-    if rule.feature.boolean and others == [1]:
-        picked = b.op("mul", value, b.const(deltas))  # the 0/1 value is its own one-hot
+    if rule.feature.boolean:  # both values seen: others == [1], the default 0
+        on = b.op("greater", value, b.const(np.float32(0.5)))
+        out = b.op("where", on, b.const(entry(1)[None]), b.const(entry(0)[None]))
     elif per == "grid":
         hot = b.op("cast", b.op("equal", value, b.const(np.asarray(others, np.float32).reshape(1, 1, 1, -1))),
                    to="float32")  # [1,1,1,m]
-        flat = b.op("matmul", hot, b.const(deltas.reshape(len(others), -1)))
-        picked = b.op("reshape", flat, shape=default.shape)
+        rest = b.op("sub", b.const(np.float32(1.0)), b.op("reduce_sum", hot, axes=(3,), keepdims=1))
+        slots = b.op("concat", rest, hot, axis=3)  # [1,1,1,m+1]: slot 0 is the default
+        table = np.stack([entry(rule.default)] + [entry(v) for v in others])
+        out = b.op("einsum", slots, b.const(table), equation="abcv,vdhw->adhw")
     else:
+        default = entry(rule.default)[None]
+        deltas = np.stack([entry(v) for v in others]) - default
         lines = value if per == "row" else b.op("transpose", value, perm=(0, 1, 3, 2))  # [1,1,n,1]
         hot = b.op("cast", b.op("equal", lines, b.const(np.asarray(others, np.float32).reshape(1, 1, 1, -1))),
                    to="float32")  # [1,1,n,m]
@@ -202,7 +214,7 @@ def lookup_graph(rule: Lookup, shape: Shape) -> Graph:
         flat = b.op("matmul", hot, b.const(deltas.reshape(len(others), COLORS * width)))  # [1,1,n,10*width]
         grid = b.op("transpose", b.op("reshape", flat, shape=(1, n, COLORS, width)), perm=(0, 2, 1, 3))
         picked = grid if per == "row" else b.op("transpose", grid, perm=(0, 1, 3, 2))
-    out = b.op("add", picked, b.const(default))
+        out = b.op("add", picked, b.const(default))
     h, w = out.type.shape[2], out.type.shape[3]
     return b.finish(b.op("pad", out, pads=(0, 0, 0, 0, 0, 0, GRID - h, GRID - w)))
 
