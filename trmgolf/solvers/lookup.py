@@ -72,7 +72,8 @@ class Feature:
     the numpy meaning (an int, a vector of ints, or None where undefined); ``build``: the IR on
     the grid cropped to its shape ([1,1,1,1], [1,1,h,1] or [1,1,1,w]); ``boolean``: 0/1 valued
     (the value itself is then the one-hot of 1); ``crop``: reads the grid cut to its shape, not
-the whole canvas (counts need no crop: cells past the grid hold no colour)."""
+the whole canvas (counts need no crop: cells past the grid hold no colour; a mirror test cuts
+its own halves)."""
 
     name: str
     per: str
@@ -88,11 +89,11 @@ def _scalar(v: np.ndarray) -> int:
 
 FEATURES: tuple[Feature, ...] = (
     Feature("mirror_lr", "grid", lambda a: _scalar(mirror_symmetric(a, "lr")),
-            lambda b, x, s: mirror_symmetric_ir(b, x, "lr", s), boolean=True),
+            lambda b, x, s: mirror_symmetric_ir(b, x, "lr", s), boolean=True, crop=False),
     Feature("mirror_ud", "grid", lambda a: _scalar(mirror_symmetric(a, "ud")),
-            lambda b, x, s: mirror_symmetric_ir(b, x, "ud", s), boolean=True),
+            lambda b, x, s: mirror_symmetric_ir(b, x, "ud", s), boolean=True, crop=False),
     Feature("mirror_diag", "grid", lambda a: _scalar(mirror_symmetric(a, "diag")),
-            lambda b, x, s: mirror_symmetric_ir(b, x, "diag", s), boolean=True),
+            lambda b, x, s: mirror_symmetric_ir(b, x, "diag", s), boolean=True, crop=False),
     Feature("colours", "grid", lambda a: _scalar(distinct_colours(a, True)),
             lambda b, x, s: distinct_colours_ir(b, x, True), crop=False),
     Feature("nonzero_colours", "grid", lambda a: _scalar(distinct_colours(a, False)),
@@ -173,11 +174,13 @@ def planes(grid: np.ndarray, shape: Shape) -> np.ndarray:
     return out
 
 
-def lookup_graph(rule: Lookup, shape: Shape) -> Graph:
+def lookup_graph(rule: Lookup, shape: Shape, chain: bool = False) -> Graph:
     """The table read by the feature, padded into ``output``. ``shape``: the input grid's, the
-    features that need it reading the grid cut to it. A boolean feature picks between two
-    planes by ``Where``; a grid feature's one-hot over the values seen, with a first slot for
-    "none of them" (the default), meets the table in one ``Einsum``."""
+    features that need it reading the grid cut to it. A boolean feature picks between two bool
+    planes by ``Where``; a grid feature's value picks its planes by a chain of ``Where`` over
+    bool planes (``chain``: one bool block per value) or by its one-hot over the values seen,
+    with a first slot for "none of them" (the default), meeting the table in one ``Einsum``
+    (one float block however many values)."""
     b = Builder()
     x = b.op("slice", b.input, starts=(0, 0), ends=shape, axes=(2, 3)) if rule.feature.crop else b.input
     value = rule.feature.build(b, x, shape)
@@ -193,9 +196,15 @@ def lookup_graph(rule: Lookup, shape: Shape) -> Graph:
             out = planes(rule.table[v][None], (1, len(rule.table[v])))
             return out if per == "row" else out.transpose(0, 2, 1)
 
+    def bits(v: int) -> Value:  # uint8, a quarter of float32 (onnxruntime has no bool Where)
+        return b.const(entry(v)[None].astype(np.uint8))
+
     if rule.feature.boolean:  # both values seen: others == [1], the default 0
-        on = b.op("greater", value, b.const(np.float32(0.5)))
-        out = b.op("where", on, b.const(entry(1)[None]), b.const(entry(0)[None]))
+        out = b.op("where", b.op("greater", value, b.const(np.float32(0.5))), bits(1), bits(0))
+    elif per == "grid" and chain:  # the default, then each value seen overrides it where it holds
+        out = bits(rule.default)
+        for v in others:
+            out = b.op("where", b.op("equal", value, b.const(np.float32(v))), bits(v), out)
     elif per == "grid":
         hot = b.op("cast", b.op("equal", value, b.const(np.asarray(others, np.float32).reshape(1, 1, 1, -1))),
                    to="float32")  # [1,1,1,m]
@@ -235,7 +244,11 @@ def feature_lookup(examples: list[Example]) -> Graph | None:
         rule = fit_lookup(feature, data)
         if rule is None or not all(np.array_equal(rule.apply(a), o) for a, o in data):
             continue
-        graph = checked(lookup_graph(rule, shape), examples)
-        if graph is not None and (best is None or estimated_cost(graph) < best[0]):
-            best = (estimated_cost(graph), graph)
+        lowerings = (False, True) if feature.per == "grid" and not feature.boolean else (False,)
+        for graph in sorted((lookup_graph(rule, shape, chain) for chain in lowerings), key=estimated_cost):
+            if best is not None and estimated_cost(graph) >= best[0]:
+                break
+            if checked(graph, examples) is not None:
+                best = (estimated_cost(graph), graph)
+                break
     return None if best is None else best[1]
