@@ -147,3 +147,18 @@ def test_symmetry_tests_equal_their_meaning_on_symmetric_grids():
         assert int(run(b.graph, grid_to_onehot(a.tolist())).flat[0]) == want, (mirror, a)
         symmetric += want
     assert symmetric >= 20
+
+
+@pytest.mark.parametrize("chain", [False, True], ids=["einsum", "where_chain"])
+def test_both_lowerings_of_a_value_table_are_exact_under_onnxruntime(chain):
+    from trmgolf.solvers.lookup import lookup_graph
+
+    make, rule = CASES["colours"]
+    fitted = fit_lookup(BY_NAME["colours"], pairs(_task(make, rule, 20, seed=11)))
+    assert fitted is not None and len(fitted.table) == 3
+    graph = lookup_graph(fitted, (3, 3), chain)
+    ops = {n.op for n in graph.nodes}
+    assert ("einsum" in ops) != chain and ("where" in ops) == chain
+    result = verify(compile_graph(graph).data, Task("t", {"train": _task(make, rule, 60, seed=12)}),
+                    threads_check=False)
+    assert result.passed, result.first_failure
