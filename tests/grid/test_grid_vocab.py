@@ -43,7 +43,9 @@ def ir_answer(primitive: Primitive, a: np.ndarray, side: int, args: dict) -> np.
 
 def test_every_primitive_has_both_sides():
     assert {"border", "labels", "object_planes", "box_plane", "crop", "colour_counts",
-            "enclosed", "holes", "rays", "sight", "flood", "pair_colours", "pair_map"} <= set(PRIMITIVES)
+            "enclosed", "holes", "rays", "sight", "flood", "pair_colours", "pair_map",
+            "distinct_colours", "coloured_cells", "mirror_symmetric", "line_uniform",
+            "scaled"} <= set(PRIMITIVES)
     for p in PRIMITIVES.values():
         assert callable(p.meaning) and callable(p.build) and callable(p.sample), p.name
     with pytest.raises(TypeError):

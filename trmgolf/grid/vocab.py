@@ -484,3 +484,147 @@ register("pair_colours", lambda a, line, keys: pair_colours(a, line, keys)[None]
          _some_keys)
 register("pair_map", lambda a, line, pairs: pair_map(a, line, pairs)[None],
          lambda b, x, line, pairs: b.op("cast", pair_map_ir(b, x, line, pairs), to="float32"), _some_pairs)
+
+
+# ---- whole-grid statistics -------------------------------------------------------------------
+
+def distinct_colours(a: np.ndarray, background: bool) -> np.ndarray:
+    """[1, 1, 1]: how many colours the grid holds (``background``: 0 counts as one)."""
+    present = set(np.unique(a).tolist()) - (set() if background else {BACKGROUND})
+    return np.full((1, 1, 1), len(present))
+
+
+def distinct_colours_ir(b: Builder, x: Value, background: bool) -> Value:
+    """float32 [1,1,1,1]: ``distinct_colours`` (a colour is present when its count is > 0)."""
+    counts = colour_counts_ir(b, x)
+    if not background:
+        keep = np.ones((1, COLORS, 1, 1), np.float32)
+        keep[0, BACKGROUND] = 0.0
+        counts = b.op("mul", counts, b.const(keep))
+    present = b.op("cast", b.op("greater", counts, b.const(np.float32(0.0))), to="float32")
+    return b.op("reduce_sum", present, axes=(1,), keepdims=1)
+
+
+def coloured_cells(a: np.ndarray) -> np.ndarray:
+    """[1, 1, 1]: how many cells hold a colour other than the background."""
+    return np.full((1, 1, 1), int((a != BACKGROUND).sum()))
+
+
+def coloured_cells_ir(b: Builder, x: Value) -> Value:
+    """float32 [1,1,1,1]: ``coloured_cells``: the cells of channels 1..9."""
+    rest = b.op("slice", x, starts=(BACKGROUND + 1,), ends=(COLORS,), axes=(1,))
+    return b.op("reduce_sum", rest, axes=(1, 2, 3), keepdims=1)
+
+
+#: How a grid is mirrored in a symmetry test: "lr" left-right, "ud" up-down, "diag" transposed.
+MIRRORS = ("lr", "ud", "diag")
+
+
+def mirrored(a: np.ndarray, mirror: str) -> np.ndarray:
+    return a[:, ::-1] if mirror == "lr" else a[::-1] if mirror == "ud" else a.T
+
+
+def mirror_symmetric(a: np.ndarray, mirror: str) -> np.ndarray:
+    """[1, 1, 1] bool: the grid equals its mirror image (a non-square grid is never "diag")."""
+    m = mirrored(a, mirror)
+    return np.full((1, 1, 1), m.shape == a.shape and bool(np.array_equal(m, a)))
+
+
+def mirror_symmetric_ir(b: Builder, x: Value, mirror: str, shape: tuple[int, int]) -> Value:
+    """float32 [1,1,1,1]: ``mirror_symmetric`` of the ``shape`` grid in the canvas corner. A
+    left-right (up-down) test compares the first half of the columns (rows) with the last half
+    read backwards; a transpose test the grid with its transpose. Symmetric when the cells that
+    equal their image (an Einsum of the one-hots) are all of them."""
+    h, w = shape
+    if mirror == "diag" and h != w:
+        return b.const(np.zeros((1, 1, 1, 1), np.float32))
+    axis, n = (3, w) if mirror == "lr" else (2, h)
+    half = n // 2
+    if mirror != "diag" and half == 0:  # one column (row) is its own mirror image
+        return b.const(np.ones((1, 1, 1, 1), np.float32))
+    if mirror == "diag":
+        part = b.op("slice", x, starts=(0, 0), ends=(h, w), axes=(2, 3))
+        image = b.op("transpose", part, perm=(0, 1, 3, 2))
+        cells = h * w
+    else:
+        other = 2 if axis == 3 else 3
+        near = b.op("slice", x, starts=(0, 0), ends=(half, shape[other - 2]), axes=(axis, other))
+        part = near
+        image = b.op("slice", x, starts=(n - 1, 0), ends=(n - 1 - half, shape[other - 2]),
+                     axes=(axis, other), steps=(-1, 1))
+        cells = half * shape[other - 2]
+    same = b.op("reshape", b.op("einsum", part, image, equation="bcij,bcij->b"), shape=(1, 1, 1, 1))
+    return b.op("cast", b.op("equal", same, b.const(np.float32(cells))), to="float32")
+
+
+def line_uniform(a: np.ndarray, axis: int) -> np.ndarray:
+    """Whether each row (``axis`` 1: [1, h, 1]) or column (``axis`` 0: [1, 1, w]) holds one colour."""
+    one = (a == np.take(a, [0], axis=axis)).all(axis=axis, keepdims=True)
+    return one[None]
+
+
+def line_uniform_ir(b: Builder, x: Value, axis: int) -> Value:
+    """float32 [1,1,s,1] (rows) or [1,1,1,s] (columns): a line is one colour when its most
+    frequent colour fills the grid's width (height); lines past the grid hold none, so 0."""
+    along = 3 if axis == 1 else 2
+    most = b.op("reduce_max", b.op("reduce_sum", x, axes=(along,), keepdims=1), axes=(1,), keepdims=1)
+    across = (1, 2) if axis == 1 else (1, 3)
+    length = b.op("reduce_sum", b.op("reduce_max", x, axes=across, keepdims=1), axes=(along,), keepdims=1)
+    return b.op("cast", b.op("equal", most, length), to="float32")
+
+
+register("distinct_colours", distinct_colours, distinct_colours_ir,
+         lambda rng, a, side: {"background": bool(rng.integers(2))})
+register("coloured_cells", coloured_cells, coloured_cells_ir, no_args)
+register("mirror_symmetric", lambda a, mirror, shape: mirror_symmetric(a, mirror), mirror_symmetric_ir,
+         lambda rng, a, side: {"mirror": str(rng.choice(MIRRORS)), "shape": a.shape})
+register("line_uniform", line_uniform, line_uniform_ir, lambda rng, a, side: {"axis": int(rng.integers(2))})
+
+
+# ---- scaling by a measured factor ------------------------------------------------------------
+
+def scaled(a: np.ndarray, factor: int, tile: bool) -> np.ndarray:
+    """[10, h', w']: the one-hot of ``a`` upscaled ``factor`` times (each cell a factor x factor
+    block) or, with ``tile``, ``factor`` x ``factor`` copies of it, cut to the 30 x 30 canvas."""
+    big = np.tile(a, (factor, factor)) if tile else np.kron(a, np.ones((factor, factor), a.dtype))
+    return onehot(big[:30, :30])
+
+
+def spread_matrix(b: Builder, factor: Value, out: int, rows: int, tile: bool) -> Value:
+    """float32 [out, rows]: M[i, r] = 1 where output line i reads input line r. Upscaled:
+    r * k <= i < (r + 1) * k; tiled (``rows`` the grid's own): i mod rows == r and i < k * rows.
+    ``factor`` [1,1,1,1] is read at run time, so one matrix serves every factor."""
+    i = np.arange(out, dtype=np.float32).reshape(out, 1)
+    r = np.arange(rows, dtype=np.float32).reshape(1, rows)
+    k = b.op("reshape", factor, shape=(1, 1))
+    if tile:
+        same = b.const((i % rows == r).astype(np.float32))
+        inside = b.op("less", b.const(i), b.op("mul", k, b.const(np.float32(rows))))
+        return b.op("mul", same, b.op("cast", inside, to="float32"))
+    # floor(i / k) is exact in float32: i / k is a multiple of 1/k >= 1/30 away from the next integer
+    source = b.op("floor", b.op("div", b.const(i), k))  # [out, 1]
+    return b.op("cast", b.op("equal", source, b.const(r)), to="float32")
+
+
+def scaled_ir(b: Builder, x: Value, factor: Value, tile: bool, shape: tuple[int, int] | None = None,
+              out: int = 30) -> Value:
+    """float32 [1,10,out,out]: ``scaled`` by the run-time ``factor``: M_rows @ x @ M_cols^T as
+    one Einsum (no [1,10,out,w] intermediate). ``shape``: the grid's (h, w), needed to tile and
+    used to crop; None reads the whole canvas."""
+    if shape is not None:
+        x = b.op("slice", x, starts=(0, 0), ends=shape, axes=(2, 3))
+    h, w = x.type.shape[2], x.type.shape[3]
+    rows = spread_matrix(b, factor, out, h, tile)
+    cols = rows if w == h else spread_matrix(b, factor, out, w, tile)
+    return b.op("einsum", rows, x, cols, equation="ir,bcrs,js->bcij")
+
+
+def _a_factor(rng: np.random.Generator, a: np.ndarray, side: int) -> dict[str, Any]:
+    tile = bool(rng.integers(2))
+    return {"factor": int(rng.integers(1, 6)), "tile": tile, "shape": a.shape if tile else None}
+
+
+register("scaled", lambda a, factor, tile, shape: scaled(a, factor, tile),
+         lambda b, x, factor, tile, shape: scaled_ir(b, x, b.const(np.full((1, 1, 1, 1), factor, np.float32)),
+                                                     tile, shape),
+         _a_factor)
