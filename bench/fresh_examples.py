@@ -81,8 +81,13 @@ def drop_isolated(rng: np.random.Generator) -> Pair:
     else:
         h, w = int(rng.integers(5, 21)), int(rng.integers(5, 21))
         a = np.where(rng.random((h, w)) < rng.uniform(0.05, 0.25), colour, 0)
+    return a, clear_isolated(a)
+
+
+def clear_isolated(a: np.ndarray) -> np.ndarray:
+    """Cells with no non-background cell among their 8 neighbours become background."""
     near = ndimage.convolve((a > 0).astype(int), np.ones((3, 3), int), mode="constant") - (a > 0)
-    return a, np.where(near > 0, a, 0)
+    return np.where(near > 0, a, 0)
 
 
 GENERATORS: dict[str, Callable[[np.random.Generator], Pair]] = {
@@ -96,6 +101,12 @@ def fresh(generator: str, count: int, seed: int) -> list[Example]:
     return [Example(a.tolist(), o.tolist()) for a, o in (GENERATORS[generator](rng) for _ in range(count))]
 
 
+def score(model: str, generator: str, count: int, seed: int) -> tuple[int, int]:
+    """(exact, drawn) for ``count`` fresh examples of ``generator`` run through ``model``."""
+    total = verify(model, Task("fresh", {}), fresh(generator, count, seed), threads_check=False).total
+    return total.passed, total.passed + total.failed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="the network (.onnx)")
@@ -103,11 +114,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200, help="examples to draw")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args()
-    examples = fresh(args.generator, args.count, args.seed)
-    result = verify(args.model, Task("fresh", {}), examples, threads_check=False)
-    total = result.total
-    print(f"{args.model}: {total.passed} of {total.passed + total.failed} fresh {args.generator} "
-          "examples exact")
+    passed, total = score(args.model, args.generator, args.count, args.seed)
+    print(f"{args.model}: {passed} of {total} fresh {args.generator} examples exact")
 
 
 if __name__ == "__main__":
