@@ -25,6 +25,7 @@ import numpy as np
 
 from trmgolf.families.contract import Trait
 from trmgolf.families.registry import family
+from trmgolf.grid.depth import path_steps, ring_steps
 from trmgolf.grid.labels import MAX_STEPS, NOT_BACKGROUND, Grouping, label_steps, labels_ir, labels_of
 from trmgolf.grid.vocab import (
     BACKGROUND,
@@ -96,14 +97,9 @@ def marker_kind(kind: str) -> tuple[str, int] | None:
     return None
 
 
-def plan(examples: list[Example], grouping: Grouping, side: int) -> tuple[int, int] | None:
-    """(label steps, enclosed steps) with margins, or None when propagation is too long."""
-    data = pairs(examples)
-    steps = with_margin(max(label_steps(a, grouping) for a, _ in data))
-    hole_steps = with_margin(max(steps_needed(a) for a, _ in data))
-    if steps > MAX_STEPS or hole_steps > MAX_STEPS:
-        return None
-    return steps, hole_steps
+def plan(grouping: Grouping, side: int) -> tuple[int, int]:
+    """(label steps, enclosed steps) that converge on every grid of the side x side canvas."""
+    return path_steps(side, grouping.connectivity), ring_steps(side)
 
 
 def _marker_plane(a: np.ndarray, labels: np.ndarray, kind: str, colour: int) -> np.ndarray:
@@ -254,7 +250,12 @@ register("object_planes", object_planes, object_planes_ir, _some_objects, clean=
 
 # ---- the solver --------------------------------------------------------------------------------
 
-KIND_SETS: tuple[tuple[str, ...], ...] = (("border",), ("hole",), ("extremes",), ("size",), ("rank",),
+# An object's own properties (border, hole, size) come before those relative to the other
+# objects (extremes, rank). Where both fit, the relative one holds only while every example
+# has an object at the threshold ("the smallest" = "size 1" while every grid has a single
+# cell): a generator that draws objects independently breaks it on a grid with few objects
+# (task097: one three-cell object alone on a 9 x 5 grid is the smallest, yet it stays).
+KIND_SETS: tuple[tuple[str, ...], ...] = (("border",), ("hole",), ("size",), ("extremes",), ("rank",),
                                           ("size", "rank", "border", "hole"))
 
 
@@ -306,9 +307,7 @@ def recolour_objects(examples: list[Example]) -> Graph | None:
     side = fit_side(examples)
     data = pairs(examples)
     for grouping in coarsest_first([g for g in groupings(examples) if uniform_per_object(data, g)]):
-        steps = plan(examples, grouping, side)
-        if steps is None:
-            continue
+        steps = plan(grouping, side)
         for kinds in KIND_SETS:
             objects = Objects(grouping, side, steps[0], steps[1], kinds)
             graph = fit_planes(examples, object_planes_def(objects), kernels=(1,))

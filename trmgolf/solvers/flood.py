@@ -8,27 +8,25 @@ seed touches ... (``regions`` is the same idea seeded from outside the grid.)
 
 The network runs every colour's flood at once: a grouped 3 x 3 cross Conv (one group per
 colour) then a Min with the cells each flood may enter (background, or that colour), in
-float16, for as many steps as the fit examples need plus a margin.
+float16, for as many steps as the longest flood on the canvas (``trmgolf.grid.depth``).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from trmgolf.families.contract import Trait
 from trmgolf.families.registry import family
+from trmgolf.grid.depth import path_steps
 from trmgolf.grid.vocab import BACKGROUND
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.common import pairs, same_shapes
-from trmgolf.solvers.planes import Planes, fit_planes, object_colours, register_planes
+from trmgolf.solvers.planes import Planes, fit_planes, fit_side, object_colours, register_planes
 from trmgolf.solvers.rays import seed_colours
 from trmgolf.solvers.regions import grow
 from trmgolf.tasks import Example
 
-MAX_STEPS = 40
 MAX_COLOURS = 4
 
 
@@ -74,11 +72,9 @@ register_planes("flood", flood_planes,
                 lambda rng, a, side: {**object_colours(rng, a, side), "steps": int(rng.integers(0, 30))})
 
 
-def flood_steps(examples: list[Example], colours: tuple[int, ...]) -> int | None:
-    """The fit examples' longest flood with a margin; None when too long."""
-    needed = max(flood(a, c)[1] for a, _ in pairs(examples) for c in colours)
-    steps = needed + math.ceil(needed / 4) + 2
-    return steps if steps <= MAX_STEPS else None
+def flood_steps(examples: list[Example]) -> int:
+    """Steps after which a flood has stopped on every grid of the fit examples' canvas."""
+    return path_steps(fit_side(examples), 4)
 
 
 @family("flood_from_colour", kind="solver", group="regions", tier=170, traits={Trait.BACKGROUND_FILL})
@@ -92,7 +88,4 @@ def flood_from_colour(examples: list[Example]) -> Graph | None:
     colours = seed_colours(examples)
     if len(colours) > MAX_COLOURS or colours == (0,):
         return None
-    steps = flood_steps(examples, colours)
-    if steps is None:
-        return None
-    return fit_planes(examples, flood_planes(colours, steps))
+    return fit_planes(examples, flood_planes(colours, flood_steps(examples)))

@@ -15,20 +15,17 @@ sees of it, keep some holes and fill others ...
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from trmgolf.families.contract import Trait
 from trmgolf.families.registry import family
+from trmgolf.grid.depth import ring_steps
 from trmgolf.grid.vocab import BACKGROUND
 from trmgolf.ir.builder import Builder
 from trmgolf.ir.graph import Graph, Value
 from trmgolf.solvers.common import pairs, same_shapes
-from trmgolf.solvers.planes import Planes, fit_planes, register_planes
+from trmgolf.solvers.planes import Planes, fit_planes, fit_side, register_planes
 from trmgolf.tasks import COLORS, Example
-
-MAX_STEPS = 64  # propagation layers above which the network costs more than it can earn
 
 
 def grow(reached: np.ndarray, open_: np.ndarray) -> np.ndarray:
@@ -105,13 +102,10 @@ register_planes("enclosed", enclosed_planes, lambda rng, a, side: {"steps": int(
 
 
 def propagation_steps(examples: list[Example]) -> int | None:
-    """Steps for the network: the fit examples' longest propagation with a margin; None when
-    too many (or when no example has an enclosed cell that changes)."""
+    """Steps for the network: enough for every grid on the canvas of the fit examples (their
+    largest side); None when no example has an enclosed cell that changes."""
     data = pairs(examples)
-    needed = max(steps_needed(a) for a, _ in data)
-    steps = needed + math.ceil(needed / 4) + 2
-    if steps > MAX_STEPS:
-        return None
+    steps = ring_steps(fit_side(examples))
     if not any((enclosed(a, steps) & (a != o)).any() for a, o in data):
         return None
     return steps

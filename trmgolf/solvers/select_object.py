@@ -130,7 +130,7 @@ def select_object(examples: list[Example]) -> Graph | None:
     side = fit_side(examples)
     for grouping in groupings(examples):
         fitting = [out for out in outputs if some_object_fits(data, grouping, out)]
-        steps = plan(examples, grouping, side) if fitting else None
+        steps = plan(grouping, side) if fitting else None
         if steps is None:
             continue
         for sel in SELECTIONS + tuple(marker_selections(data)):
