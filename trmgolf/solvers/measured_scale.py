@@ -87,7 +87,7 @@ def measured_scale_graph(count: Count, tile: bool, shape: tuple[int, int] | None
     return b.finish(scaled_ir(b, x, count.build(b, x), tile, out=GRID))
 
 
-@family("measured_scale", kind="solver", group="geometry", tier=135, traits={Trait.SCALE, Trait.STATISTICS})
+@family("measured_scale", kind="solver", group="geometry", tier=136, traits={Trait.SCALE, Trait.STATISTICS})
 def measured_scale(examples: list[Example]) -> Graph | None:
     """The input upscaled, or tiled, by a count read from it at run time (its coloured cells,
     its colours, its background cells); the cheapest count and scaling that explain every
